@@ -1,0 +1,15 @@
+"""Alembic environment of the `student_course` schema, written by workbench.
+
+`workbench upgrade student_course` runs it, and so does plain Alembic:
+
+    alembic -c migrations/student_course/alembic.ini upgrade head
+
+run_migrations() uses the connection workbench passes in (and then never opens
+one of its own), applies each revision in one transaction (SQLite included),
+holds a lock so that two upgrades of one database cannot interleave, and turns
+on batch mode for SQLite. Keyword arguments go to Alembic's context.configure().
+"""
+
+from workbench.envpy import run_migrations
+
+run_migrations(schema="student_course")

@@ -1,0 +1,383 @@
+"""What workbench adds to Alembic's autogenerate.
+
+Plain autogenerate, pointed at SQLModel models and a SQLite database, writes
+revisions that fail or lie: ``sqlmodel.sql.sqltypes.AutoString`` without
+``import sqlmodel``; ``server_default=sa.text('0')`` for a boolean (SQLite's
+spelling of false, an error on PostgreSQL); downgrades that recreate a dropped
+column with the type SQLite reflected (``VARCHAR(12)`` where the history said
+``Enum(...)``); PostgreSQL enum types that are never created, dropped or
+extended. The hooks here fix each of those, for ``workbench generate`` and for
+plain ``alembic revision --autogenerate`` alike (both run the same ``env.py``).
+
+Comparison is against the :class:`~workbench.revisions.HistoryModel` where the
+history knows a column, so a SQLite scratch database loses no type detail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from workbench.config import VERSION_TABLE
+from workbench.revisions import HistoryModel, enum_name
+
+if TYPE_CHECKING:
+    from alembic.autogenerate.api import AutogenContext
+    from alembic.operations.ops import MigrateOperation, MigrationScript
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import Column, MetaData
+    from sqlalchemy.types import TypeEngine
+
+Directives = list[Any]
+ProcessHook = Callable[["MigrationContext", Any, Directives], None]
+
+
+def _pg_dialect() -> Any:
+    from sqlalchemy.dialects import postgresql
+
+    return postgresql.dialect()  # type: ignore[no-untyped-call]
+
+
+def type_ddl(type_: TypeEngine[Any] | None) -> str | None:
+    """The DDL a type compiles to on PostgreSQL, the normal form used to compare types.
+
+    Two types that PostgreSQL would write the same way are the same type here;
+    an enum compiles to its name, so changes to its members are left to
+    ``sync_enum_values``.
+    """
+    if type_ is None:
+        return None
+    try:
+        return str(type_.compile(dialect=_pg_dialect()))
+    except Exception:
+        return repr(type_)
+
+
+def default_sql(default: Any) -> str | None:
+    """The SQL text of a server default, normalised for comparison."""
+    import sqlalchemy as sa
+    from sqlalchemy.sql.elements import ClauseElement
+
+    if default is None:
+        return None
+    if isinstance(default, (sa.Computed, sa.Identity)):
+        return f"<{type(default).__name__}>"
+    arg = getattr(default, "arg", default)
+    if isinstance(arg, str):
+        text = arg
+    elif isinstance(arg, ClauseElement):
+        try:
+            text = str(arg.compile(dialect=_pg_dialect(), compile_kwargs={"literal_binds": True}))
+        except Exception:
+            text = str(arg)
+    else:
+        text = str(arg)
+    text = " ".join(text.split()).strip("()").strip("'").lower()
+    return {"current_timestamp": "now()", "1": "true", "0": "false"}.get(text, text)
+
+
+def compare_type(history: HistoryModel) -> Callable[..., bool | None]:
+    """A ``compare_type`` hook that compares the models with the history's types."""
+
+    def _compare(
+        context: MigrationContext,
+        inspected_column: Column[Any],
+        metadata_column: Column[Any],
+        inspected_type: TypeEngine[Any],
+        metadata_type: TypeEngine[Any],
+    ) -> bool | None:
+        known = history.column(metadata_column.table.name, metadata_column.name)
+        if known is not None and known.type is not None:
+            return type_ddl(known.type) != type_ddl(metadata_type)
+        if enum_name(metadata_type) and context.dialect.name != "postgresql":
+            # Reflection on SQLite sees VARCHAR; enum members are synced separately.
+            return False
+        return None
+
+    return _compare
+
+
+def compare_server_default(history: HistoryModel) -> Callable[..., bool | None]:
+    """A ``compare_server_default`` hook that compares the models with the history's defaults."""
+
+    def _compare(
+        context: MigrationContext,
+        inspected_column: Column[Any],
+        metadata_column: Column[Any],
+        inspected_default: str | None,
+        metadata_default: Any,
+        rendered_metadata_default: str | None,
+    ) -> bool | None:
+        known = history.column(metadata_column.table.name, metadata_column.name)
+        if known is None:
+            return None
+        return default_sql(known.server_default) != default_sql(metadata_column.server_default)
+
+    return _compare
+
+
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
+    """Render types and server defaults so the revision is self-contained and portable."""
+    if type_ == "type":
+        return _render_type(obj, autogen_context)
+    if type_ == "server_default":
+        return _render_server_default(obj)
+    return False
+
+
+def _render_type(obj: Any, autogen_context: AutogenContext) -> str | bool:
+    import sqlalchemy as sa
+    from alembic.autogenerate.render import _repr_type
+
+    if isinstance(obj, sa.TypeDecorator):
+        # A TypeDecorator (sqlmodel's AutoString, UTCDateTime, an app's own) is
+        # written as the type it stores, so the revision never imports app code.
+        return _repr_type(obj.impl_instance, autogen_context)
+    module = type(obj).__module__
+    if module.startswith("sqlalchemy"):
+        return False
+    autogen_context.imports.add(f"import {module}")
+    return f"{module}.{obj!r}"
+
+
+def _render_server_default(obj: Any) -> str | bool:
+    from sqlalchemy.sql import elements, functions
+
+    arg = getattr(obj, "arg", obj)
+    if isinstance(arg, elements.True_):
+        return "sa.true()"
+    if isinstance(arg, elements.False_):
+        return "sa.false()"
+    if isinstance(arg, functions.FunctionElement) and not list(arg.clauses):
+        # func.now() is CURRENT_TIMESTAMP on SQLite and now() on PostgreSQL.
+        return f"sa.func.{arg.name}()"
+    if isinstance(arg, elements.ClauseElement) and not isinstance(arg, elements.TextClause):
+        sql = str(arg.compile(dialect=_pg_dialect(), compile_kwargs={"literal_binds": True}))
+        return f"sa.text({sql!r})"
+    return False
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Leave Alembic's version table and batch mode's temporary tables alone."""
+    if type_ == "table" and name is not None:
+        return name != VERSION_TABLE and not name.startswith("_alembic_tmp_")
+    return True
+
+
+# --- post-processing the generated operations --------------------------------------------
+
+
+def model_enums(metadata: MetaData) -> dict[str, list[str]]:
+    """Native enum types the models use: name to members."""
+    found: dict[str, list[str]] = {}
+    for table in metadata.sorted_tables:
+        for column in table.columns:
+            name = enum_name(column.type)
+            if name and getattr(_impl(column.type), "native_enum", True):
+                found.setdefault(name, list(_impl(column.type).enums))
+    return found
+
+
+def _impl(type_: Any) -> Any:
+    return getattr(type_, "impl_instance", type_)
+
+
+def enum_columns(metadata: MetaData, name: str) -> list[tuple[str, str, str | None]]:
+    """The model columns typed with enum ``name``, with the CHECK that spells it out if any."""
+    import sqlalchemy as sa
+
+    columns = []
+    for table in metadata.sorted_tables:
+        for column in table.columns:
+            if enum_name(column.type) != name:
+                continue
+            check = None
+            for constraint in table.constraints:
+                if (
+                    isinstance(constraint, sa.CheckConstraint)
+                    and getattr(constraint, "_type_bound", False)
+                    and column.name in str(constraint.sqltext)
+                ):
+                    check = str(constraint.name)
+            columns.append((table.name, column.name, check))
+    return columns
+
+
+def post_process(metadata: MetaData, history: HistoryModel) -> ProcessHook:
+    """A ``process_revision_directives`` hook: exact types in reverse ops, enum lifecycle."""
+
+    def _hook(context: MigrationContext, revision: Any, directives: Directives) -> None:
+        if not directives:
+            return
+        script: MigrationScript = directives[0]
+        if script.upgrade_ops is None or script.downgrade_ops is None:
+            return
+        for leaf, table in _leaves(script.upgrade_ops.ops):
+            _restore_history(leaf, table, history, downgrade=False)
+        for leaf, table in _leaves(script.downgrade_ops.ops):
+            _restore_history(leaf, table, history, downgrade=True)
+        _enum_lifecycle(script, metadata, history)
+
+    return _hook
+
+
+def _leaves(ops: Iterable[Any], table: str | None = None) -> Iterable[tuple[Any, str | None]]:
+    from alembic.operations import ops as alembic_ops
+
+    for op in ops:
+        if isinstance(op, alembic_ops.ModifyTableOps):
+            yield from _leaves(op.ops, op.table_name)
+        else:
+            yield op, table or getattr(op, "table_name", None)
+
+
+def _restore_history(op: Any, table: str | None, history: HistoryModel, *, downgrade: bool) -> None:
+    """Put the history's exact types and defaults back where autogenerate used reflected ones.
+
+    Reflection only feeds what the database already has: the ``existing_*`` of
+    an upgrade's ``alter_column``, and in the downgrade the columns recreated
+    after a drop and the ``modify_*`` an ``alter_column`` goes back to.
+    Columns the models add are unknown to the history and are left alone.
+    """
+    import sqlalchemy as sa
+    from alembic.operations import ops as alembic_ops
+
+    def restore(column: Column[Any], table_name: str) -> None:
+        known = history.column(table_name, column.name)
+        if known is None:
+            return
+        if known.type is not None:
+            column.type = known.type
+        arg = getattr(known.server_default, "arg", known.server_default)
+        column.server_default = sa.DefaultClause(arg) if arg is not None else None
+
+    if isinstance(op, alembic_ops.CreateTableOp):
+        for column in op.columns:
+            if isinstance(column, sa.Column):
+                restore(column, op.table_name)
+    elif isinstance(op, alembic_ops.AddColumnOp) and table:
+        restore(op.column, table)
+    elif isinstance(op, alembic_ops.AlterColumnOp) and table:
+        known = history.column(table, op.column_name if not downgrade else _old_name(op))
+        if known is None:
+            return
+        if downgrade:
+            if op.modify_type is not None and known.type is not None:
+                op.modify_type = known.type
+            if op.modify_server_default is not False:
+                op.modify_server_default = known.server_default
+        else:
+            if known.type is not None:
+                op.existing_type = known.type
+            if op.existing_server_default is not None or known.server_default is not None:
+                op.existing_server_default = known.server_default
+
+
+def _old_name(op: Any) -> str:
+    # In a downgrade a rename goes back: the history knows the column by its old name.
+    return str(op.modify_name or op.column_name)
+
+
+def _enum_lifecycle(script: MigrationScript, metadata: MetaData, history: HistoryModel) -> None:
+    from workbench.ops import CreateEnumTypeOp, DropEnumTypeOp, SyncEnumValuesOp
+
+    before = dict(history.enums)
+    after = model_enums(metadata)
+    upgrade_head: list[MigrateOperation] = []
+    upgrade_tail: list[MigrateOperation] = []
+    downgrade_head: list[MigrateOperation] = []
+    downgrade_tail: list[MigrateOperation] = []
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if old is None and new is not None:
+            # Created before the tables that use it, dropped after them.
+            upgrade_head.append(CreateEnumTypeOp(name, new))
+            downgrade_tail.append(DropEnumTypeOp(name, new))
+        elif new is None and old is not None:
+            upgrade_tail.append(DropEnumTypeOp(name, old))
+            downgrade_head.append(CreateEnumTypeOp(name, old))
+        elif old is not None and new is not None and old != new:
+            sync = SyncEnumValuesOp(name, new, old, enum_columns(metadata, name))
+            upgrade_head.append(sync)
+            downgrade_tail.append(sync.reverse())
+    assert script.upgrade_ops is not None and script.downgrade_ops is not None
+    if script.upgrade_ops.is_empty() and not (upgrade_head or upgrade_tail):
+        return
+    script.upgrade_ops.ops[:0] = upgrade_head
+    script.upgrade_ops.ops.extend(upgrade_tail)
+    script.downgrade_ops.ops[:0] = downgrade_head
+    script.downgrade_ops.ops.extend(downgrade_tail)
+
+
+def is_empty(script: MigrationScript) -> bool:
+    return bool(script.upgrade_ops is None or script.upgrade_ops.is_empty())
+
+
+def describe(op: Any, table: str | None = None) -> str:
+    """One human line for an operation, such as ``add column users.bio (TEXT, nullable)``."""
+    from alembic.operations import ops as alembic_ops
+
+    import workbench.ops as wb
+
+    if isinstance(op, alembic_ops.ModifyTableOps):
+        return "; ".join(describe(o, op.table_name) for o in op.ops)
+    table = table or getattr(op, "table_name", None)
+    if isinstance(op, alembic_ops.CreateTableOp):
+        return f"create table {op.table_name}"
+    if isinstance(op, alembic_ops.DropTableOp):
+        return f"drop table {op.table_name}"
+    if isinstance(op, alembic_ops.RenameTableOp):
+        return f"rename table {op.table_name} to {op.new_table_name}"
+    if isinstance(op, alembic_ops.AddColumnOp):
+        col = op.column
+        null = "nullable" if col.nullable else "NOT NULL"
+        return f"add column {table}.{col.name} ({type_ddl(col.type)}, {null})"
+    if isinstance(op, alembic_ops.DropColumnOp):
+        return f"drop column {table}.{op.column_name}"
+    if isinstance(op, alembic_ops.AlterColumnOp):
+        changes = []
+        if op.modify_name:
+            changes.append(f"rename to {op.modify_name}")
+        if op.modify_type is not None:
+            changes.append(f"type {type_ddl(op.existing_type)} -> {type_ddl(op.modify_type)}")
+        if op.modify_nullable is not None:
+            changes.append("NOT NULL" if not op.modify_nullable else "nullable")
+        if op.modify_server_default is not False:
+            changes.append(f"server default {default_sql(op.modify_server_default)}")
+        return f"alter column {table}.{op.column_name}: {', '.join(changes) or 'no change'}"
+    if isinstance(op, alembic_ops.CreateIndexOp):
+        unique = "unique " if op.unique else ""
+        cols = ", ".join(str(getattr(c, "name", c)) for c in op.columns)
+        return f"create {unique}index {op.index_name} on {op.table_name} ({cols})"
+    if isinstance(op, alembic_ops.DropIndexOp):
+        return f"drop index {op.index_name} on {op.table_name}"
+    if isinstance(op, alembic_ops.CreateUniqueConstraintOp):
+        return f"add unique {op.constraint_name} on {op.table_name} ({', '.join(op.columns)})"
+    if isinstance(op, alembic_ops.CreateForeignKeyOp):
+        return f"add foreign key {op.constraint_name} {op.source_table} -> {op.referent_table}"
+    if isinstance(op, alembic_ops.CreateCheckConstraintOp):
+        return f"add check {op.constraint_name} on {op.table_name}"
+    if isinstance(op, alembic_ops.DropConstraintOp):
+        return f"drop constraint {op.constraint_name} on {op.table_name}"
+    if isinstance(op, wb.CreateEnumTypeOp):
+        return f"create enum type {op.name} ({', '.join(op.values)})"
+    if isinstance(op, wb.DropEnumTypeOp):
+        return f"drop enum type {op.name}"
+    if isinstance(op, wb.SyncEnumValuesOp):
+        added = [v for v in op.values if v not in op.old_values]
+        removed = [v for v in op.old_values if v not in op.values]
+        parts = [
+            f"add {', '.join(added)}" if added else "",
+            f"remove {', '.join(removed)}" if removed else "",
+        ]
+        return f"change enum type {op.name}: {'; '.join(p for p in parts if p) or 'reorder'}"
+    if isinstance(op, alembic_ops.ExecuteSQLOp):
+        return f"execute {' '.join(str(op.sqltext).split())[:60]}"
+    return type(op).__name__
+
+
+def describe_all(ops: Sequence[Any]) -> list[str]:
+    """One line per leaf operation."""
+    return [describe(op, table) for op, table in _leaves(ops)]

@@ -1,0 +1,13 @@
+"""The workbench command line, a thin skin over the library.
+
+Each capability has its own module; importing it registers its commands on
+:data:`app`. Only this package prints, prompts, colours or exits.
+"""
+
+from workbench.cli import migrate as _migrate
+from workbench.cli import tour as _tour
+from workbench.cli._app import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, app, main
+
+__all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "app", "main"]
+
+del _migrate, _tour

@@ -1,0 +1,223 @@
+"""The typer app, its global options, and the one place errors become exit codes.
+
+Command modules register on :data:`app`; each parses its arguments, calls one
+library function, renders the typed result and returns an exit code. Heavy
+libraries (SQLAlchemy, Alembic, SQLModel) are imported inside commands so that
+``workbench --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+from typer.core import TyperGroup
+
+try:  # typer 0.2x vendors click as typer._click; earlier releases use click itself.
+    from typer._click import exceptions as _click_exceptions
+except ImportError:  # pragma: no cover
+    from click import exceptions as _click_exceptions  # type: ignore[no-redef]
+
+from workbench import __version__
+from workbench.errors import WorkbenchError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from workbench.config import Config
+
+EXIT_OK = 0
+"""The command did what it was asked and found nothing wrong."""
+EXIT_FINDINGS = 1
+"""The command ran and found problems (check, lint, diagram --check)."""
+EXIT_ERROR = 2
+"""Bad input or an error; the message says what to do next."""
+EXIT_INTERRUPTED = 130
+
+
+@dataclass
+class State:
+    """Global options, shared with every command through the click context."""
+
+    project: Path | None = None
+    traceback: bool = False
+
+
+_PASS_THROUGH = (
+    typer.Exit,
+    typer.Abort,
+    _click_exceptions.ClickException,
+    getattr(_click_exceptions, "Exit", typer.Exit),
+    getattr(_click_exceptions, "Abort", typer.Abort),
+)
+"""Exceptions that carry their own exit code (usage errors, --help, Exit)."""
+
+
+class WorkbenchGroup(TyperGroup):
+    """Turns a ``WorkbenchError`` into ``Error: ...`` and exit code 2, the one place that does."""
+
+    def invoke(self, ctx: Any) -> Any:
+        rest = [*getattr(ctx, "_protected_args", []), *ctx.args]
+        as_json = "--json" in rest
+        try:
+            return super().invoke(ctx)
+        except WorkbenchError as exc:
+            if _state(ctx).traceback:
+                raise
+            fail(exc.text, as_json=as_json)
+        except KeyboardInterrupt:
+            if _state(ctx).traceback:
+                raise
+            typer.echo(
+                "Interrupted: nothing was left half-done (scratch databases are dropped, "
+                "the running revision was rolled back).",
+                err=True,
+            )
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except _PASS_THROUGH:
+            raise
+        except Exception as exc:
+            if _state(ctx).traceback:
+                raise
+            fail(
+                f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())}. This is a "
+                "bug in workbench: run the command again with --traceback and report the output.",
+                as_json=as_json,
+            )
+
+
+def fail(text: str, *, as_json: bool = False) -> NoReturn:
+    """Report an error (on stderr, or as the JSON document) and exit with code 2."""
+    if as_json:
+        typer.echo(json.dumps({"ok": False, "error": text}, indent=2))
+    typer.echo(f"Error: {text}", err=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+def _state(ctx: Any) -> State:
+    root = ctx.find_root()
+    return root.obj if isinstance(root.obj, State) else State()
+
+
+app = typer.Typer(
+    name="workbench",
+    cls=WorkbenchGroup,
+    help=(
+        "Schema design and migration workbench: generate Alembic migrations from SQLModel or "
+        "SQLAlchemy models, apply them up and down on SQLite and PostgreSQL, and prove in CI "
+        "that every one round-trips without losing data.\n\n"
+        "Start with `workbench tour`, or `workbench init` in a new folder."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"workbench {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    ctx: typer.Context,
+    project: Annotated[
+        Path | None,
+        typer.Option(
+            "--project",
+            help="The project directory (default: the nearest one upward from here whose "
+            "pyproject.toml has [tool.workbench]).",
+            file_okay=False,
+        ),
+    ] = None,
+    traceback: Annotated[
+        bool,
+        typer.Option("--traceback", help="Show the full Python traceback of an error."),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    ctx.obj = State(project=project, traceback=traceback)
+    # A SIGTERM (CI timeout, `kill`) unwinds like Ctrl-C, so scratch databases are
+    # dropped and the running revision rolls back.
+    if hasattr(signal, "SIGTERM") and ctx.resilient_parsing is False:
+        signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def config(ctx: typer.Context) -> Config:
+    """The project of this run: ``--project``, else discovered upward from the working folder."""
+    from workbench.config import discover, load
+
+    state = _state(ctx)
+    if state.project is not None:
+        if not state.project.is_dir():
+            raise WorkbenchError(f"--project {state.project}: no such directory.")
+        return load(state.project)
+    return discover(Path.cwd())
+
+
+_consoles: dict[bool, Console] = {}
+
+
+def console(err: bool = False) -> Console:
+    """The rich console for stdout (or stderr); created on first use."""
+    if err not in _consoles:
+        from rich.console import Console
+
+        made = Console(stderr=err, highlight=False, soft_wrap=True)
+        if not made.is_terminal:
+            # Piped or captured output: do not squeeze tables into 80 columns.
+            made = Console(stderr=err, highlight=False, soft_wrap=True, width=200)
+        _consoles[err] = made
+    return _consoles[err]
+
+
+def say(text: str = "", *, style: str | None = None, err: bool = False) -> None:
+    """Print plain text (never interpreted as rich markup)."""
+    console(err).print(text, style=style, markup=False, highlight=False)
+
+
+def shown_target(target: str, root: Path) -> str:
+    """A target for display: the embedded SQLite file relative to the project."""
+    prefix = "sqlite:///"
+    if target.startswith(prefix):
+        path = Path(target[len(prefix) :])
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            return target
+    return target
+
+
+def emit_json(document: Any) -> None:
+    """Print the one JSON document of a ``--json`` run on stdout."""
+    typer.echo(json.dumps(document, indent=2, default=str))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    # Windows consoles default to a legacy code page; our output is UTF-8.
+    if os.name == "nt":  # pragma: no cover
+        for stream in (sys.stdout, sys.stderr):
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(encoding="utf-8")
+    app(prog_name="workbench")

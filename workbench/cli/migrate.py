@@ -1,0 +1,253 @@
+"""Commands of the spine: init, schemas, generate, upgrade, downgrade, current, history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from workbench.cli._app import app, config, emit_json, say, shown_target
+
+if TYPE_CHECKING:
+    from workbench.results import MigrateResult, Step
+
+SchemaArg = Annotated[str, typer.Argument(help="The schema: a module name in schemas/, like blog.")]
+UrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        help="Target database URL (default: $WORKBENCH_URL, else [tool.workbench], else "
+        ".workbench/SCHEMA.sqlite3).",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
+SqlOpt = Annotated[
+    bool, typer.Option("--sql", help="Print the SQL instead of running it (nothing is changed).")
+]
+
+
+@app.command()
+def init(
+    directory: Annotated[
+        Path, typer.Argument(help="Where to make the project (created if missing).")
+    ] = Path("."),
+) -> None:
+    """Make a new project: [tool.workbench], schemas/ with an example, migrations/, diagrams/.
+
+    Running it again adds only what is missing; nothing that exists is changed.
+
+    Example: `workbench init shop && cd shop && workbench generate example -m initial`
+    """
+    from workbench.project import init as run_init
+
+    result = run_init(directory)
+    for path in result.created:
+        say(f"created  {_rel(path, result.root)}")
+    for path in result.kept:
+        say(f"kept     {_rel(path, result.root)}", style="dim")
+    say()
+    say(f"Project ready in {result.root}. Next: workbench generate example -m initial")
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        text = path.relative_to(root).as_posix()
+    except ValueError:
+        text = str(path)
+    return text + ("/" if path.is_dir() else "")
+
+
+@app.command()
+def schemas(ctx: typer.Context, url: UrlOpt = None, json: JsonOpt = False) -> None:
+    """List the schemas: tables, revisions, head, target and the target's revision.
+
+    Example: `workbench schemas --json`
+    """
+    from workbench.migrate import schemas as list_schemas
+
+    cfg = config(ctx)
+    found = list_schemas(cfg, url=url)
+    if json:
+        emit_json({"schemas": [s.to_json() for s in found]})
+        return
+    if not found:
+        say("No schemas yet: add a module to schemas/ (see `workbench init`).")
+        return
+    from rich.table import Table
+
+    from workbench.cli._app import console
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("schema", "tables", "revisions", "head", "target", "at"):
+        table.add_column(column)
+    for s in found:
+        at = {
+            "absent": "not created yet",
+            "empty": "no revision",
+            "stamped": s.current or "",
+            "unreachable": "unreachable",
+        }[s.target_state]
+        if s.target_state == "stamped" and s.current == s.head:
+            at += " (head)"
+        target = shown_target(s.target, cfg.root)
+        table.add_row(s.name, str(s.tables), str(s.revisions), s.head or "-", target, at)
+    console().print(table)
+    for s in found:
+        if s.error:
+            say(f"{s.name}: {s.error}", style="yellow")
+
+
+@app.command()
+def generate(
+    ctx: typer.Context,
+    schema: SchemaArg,
+    message: Annotated[
+        str, typer.Option("-m", "--message", help="What the revision does; names the file.")
+    ],
+    empty: Annotated[
+        bool,
+        typer.Option("--empty", help="Write an empty revision to fill in by hand (no comparing)."),
+    ] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Write the next revision from the difference between the models and the history.
+
+    The history is applied to a scratch SQLite database and compared with the
+    models; your own database is never touched. With no difference, nothing is
+    written. The first generate of a schema also writes migrations/SCHEMA/
+    (env.py, alembic.ini, script.py.mako).
+
+    Example: `workbench generate blog -m "add bio to users"`
+    """
+    from workbench.migrate import generate as run_generate
+
+    cfg = config(ctx)
+    result = run_generate(cfg, schema, message, empty=empty)
+    if json:
+        emit_json(result.to_json())
+        return
+    if result.path is None:
+        say(f"{schema}: no changes; nothing written.")
+        return
+    say(f"{schema}: wrote revision {result.revision}  {cfg.rel(result.path)}")
+    for line in result.operations:
+        say(f"  {line}")
+    if empty:
+        say("  (empty: fill in upgrade() and downgrade())", style="dim")
+
+
+def _progress(step: Step) -> None:
+    arrow = "up  " if step.direction == "up" else "down"
+    say(f"  {arrow} {step.revision}  {step.message}  ({step.seconds * 1000:.0f} ms)")
+
+
+def _report(result: MigrateResult, root: Path) -> None:
+    if result.sql is not None:
+        typer.echo(result.sql, nl=False)
+        return
+    target = shown_target(result.target, root)
+    if not result.steps:
+        say(f"{result.schema}: nothing to do; {target} is at {result.after or 'base'}.")
+        return
+    say(f"{result.schema}: {target} is now at {result.after or 'base (empty)'}.")
+
+
+@app.command()
+def upgrade(
+    ctx: typer.Context,
+    schema: SchemaArg,
+    revision: Annotated[
+        str, typer.Argument(help="Where to stop: head (default), a revision id, or +N.")
+    ] = "head",
+    url: UrlOpt = None,
+    sql: SqlOpt = False,
+) -> None:
+    """Apply revisions up to head (or REVISION), each in one transaction.
+
+    A revision that fails is rolled back whole: the database stays at the
+    revision before it. Two upgrades of one database wait for each other.
+
+    Example: `workbench upgrade blog --url postgresql://app@localhost/blog`
+    """
+    from workbench.migrate import upgrade as run_upgrade
+
+    cfg = config(ctx)
+    result = run_upgrade(
+        cfg, schema, revision, url=url, sql=sql, on_step=None if sql else _progress
+    )
+    _report(result, cfg.root)
+
+
+@app.command()
+def downgrade(
+    ctx: typer.Context,
+    schema: SchemaArg,
+    revision: Annotated[
+        str,
+        typer.Argument(help="Where to stop: -1 (default, one step), -N, a revision id, or base."),
+    ] = "-1",
+    url: UrlOpt = None,
+    sql: SqlOpt = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask before dropping data.")
+    ] = False,
+) -> None:
+    """Undo revisions: one step by default, `base` for all of them.
+
+    Example: `workbench downgrade blog base`
+    """
+    from workbench.migrate import downgrade as run_downgrade
+
+    cfg = config(ctx)
+    result = run_downgrade(
+        cfg, schema, revision, url=url, sql=sql, on_step=None if sql else _progress
+    )
+    del yes
+    _report(result, cfg.root)
+
+
+@app.command()
+def current(
+    ctx: typer.Context, schema: SchemaArg, url: UrlOpt = None, json: JsonOpt = False
+) -> None:
+    """Show the revision the target is at, and the head of the history.
+
+    Example: `workbench current blog --json`
+    """
+    from workbench.migrate import current as run_current
+
+    cfg = config(ctx)
+    result = run_current(cfg, schema, url=url)
+    if json:
+        emit_json(result.to_json())
+        return
+    where = result.revision or "base (no revision applied)"
+    tail = " (head)" if result.at_head and result.revision else ""
+    say(f"{schema}: {shown_target(result.target, cfg.root)} is at {where}{tail}")
+    if not result.at_head:
+        say(f"  head is {result.head}: run `workbench upgrade {schema}`", style="yellow")
+
+
+@app.command()
+def history(ctx: typer.Context, schema: SchemaArg, json: JsonOpt = False) -> None:
+    """List the revisions of a schema, oldest first.
+
+    Example: `workbench history blog`
+    """
+    from workbench.migrate import history as run_history
+
+    cfg = config(ctx)
+    revisions = run_history(cfg, schema)
+    if json:
+        emit_json({"schema": schema, "revisions": [r.to_json() for r in revisions]})
+        return
+    if not revisions:
+        say(f"{schema}: no revisions yet.")
+        return
+    for r in revisions:
+        head = "  (head)" if r.is_head else ""
+        parent = ",".join(r.down_revisions) or "base"
+        say(f"{parent:>12} -> {r.id}  {r.message}{head}")
+        say(f"{'':>16}{cfg.rel(r.path)}", style="dim")

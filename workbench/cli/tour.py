@@ -1,0 +1,152 @@
+"""`workbench tour`: a guided walk through every capability, on SQLite, in a temporary project.
+
+Each step is a real command line, run in-process exactly as you would type it,
+with a sentence on what it shows. A capability adds its step to :data:`STEPS`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workbench.cli._app import EXIT_FINDINGS, EXIT_OK, app, say
+from workbench.errors import WorkbenchError
+
+
+@dataclass(frozen=True)
+class TourStep:
+    """One step: what it shows, and the command line that shows it."""
+
+    title: str
+    explain: str
+    args: tuple[str, ...]
+    expect: tuple[int, ...] = (EXIT_OK,)
+
+
+STEPS: list[TourStep] = [
+    TourStep(
+        "List the schemas",
+        "The project has one schema, blog, declared with SQLModel in schemas/blog.py, and its "
+        "history in migrations/blog/. Its target is an embedded SQLite file, not created yet.",
+        ("schemas",),
+    ),
+    TourStep(
+        "Generate: nothing to do",
+        "generate applies the history to a scratch database and compares it with the models. "
+        "They agree, so no revision is written.",
+        ("generate", "blog", "-m", "tour"),
+    ),
+    TourStep(
+        "Upgrade to head",
+        "Each revision runs in one transaction, SQLite included: a revision that fails leaves "
+        "the database exactly at the one before.",
+        ("upgrade", "blog"),
+    ),
+    TourStep(
+        "Where the target stands", "current compares the target with the head.", ("current", "blog")
+    ),
+    TourStep(
+        "The history", "One revision so far, written by `workbench generate`.", ("history", "blog")
+    ),
+    TourStep(
+        "Downgrade to base",
+        "Every table goes, and on PostgreSQL the enum types with them.",
+        ("downgrade", "blog", "base", "--yes"),
+    ),
+    TourStep("Upgrade again", "And back to head.", ("upgrade", "blog")),
+]
+
+
+def example_files() -> tuple[Path, Path]:
+    """The packaged blog example: its schema module and its migrations folder."""
+    try:
+        schema = Path(str(resources.files("workbench.examples.schemas") / "blog.py"))
+        migrations = Path(str(resources.files("workbench.examples.migrations") / "blog"))
+    except ModuleNotFoundError:
+        # Running from a source checkout without installing: the repository's own.
+        root = Path(__file__).resolve().parents[2]
+        schema, migrations = root / "schemas" / "blog.py", root / "migrations" / "blog"
+    if not schema.is_file() or not (migrations / "env.py").is_file():
+        raise WorkbenchError(
+            "the blog example is missing from this installation of workbench.",
+            hint="Reinstall workbench (pip install --force-reinstall workbench).",
+        )
+    return schema, migrations
+
+
+def make_tour_project(directory: Path) -> Path:
+    """Copy the blog example into ``directory`` as a project of its own."""
+    schema, migrations = example_files()
+    directory.mkdir(parents=True, exist_ok=True)
+    if any(directory.iterdir()):
+        raise WorkbenchError(
+            f"{directory} is not empty; the tour makes its project in an empty folder.",
+            hint="Pass --dir with a new or empty folder, or leave it out to use a temporary one.",
+        )
+    (directory / "pyproject.toml").write_text(
+        '[project]\nname = "workbench-tour"\nversion = "0"\n\n[tool.workbench]\n',
+        encoding="utf-8",
+    )
+    (directory / "schemas").mkdir()
+    shutil.copy(schema, directory / "schemas" / "blog.py")
+    shutil.copytree(
+        migrations,
+        directory / "migrations" / "blog",
+        ignore=shutil.ignore_patterns("__pycache__", "__init__.py"),
+    )
+    (directory / "diagrams").mkdir()
+    return directory
+
+
+@app.command()
+def tour(
+    directory: Annotated[
+        Path | None,
+        typer.Option(
+            "--dir",
+            help="An empty folder for the tour's project (default: a new temporary folder, "
+            "kept afterwards so you can look around).",
+            file_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Walk through every capability on the blog example, on SQLite, in a temporary project.
+
+    Nothing outside the tour's own folder is read or written.
+
+    Example: `workbench tour`
+    """
+    root = make_tour_project(directory or Path(tempfile.mkdtemp(prefix="workbench-tour-")))
+    say(f"workbench tour, in {root}", style="bold")
+    for number, step in enumerate(STEPS, 1):
+        say()
+        say(f"{number}. {step.title}", style="bold cyan")
+        say(step.explain, style="dim")
+        say("$ workbench " + " ".join(_quote(a) for a in step.args), style="bold")
+        code = _run(root, step.args)
+        if code not in step.expect:
+            raise WorkbenchError(
+                f"tour step {number} ({step.title}) exited with {code}; see the output above.",
+                hint="Run that command yourself in the tour folder with --traceback.",
+            )
+    say()
+    say(f"Done. The tour's project is in {root}: look around, or delete it.", style="bold")
+
+
+def _quote(arg: str) -> str:
+    return f'"{arg}"' if " " in arg else arg
+
+
+def _run(root: Path, args: tuple[str, ...]) -> int:
+    # standalone_mode=False: click returns the exit code instead of exiting.
+    code = app(["--project", str(root), *args], prog_name="workbench", standalone_mode=False)
+    return int(code or EXIT_OK)
+
+
+__all__ = ["EXIT_FINDINGS", "STEPS", "TourStep", "tour"]

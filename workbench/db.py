@@ -1,0 +1,357 @@
+"""Engines, scratch databases, migration locks and URL redaction.
+
+SQLite engines made here run DDL inside real transactions: pysqlite would
+otherwise commit before every DDL statement, which is how a failed SQLite
+migration ends half-applied. This is SQLAlchemy's documented pysqlite recipe:
+the driver's own transaction handling is switched off and we emit ``BEGIN``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import secrets
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workbench.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL, Connection, Engine
+
+SCRATCH_PREFIX = "wb_scratch_"
+LOCK_TIMEOUT = 600.0
+"""Seconds a migration waits for another one on the same database before giving up."""
+
+_PG_DRIVERS = {"postgresql", "postgres", "postgresql+psycopg", "postgresql+psycopg2"}
+
+
+def parse_url(url: str | URL) -> URL:
+    """Parse ``url``, choosing psycopg 3 for PostgreSQL; a ``DatabaseError`` if malformed."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    if not isinstance(url, str):
+        parsed = url
+    else:
+        text = url.strip()
+        if text.startswith("postgres://"):
+            text = "postgresql://" + text[len("postgres://") :]
+        try:
+            parsed = make_url(text)
+        except (ArgumentError, ValueError) as exc:
+            raise DatabaseError(
+                f"{redact_text(text)!r} is not a database URL ({exc}).",
+                hint="Write it as sqlite:///path/to/file.db or "
+                "postgresql://user:password@host:5432/dbname.",
+            ) from None
+    if parsed.drivername in ("postgresql", "postgresql+psycopg2"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def backend(url: str | URL) -> str:
+    """``sqlite``, ``postgresql``, or another SQLAlchemy dialect name."""
+    return parse_url(url).get_backend_name()
+
+
+def redact(url: str | URL) -> str:
+    """The URL as text with its password replaced by ``***``."""
+    try:
+        return parse_url(url).render_as_string(hide_password=True)
+    except DatabaseError:
+        return redact_text(str(url))
+
+
+def redact_text(text: str, *urls: str | URL) -> str:
+    """``text`` with any URL password in it, or the passwords of ``urls``, replaced by ``***``."""
+    text = re.sub(r"(://[^:/@\s]*:)([^@\s]*)(@)", r"\1***\3", text)
+    for url in urls:
+        password = _password(url)
+        if password:
+            text = text.replace(password, "***")
+    return text
+
+
+def _password(url: str | URL) -> str | None:
+    try:
+        value = parse_url(url).password
+    except DatabaseError:
+        return None
+    return str(value) if value else None
+
+
+def sqlite_path(url: str | URL) -> Path | None:
+    """The file of a SQLite URL; ``None`` for other backends and in-memory databases."""
+    parsed = parse_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def exists(url: str | URL) -> bool:
+    """Whether the target database exists, without creating it.
+
+    A SQLite file is looked at, never opened; a server database is asked for.
+    """
+    path = sqlite_path(url)
+    if path is not None:
+        return path.is_file()
+    if backend(url) == "sqlite":
+        return True
+    with connect(url) as conn:
+        conn.close()
+    return True
+
+
+def create_engine(url: str | URL, *, migrating: bool = False, **kwargs: Any) -> Engine:
+    """An engine for ``url`` with workbench's settings.
+
+    SQLite engines run every transaction as a real one (DDL included), enforce
+    foreign keys, and wait up to 30 s for another writer. With ``migrating``
+    they take the write lock at ``BEGIN`` so two migrations cannot interleave.
+    PostgreSQL engines use psycopg 3 and give up connecting after 10 s.
+    """
+    import sqlalchemy as sa
+    from sqlalchemy import event
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    parsed = parse_url(url)
+    name = parsed.get_backend_name()
+    connect_args: dict[str, Any] = dict(kwargs.pop("connect_args", {}))
+    if name == "sqlite":
+        connect_args.setdefault("timeout", 30)
+    elif name == "postgresql":
+        connect_args.setdefault("connect_timeout", 10)
+    try:
+        engine = sa.create_engine(parsed, connect_args=connect_args, **kwargs)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise DatabaseError(
+            f"cannot use {redact(parsed)}: {exc}.",
+            hint="workbench supports sqlite:/// and postgresql:// URLs.",
+        ) from None
+    if name == "sqlite":
+        begin = "BEGIN IMMEDIATE" if migrating else "BEGIN"
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            conn.exec_driver_sql(begin)
+
+    return engine
+
+
+@contextlib.contextmanager
+def connect(url: str | URL, *, migrating: bool = False) -> Iterator[Connection]:
+    """A connection to ``url``; failures to connect become a ``DatabaseError`` with a hint."""
+    engine = create_engine(url, migrating=migrating)
+    try:
+        try:
+            conn = engine.connect()
+        except Exception as exc:
+            raise connect_error(exc, url) from None
+        with conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def connect_error(exc: BaseException, url: str | URL) -> DatabaseError:
+    """Turn a driver's connection failure into a one-paragraph ``DatabaseError``."""
+    parsed = parse_url(url)
+    where = redact(parsed)
+    reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    reason = redact_text(reason, parsed)
+    lowered = reason.lower()
+    if parsed.get_backend_name() == "sqlite":
+        return DatabaseError(
+            f"cannot open the SQLite database {where}: {reason}.",
+            hint="Check that the folder exists and is writable.",
+        )
+    if "password authentication failed" in lowered or "no password supplied" in lowered:
+        return DatabaseError(
+            f"the server at {where} refused the login of user {parsed.username!r}: {reason}.",
+            hint="Check the user name and password in the URL (or $PGPASSWORD).",
+        )
+    if "does not exist" in lowered and "database" in lowered:
+        return DatabaseError(
+            f"database {parsed.database!r} does not exist on the server at {where}.",
+            hint=f"Create it (createdb {parsed.database}) or point the URL at one that exists.",
+        )
+    return DatabaseError(
+        f"cannot connect to {where}: {reason}.",
+        hint="Check that the server is running and that the host, port and database are right.",
+    )
+
+
+# --- scratch databases --------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def scratch(against: str = "sqlite") -> Iterator[str]:
+    """A throwaway database, dropped on exit whatever happens (Ctrl-C included).
+
+    Args:
+        against: ``sqlite`` for a temporary SQLite file, or the URL of a
+            PostgreSQL server on which ``CREATE DATABASE wb_scratch_<random>`` is
+            run; that URL's own database is used only to connect.
+
+    Yields:
+        The URL of the scratch database.
+    """
+    if against == "sqlite":
+        folder = tempfile.mkdtemp(prefix=SCRATCH_PREFIX)
+        try:
+            yield f"sqlite:///{Path(folder, 'scratch.sqlite3').as_posix()}"
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return
+    server = parse_url(against)
+    if server.get_backend_name() != "postgresql":
+        raise DatabaseError(
+            f"cannot make a scratch database on {redact(server)}.",
+            hint="Scratch databases are made with `sqlite` or a postgresql:// server URL.",
+        )
+    name = SCRATCH_PREFIX + secrets.token_hex(6)
+    _admin(server, f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        drop_database(server, name)
+
+
+def drop_database(server: str | URL, name: str) -> None:
+    """Drop database ``name`` on ``server``, disconnecting anyone still in it."""
+    try:
+        _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except DatabaseError:
+        # PostgreSQL before 13 has no FORCE.
+        _admin(
+            server,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE datname = '{name}' AND pid <> pg_backend_pid()",
+        )
+        _admin(server, f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def _admin(server: str | URL, sql: str) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        try:
+            conn = engine.connect()
+        except Exception as exc:
+            raise connect_error(exc, server) from None
+        with conn:
+            try:
+                conn.exec_driver_sql(sql)
+            except DBAPIError as exc:
+                raise DatabaseError(
+                    f"{sql.split(' ')[0]} {sql.split(' ')[1]} failed on {redact(server)}: "
+                    f"{' '.join(str(exc.orig).split())}.",
+                    hint="The user in the URL needs the CREATEDB privilege.",
+                ) from None
+    finally:
+        engine.dispose()
+
+
+# --- locks --------------------------------------------------------------------------------
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit key for a PostgreSQL advisory lock."""
+    digest = hashlib.sha256(f"workbench:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+@contextlib.contextmanager
+def migration_lock(conn: Connection, name: str, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """Hold an exclusive lock that serialises migrations of ``name`` on ``conn``'s database.
+
+    PostgreSQL: a session-level advisory lock. SQLite: an OS lock on a file in
+    the temporary folder keyed by the database path (SQLite's own write lock is
+    per transaction, and a migration is one transaction per revision). The
+    connection is left outside any transaction on entry, as Alembic expects.
+    """
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        key = lock_key(name)
+        conn.exec_driver_sql(f"SELECT pg_advisory_lock({key})")
+        conn.commit()
+        try:
+            yield
+        finally:
+            if conn.in_transaction():
+                conn.rollback()
+            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({key})")
+            conn.commit()
+        return
+    database = conn.engine.url.database if dialect == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with _file_lock(Path(database).resolve(), timeout):
+        yield
+
+
+@contextlib.contextmanager
+def _file_lock(database: Path, timeout: float) -> Iterator[None]:
+    folder = Path(tempfile.gettempdir()) / "workbench-locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (hashlib.sha256(str(database).encode()).hexdigest()[:32] + ".lock")
+    with path.open("a+b") as handle:
+        deadline = time.monotonic() + timeout
+        while not _try_lock(handle.fileno()):
+            if time.monotonic() > deadline:
+                raise DatabaseError(
+                    f"another migration has held {database} for more than {timeout:.0f} s.",
+                    hint="Wait for it to finish, or stop it, then try again.",
+                )
+            time.sleep(0.05)
+        try:
+            yield
+        finally:
+            _unlock(handle.fileno())
+
+
+if os.name == "nt":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)

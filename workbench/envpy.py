@@ -1,0 +1,291 @@
+"""The body of every ``migrations/<schema>/env.py`` that workbench writes.
+
+``env.py`` is one call, ``run_migrations(schema="blog")``, so that workbench
+and plain Alembic run revisions the same careful way:
+
+* a connection passed in ``config.attributes["connection"]`` is used and no
+  other is ever opened (an ``env.py`` that ignores it lets a test run migrate
+  the developer's own database);
+* each revision runs in one real transaction, on SQLite too, so a revision that
+  fails halfway leaves the database exactly at the previous revision;
+* a lock (PostgreSQL advisory lock, or an OS file lock for SQLite) serialises
+  two upgrades of the same database;
+* on SQLite, foreign keys are off while revisions run (batch mode recreates
+  tables, and dropping the old copy would cascade into child rows) and
+  ``PRAGMA foreign_key_check`` must come back empty before each commit;
+* autogenerate uses batch mode, exact types, self-contained rendering and enum
+  type lifecycle operations (see :mod:`workbench.autogen`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workbench import db
+from workbench.autogen import (
+    ProcessHook,
+    compare_server_default,
+    compare_type,
+    include_object,
+    post_process,
+    render_item,
+)
+from workbench.config import VERSION_TABLE, Config, discover
+from workbench.errors import MigrationFailed, WorkbenchError
+from workbench.loader import Schema, load_schema
+from workbench.results import Step
+from workbench.revisions import HistoryModel
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy.engine import Connection
+
+
+@dataclass
+class RunContext:
+    """What workbench hands to ``env.py`` through ``config.attributes["workbench"]``."""
+
+    schema: Schema | None = None
+    """The models, needed only when autogenerating."""
+    history: HistoryModel | None = None
+    on_step: Callable[[Step], None] | None = None
+    extra_hook: ProcessHook | None = None
+    """Runs after workbench's own ``process_revision_directives`` work."""
+    scripts: list[Any] = field(default_factory=list)
+    """The ``MigrationScript`` autogenerate produced, for the caller to report."""
+    steps: list[Step] = field(default_factory=list)
+
+
+def run_migrations(
+    schema: str | None = None, *, version_table: str = VERSION_TABLE, **configure: Any
+) -> None:
+    """Run Alembic's migrations for ``schema``; call this from ``env.py``.
+
+    Args:
+        schema: the schema's name; defaults to the script directory's name.
+        version_table: where Alembic records the revision.
+        **configure: extra keyword arguments for ``context.configure()``.
+    """
+    from alembic import context
+
+    config = context.config
+    location = Path(str(config.get_main_option("script_location")))
+    name = schema or location.name
+    run: RunContext | None = config.attributes.get("workbench")
+    if run is None:
+        run = RunContext()
+        if config.config_file_name and not config.attributes.get("connection"):
+            _plain_alembic_logging(config)
+    project = config.attributes.get("workbench.project") or _project_of(location)
+    options: dict[str, Any] = {
+        "version_table": version_table,
+        "transactional_ddl": True,
+        "transaction_per_migration": True,
+        "render_as_batch": True,
+        "include_object": include_object,
+        "render_item": render_item,
+        "compare_server_default": True,
+    }
+    if _autogenerating(config):
+        if run.schema is None:
+            if project is None:
+                raise WorkbenchError(
+                    f"cannot find the workbench project of {location}, so not its models.",
+                    hint="Run from inside the project, or use `workbench generate`.",
+                )
+            run.schema = load_schema(project, name)
+        if run.history is None:
+            run.history = HistoryModel.of(project, name) if project is not None else HistoryModel()
+        options["target_metadata"] = run.schema.metadata
+        options["compare_type"] = compare_type(run.history)
+        options["compare_server_default"] = compare_server_default(run.history)
+        options["process_revision_directives"] = _directives(run)
+    options.update(configure)
+
+    if context.is_offline_mode():
+        url = _url(config, name, project)
+        context.configure(
+            url=url, literal_binds=True, dialect_opts={"paramstyle": "named"}, **options
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    given: Connection | None = config.attributes.get("connection")
+    if given is not None:
+        _run_online(context, given, name, run, options)
+        return
+    url = _url(config, name, project)
+    path = db.sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    with db.connect(url, migrating=True) as conn:
+        _run_online(context, conn, name, run, options)
+
+
+def _autogenerating(config: AlembicConfig) -> bool:
+    if config.attributes.get("workbench.autogenerate"):
+        return True
+    return bool(getattr(config.cmd_opts, "autogenerate", False))
+
+
+def _directives(run: RunContext) -> ProcessHook:
+    assert run.schema is not None and run.history is not None
+    ours = post_process(run.schema.metadata, run.history)
+
+    def hook(context: MigrationContext, revision: Any, directives: list[Any]) -> None:
+        ours(context, revision, directives)
+        if run.extra_hook is not None:
+            run.extra_hook(context, revision, directives)
+        run.scripts[:] = list(directives)
+
+    return hook
+
+
+def _project_of(location: Path) -> Config | None:
+    try:
+        return discover(location)
+    except WorkbenchError:
+        return None
+
+
+def _url(config: AlembicConfig, schema: str, project: Config | None) -> str:
+    """Target for plain Alembic: ``-x url=``, alembic.ini, then workbench's own resolution."""
+    xargs = context_x_args(config)
+    if xargs.get("url"):
+        return xargs["url"]
+    configured = config.get_main_option("sqlalchemy.url")
+    if configured:
+        return configured
+    if project is None:
+        raise WorkbenchError(
+            "no database URL: alembic.ini has no sqlalchemy.url and no workbench project "
+            "was found to take one from.",
+            hint="Pass -x url=..., set sqlalchemy.url, or run inside the project.",
+        )
+    return project.resolve_url(schema)
+
+
+def context_x_args(config: AlembicConfig) -> dict[str, str]:
+    pairs = getattr(config.cmd_opts, "x", None) or []
+    return dict(p.split("=", 1) for p in pairs if "=" in p)
+
+
+def _plain_alembic_logging(config: AlembicConfig) -> None:
+    import logging.config
+
+    assert config.config_file_name is not None
+    with contextlib.suppress(KeyError, ValueError):
+        logging.config.fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+
+def _run_online(
+    context: Any, conn: Connection, schema: str, run: RunContext, options: dict[str, Any]
+) -> None:
+    external = conn.in_transaction()
+    callbacks = list(options.pop("on_version_apply", []) or [])
+    started = [time.perf_counter()]
+
+    def on_apply(ctx: MigrationContext, step: Any, heads: set[str], run_args: Any) -> None:
+        if ctx.dialect.name == "sqlite":
+            _foreign_key_check(ctx, step)
+        now = time.perf_counter()
+        done = Step(
+            revision=str(step.up_revision_id),
+            message=str(step.up_revision.doc or "").strip() if step.up_revision else "",
+            direction="up" if step.is_upgrade else "down",
+            seconds=now - started[0],
+        )
+        started[0] = now
+        run.steps.append(done)
+        if run.on_step is not None:
+            run.on_step(done)
+
+    lock = contextlib.nullcontext() if external else db.migration_lock(conn, schema)
+    with lock, _sqlite_guard(conn, external):
+        context.configure(connection=conn, on_version_apply=[on_apply, *callbacks], **options)
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        except WorkbenchError:
+            raise
+        except Exception as exc:
+            raise _failure(exc) from exc
+        finally:
+            if not external and conn.in_transaction():
+                conn.rollback()
+
+
+@contextlib.contextmanager
+def _sqlite_guard(conn: Connection, external: bool) -> Iterator[None]:
+    """Foreign keys off and real transactions, for the duration of a SQLite run."""
+    if conn.dialect.name != "sqlite" or external:
+        yield
+        return
+    raw: Any = conn.connection.driver_connection
+    previous_isolation = raw.isolation_level
+    listener = None
+    if previous_isolation is not None:
+        # A connection from a plain engine: pysqlite would commit before every
+        # DDL statement. Switch to explicit BEGIN for this run.
+        from sqlalchemy import event
+
+        raw.isolation_level = None
+
+        def listener(c: Connection) -> None:
+            c.exec_driver_sql("BEGIN IMMEDIATE")
+
+        event.listen(conn, "begin", listener)
+    was_on = raw.execute("PRAGMA foreign_keys").fetchone()[0]
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        if conn.in_transaction():
+            conn.rollback()
+        raw.execute(f"PRAGMA foreign_keys={'ON' if was_on else 'OFF'}")
+        if listener is not None:
+            from sqlalchemy import event
+
+            event.remove(conn, "begin", listener)
+            raw.isolation_level = previous_isolation
+
+
+def _foreign_key_check(ctx: MigrationContext, step: Any) -> None:
+    assert ctx.connection is not None
+    rows = ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if not rows:
+        return
+    table, rowid, parent, _ = rows[0]
+    revision = step.up_revision_id if step.is_upgrade else ",".join(step.down_revision_ids)
+    raise MigrationFailed(
+        f"revision {revision} would leave {len(rows)} row(s) whose foreign keys point nowhere "
+        f"(first: {table} row {rowid} refers to a missing {parent} row); "
+        "its transaction was rolled back.",
+        revision=revision,
+        hint="Delete or fix the orphaned rows in the revision before the change that breaks them.",
+    )
+
+
+def _failure(exc: Exception) -> MigrationFailed:
+    """Name the revision file and line where ``exc`` was raised, and what it said."""
+    where = None
+    revision = None
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        path = Path(frame.f_code.co_filename)
+        if path.parent.name == "versions":
+            where = f"{path.parent.parent.name}/versions/{path.name}:{line}"
+            revision = str(frame.f_globals.get("revision", "")) or None
+    reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    if len(reason) > 400:
+        reason = reason[:400] + "..."
+    head = f"revision {revision} failed" if revision else "a revision failed"
+    at = f" at {where}" if where else ""
+    return MigrationFailed(f"{head}{at}: {type(exc).__name__}: {reason}", revision=revision)

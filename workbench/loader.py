@@ -1,0 +1,350 @@
+"""Import a schema module in isolation and find the MetaData that holds its tables.
+
+Each schema module is executed under a private module name, so two schemas
+that both declare a ``users`` table or a ``User`` class coexist in one
+process. A module that fails to import is reported as ``file:line: error``;
+a module without tables is an error that says so.
+
+Every constraint the workbench writes must have a name (SQLite batch mode
+silently drops unnamed CHECK and UNIQUE constraints, and a downgrade cannot drop
+a constraint it cannot name). Models whose MetaData lacks a naming convention
+still work: the loader gives each unnamed constraint the name the default
+convention would have given it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import linecache
+import sys
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType, TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+
+from workbench.config import Config
+from workbench.errors import SchemaLoadError
+
+if TYPE_CHECKING:
+    from sqlalchemy import MetaData, Table
+    from sqlalchemy.sql.schema import Constraint, Index
+
+DEFAULT_NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""The convention the example schemas use, and the one applied to unnamed constraints."""
+
+MAX_IDENTIFIER = 63
+"""PostgreSQL's identifier limit; longer generated names end in a short hash instead."""
+
+
+@dataclass(frozen=True, eq=False)
+class Schema:
+    """A loaded schema: its module and the MetaData that holds its tables."""
+
+    name: str
+    path: Path
+    metadata: MetaData
+    module: ModuleType
+    flavour: Literal["sqlmodel", "sqlalchemy"]
+    has_convention: bool
+    """Whether the MetaData carries its own naming convention."""
+    named_by_workbench: tuple[str, ...] = ()
+    """Constraint names the loader filled in because the models left them unnamed."""
+
+    @property
+    def tables(self) -> list[Table]:
+        """The schema's tables in dependency order (parents first)."""
+        return list(self.metadata.sorted_tables)
+
+
+_cache: dict[tuple[str, str, str], Schema] = {}
+
+
+def load_schema(cfg: Config, name: str) -> Schema:
+    """Load schema ``name`` of the project ``cfg``."""
+    return load_path(cfg.schema_path(name), name=name, root=cfg.root)
+
+
+def load_path(path: Path, *, name: str | None = None, root: Path | None = None) -> Schema:
+    """Import the schema module at ``path`` and find its MetaData.
+
+    Loading the same unchanged file again returns the same ``Schema``.
+
+    Raises:
+        SchemaLoadError: the module fails to import, fails to configure its
+            mappers, declares no tables, or spreads them over several MetaData.
+    """
+    path = path.resolve()
+    name = name or (path.parent.name if path.name == "__init__.py" else path.stem)
+    try:
+        source = path.read_bytes()
+    except OSError as exc:
+        raise SchemaLoadError(f"cannot read schema {name!r} at {path}: {exc.strerror}.") from None
+    key = (str(path), name, hashlib.sha256(source).hexdigest())
+    if key in _cache:
+        return _cache[key]
+    shown = _shown(path, root)
+    module = _import(path, name, key[2][:12], shown, root)
+    metadata = _find_metadata(module, shown)
+    _configure_mappers(module, shown)
+    has_convention = _has_convention(metadata)
+    filled = tuple(_name_unnamed(metadata))
+    schema = Schema(
+        name=name,
+        path=path,
+        metadata=metadata,
+        module=module,
+        flavour="sqlmodel" if _uses_sqlmodel(module) else "sqlalchemy",
+        has_convention=has_convention,
+        named_by_workbench=filled,
+    )
+    _cache[key] = schema
+    return schema
+
+
+def _shown(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return path.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return str(path)
+
+
+def _import(path: Path, name: str, digest: str, shown: str, root: Path | None) -> ModuleType:
+    module_name = f"_workbench_schema_{name}_{digest}"
+    is_package = path.name == "__init__.py"
+    spec = importlib.util.spec_from_file_location(
+        module_name,
+        path,
+        submodule_search_locations=[str(path.parent)] if is_package else None,
+    )
+    if spec is None or spec.loader is None:  # pragma: no cover - only for exotic paths
+        raise SchemaLoadError(f"{shown}: cannot be imported as a Python module.")
+    module = importlib.util.module_from_spec(spec)
+    # Pydantic and SQLAlchemy resolve annotations through sys.modules, so the
+    # module must be registered while it executes (under its private name).
+    sys.modules[module_name] = module
+    added_root = False
+    if root is not None and str(root) not in sys.path:
+        # Lets a schema import the project's own packages (`from app.models import *`).
+        sys.path.insert(0, str(root))
+        added_root = True
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        sys.modules.pop(module_name, None)
+        where = f"{shown}:{exc.lineno}" if exc.filename == str(path) else _where(exc, path, shown)
+        raise SchemaLoadError(
+            f"{where}: {exc.msg}.",
+            hint="Fix the syntax error in the schema module.",
+        ) from None
+    except Exception as exc:
+        sys.modules.pop(module_name, None)
+        raise SchemaLoadError(
+            f"{_where(exc, path, shown)}: {type(exc).__name__}: {_one_line(exc)}",
+            hint=f"The schema module {shown} must import cleanly; fix the error above.",
+        ) from None
+    finally:
+        if added_root:
+            sys.path.remove(str(root))
+    return module
+
+
+def _where(exc: BaseException, path: Path, shown: str) -> str:
+    """``file:line`` of the deepest frame of the traceback inside the schema module."""
+    line = None
+    tb: TracebackType | None = exc.__traceback__
+    for frame, lineno in traceback.walk_tb(tb):
+        if Path(frame.f_code.co_filename) == path:
+            line = lineno
+    if line is None and isinstance(exc, SyntaxError) and exc.filename:
+        return f"{exc.filename}:{exc.lineno}"
+    return f"{shown}:{line}" if line is not None else shown
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if text.endswith(".") else text + "."
+
+
+def _candidates(module: ModuleType) -> Iterator[MetaData]:
+    from sqlalchemy import MetaData, Table
+
+    for value in list(vars(module).values()):
+        if isinstance(value, MetaData):
+            yield value
+        elif isinstance(value, Table):
+            yield value.metadata
+        elif isinstance(value, type):
+            found = getattr(value, "metadata", None)
+            if isinstance(found, MetaData):
+                yield found
+
+
+def _find_metadata(module: ModuleType, shown: str) -> MetaData:
+    from sqlalchemy import MetaData
+
+    explicit = vars(module).get("metadata")
+    if explicit is not None:
+        if not isinstance(explicit, MetaData):
+            raise SchemaLoadError(
+                f"{shown}: `metadata` is a {type(explicit).__name__}, not a MetaData.",
+                hint="Set `metadata = Base.metadata`, or rename the variable.",
+            )
+        if not explicit.tables:
+            raise SchemaLoadError(
+                f"{shown}: its `metadata` holds no tables.",
+                hint="Declare the models on the MetaData named by `metadata`.",
+            )
+        return explicit
+    found: dict[int, MetaData] = {}
+    for candidate in _candidates(module):
+        if candidate.tables:
+            found.setdefault(id(candidate), candidate)
+    if not found:
+        raise SchemaLoadError(
+            f"{shown} declares no tables: a schema module defines models "
+            "(SQLModel classes with table=True, or SQLAlchemy declarative classes) or Tables.",
+            hint="Add a model, or move the module out of the schemas folder.",
+        )
+    if len(found) > 1:
+        sizes = ", ".join(
+            f"one with {', '.join(sorted(m.tables))}"
+            for m in sorted(found.values(), key=lambda m: sorted(m.tables))
+        )
+        raise SchemaLoadError(
+            f"{shown} spreads its tables over {len(found)} MetaData objects ({sizes}).",
+            hint="Say which one is the schema with `metadata = Base.metadata` in the module.",
+        )
+    return next(iter(found.values()))
+
+
+def _configure_mappers(module: ModuleType, shown: str) -> None:
+    """Configure the module's mappers now, so a broken relationship fails at load time."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    registries = {}
+    for value in list(vars(module).values()):
+        if isinstance(value, type):
+            mapper: Any = inspect(value, raiseerr=False)
+            registry = getattr(mapper, "registry", None)
+            if registry is not None:
+                registries[id(registry)] = registry
+    for registry in registries.values():
+        try:
+            registry.configure()
+        except SQLAlchemyError as exc:
+            raise SchemaLoadError(
+                f"{shown}: the models' mappers do not configure: {_one_line(exc)}",
+                hint="Fix the relationship or column the message names.",
+            ) from None
+
+
+def _uses_sqlmodel(module: ModuleType) -> bool:
+    sqlmodel = sys.modules.get("sqlmodel")
+    if sqlmodel is None:
+        return False
+    base = sqlmodel.SQLModel
+    return any(
+        isinstance(value, type) and issubclass(value, base) and value is not base
+        for value in vars(module).values()
+    )
+
+
+def _has_convention(metadata: MetaData) -> bool:
+    return any(key != "ix" for key in metadata.naming_convention)
+
+
+def _name_unnamed(metadata: MetaData) -> Iterator[str]:
+    """Give every unnamed constraint and index the default convention's name."""
+    from sqlalchemy import CheckConstraint, Column
+    from sqlalchemy.sql.elements import conv
+
+    for table in metadata.sorted_tables:
+        items: list[Constraint | Index] = [*table.constraints, *table.indexes]
+        seen: set[str] = {str(item.name) for item in items if _is_named(item)}
+        for item in sorted(items, key=_sort_key):
+            if _is_named(item):
+                continue
+            columns: list[str]
+            if isinstance(item, CheckConstraint):
+                columns = sorted(
+                    {c.name for c in _columns_in(item.sqltext) if isinstance(c, Column)}
+                )[:1] or ["check"]
+            else:
+                columns = [c.name for c in getattr(item, "columns", [])]
+            name = _default_name(item, table, columns)
+            base, n = name, 2
+            while name in seen:
+                name = f"{base}_{n}"
+                n += 1
+            seen.add(name)
+            item.name = conv(name)
+            yield name
+
+
+def _columns_in(element: Any) -> Iterator[Any]:
+    from sqlalchemy.sql import visitors
+
+    yield from visitors.iterate(element)
+
+
+def _is_named(item: Any) -> bool:
+    from sqlalchemy.sql.base import _NONE_NAME
+
+    return item.name is not None and item.name is not _NONE_NAME
+
+
+def _sort_key(item: Any) -> tuple[str, str]:
+    from sqlalchemy import CheckConstraint
+
+    text = str(item.sqltext) if isinstance(item, CheckConstraint) else ""
+    return (type(item).__name__, text + ",".join(c.name for c in getattr(item, "columns", [])))
+
+
+def _default_name(item: Any, table: Table, columns: list[str]) -> str:
+    from sqlalchemy import (
+        CheckConstraint,
+        ForeignKeyConstraint,
+        Index,
+        PrimaryKeyConstraint,
+        UniqueConstraint,
+    )
+
+    cols = "_".join(columns)
+    if isinstance(item, PrimaryKeyConstraint):
+        name = f"pk_{table.name}"
+    elif isinstance(item, ForeignKeyConstraint):
+        name = f"fk_{table.name}_{cols}_{item.referred_table.name}"
+    elif isinstance(item, UniqueConstraint):
+        name = f"uq_{table.name}_{cols}"
+    elif isinstance(item, CheckConstraint):
+        name = f"ck_{table.name}_{cols}"
+    elif isinstance(item, Index):
+        name = f"ix_{table.name}_{cols}"
+    else:  # pragma: no cover - no other constraint kinds exist in SQLAlchemy 2
+        name = f"{type(item).__name__.lower()}_{table.name}_{cols}"
+    return shorten(name)
+
+
+def shorten(name: str) -> str:
+    """``name`` cut to PostgreSQL's 63 characters, deterministically."""
+    if len(name) <= MAX_IDENTIFIER:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    return f"{name[: MAX_IDENTIFIER - 9]}_{digest}"
+
+
+def source_line(path: Path, line: int) -> str:
+    """The text of ``path`` at ``line``, for messages."""
+    return linecache.getline(str(path), line).strip()

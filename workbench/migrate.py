@@ -1,0 +1,523 @@
+"""Generate revisions from the models and apply them up and down, Alembic in-process.
+
+Every verb takes a :class:`~workbench.config.Config` first and returns a typed
+result from :mod:`workbench.results`; nothing here prints. ``generate`` works on
+a scratch database only; ``upgrade`` and ``downgrade`` run each revision in one
+transaction under a lock (see :mod:`workbench.envpy`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+import string
+from collections.abc import Callable, Iterator
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workbench import db
+from workbench.autogen import describe_all, is_empty
+from workbench.config import VERSION_TABLE, Config
+from workbench.envpy import RunContext
+from workbench.errors import (
+    DatabaseError,
+    MigrationFailed,
+    RevisionError,
+    WorkbenchError,
+)
+from workbench.loader import load_schema
+from workbench.results import (
+    CurrentResult,
+    GenerateResult,
+    MigrateResult,
+    Direction,
+    Revision,
+    SchemaSummary,
+    Step,
+)
+from workbench.revisions import (
+    HistoryModel,
+    alembic_config,
+    capture,
+    has_history,
+    list_revisions,
+    script_directory,
+    single_head,
+)
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.engine import Connection
+
+    from workbench.autogen import ProcessHook
+
+OnStep = Callable[[Step], None]
+_KEEP_BROKEN = False
+
+
+# --- the script directory ----------------------------------------------------------------
+
+
+def ensure_environment(cfg: Config, schema: str) -> list[Path]:
+    """Write ``migrations/<schema>/`` (env.py, script.py.mako, alembic.ini, versions/) if missing.
+
+    Returns:
+        The files and folders created; existing ones are never overwritten.
+    """
+    location = cfg.migrations_path(schema)
+    rel = cfg.rel(location)
+    created: list[Path] = []
+    if not location.exists():
+        # Created whole: removing the folder undoes everything on failure.
+        location.mkdir(parents=True)
+        created.append(location)
+    templates = resources.files("workbench") / "templates"
+    wanted = {
+        "env.py": "env.py.tmpl",
+        "script.py.mako": "script.py.mako",
+        "alembic.ini": "alembic.ini.tmpl",
+    }
+    for target, source in wanted.items():
+        path = location / target
+        if path.exists():
+            continue
+        text = (templates / source).read_text(encoding="utf-8")
+        if source.endswith(".tmpl"):
+            text = string.Template(text).substitute(schema=schema, location=rel)
+        _write_atomic(path, text)
+        created.append(path)
+    versions = location / "versions"
+    if not versions.exists():
+        versions.mkdir(parents=True)
+        created.append(versions)
+    return created
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.wbtmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in reversed(paths):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+# --- generate ----------------------------------------------------------------------------
+
+
+def generate(
+    cfg: Config,
+    schema: str,
+    message: str,
+    *,
+    empty: bool = False,
+    hook: ProcessHook | None = None,
+) -> GenerateResult:
+    """Write the next revision of ``schema`` from the difference between its models and history.
+
+    A scratch SQLite database is brought to head and compared with the models;
+    the user's target is never touched. With no difference nothing is written
+    and the result's ``path`` is ``None``. The new revision is applied to the
+    scratch database before this returns, and removed again if it fails there.
+
+    Args:
+        cfg: the project.
+        schema: the schema's name.
+        message: the revision's message (its docstring and file-name slug).
+        empty: write an empty revision for hand-written work, without comparing.
+        hook: an extra ``process_revision_directives`` step (rename intent and
+            backfills plug in here); it runs after workbench's own.
+
+    Example:
+        >>> generate(Config.at("."), "blog", "add bio to users")  # doctest: +SKIP
+    """
+    from alembic import command
+
+    if not message.strip():
+        raise WorkbenchError(
+            "a revision needs a message.", hint="Say what it does: -m 'add bio to users'."
+        )
+    models = load_schema(cfg, schema)
+    created = ensure_environment(cfg, schema)
+    try:
+        single_head(cfg, schema)
+        if empty:
+            ac = alembic_config(cfg, schema)
+            with _alembic_errors(cfg, schema):
+                written = command.revision(ac, message=message)
+            script = _one(written)
+            return GenerateResult(schema, script.revision, Path(script.path), ())
+        history = HistoryModel.of(cfg, schema)
+        run = RunContext(schema=models, history=history)
+        wrote: list[str] = []
+
+        def no_changes(context: Any, revision: Any, directives: list[Any]) -> None:
+            if hook is not None:
+                hook(context, revision, directives)
+            if directives and is_empty(directives[0]):
+                directives[:] = []
+            elif directives:
+                wrote.extend(describe_all(directives[0].upgrade_ops.ops))
+
+        run.extra_hook = no_changes
+        with db.scratch("sqlite") as url, db.connect(url, migrating=True) as conn:
+            ac = alembic_config(
+                cfg,
+                schema,
+                attributes={
+                    "connection": conn,
+                    "workbench": run,
+                    "workbench.autogenerate": True,
+                },
+            )
+            with _alembic_errors(cfg, schema):
+                command.upgrade(ac, "heads")
+                written = command.revision(ac, message=message, autogenerate=True)
+            if not written or (isinstance(written, list) and not any(written)):
+                _remove(created)
+                return GenerateResult(schema, None, None, ())
+            script = _one(written)
+            _verify(cfg, schema, script, ac)
+        return GenerateResult(schema, script.revision, Path(script.path), tuple(wrote))
+    except BaseException:
+        _remove(created)
+        raise
+
+
+def _one(written: Any) -> Any:
+    if isinstance(written, list):
+        written = [w for w in written if w is not None]
+        return written[0]
+    return written
+
+
+def _verify(cfg: Config, schema: str, script: Any, ac: Any) -> None:
+    """Read and apply the new revision on the scratch database; remove it if it fails."""
+    from alembic import command
+
+    path = Path(script.path)
+    fresh = script_directory(cfg, schema).get_revision(script.revision)
+    assert fresh is not None
+    problems = [
+        c.error for c in (capture(fresh, "upgrade"), capture(fresh, "downgrade")) if c.error
+    ]
+    try:
+        if problems:
+            raise WorkbenchError(problems[0])
+        command.upgrade(ac, "heads")
+    except Exception as exc:
+        if not _KEEP_BROKEN:
+            path.unlink(missing_ok=True)
+        text = exc.text if isinstance(exc, WorkbenchError) else f"{type(exc).__name__}: {exc}"
+        raise WorkbenchError(
+            f"the revision generated for {schema!r} does not apply to a scratch SQLite "
+            f"database ({text}); it was not kept.",
+            hint="Write this change by hand: `workbench generate "
+            f"{schema} --empty -m '...'`, and please report the models that caused it.",
+        ) from exc
+
+
+# --- apply -------------------------------------------------------------------------------
+
+
+def upgrade(
+    cfg: Config,
+    schema: str,
+    revision: str = "head",
+    *,
+    url: str | None = None,
+    sql: bool = False,
+    on_step: OnStep | None = None,
+) -> MigrateResult:
+    """Apply revisions up to ``revision`` (head by default), one transaction each.
+
+    With ``sql``, render the SQL instead of running it, starting from the
+    target's current revision when the target exists (else from base).
+
+    Example:
+        >>> upgrade(Config.at("."), "blog")  # doctest: +SKIP
+    """
+    return _apply(cfg, schema, revision, url=url, sql=sql, on_step=on_step, up=True)
+
+
+def downgrade(
+    cfg: Config,
+    schema: str,
+    revision: str = "-1",
+    *,
+    url: str | None = None,
+    sql: bool = False,
+    on_step: OnStep | None = None,
+) -> MigrateResult:
+    """Undo revisions down to ``revision``: one step by default, ``base`` for all.
+
+    Example:
+        >>> downgrade(Config.at("."), "blog", "base")  # doctest: +SKIP
+    """
+    return _apply(cfg, schema, revision, url=url, sql=sql, on_step=on_step, up=False)
+
+
+def _apply(
+    cfg: Config,
+    schema: str,
+    revision: str,
+    *,
+    url: str | None,
+    sql: bool,
+    on_step: OnStep | None,
+    up: bool,
+) -> MigrateResult:
+    from alembic import command
+
+    target = cfg.resolve_url(schema, url)
+    shown = db.redact(target)
+    scripts = script_directory(cfg, schema)
+    if up and revision in ("head", "heads"):
+        single_head(cfg, schema)
+    direction: Direction = "up" if up else "down"
+    if sql:
+        return _render_sql(cfg, schema, scripts, target, revision, up=up)
+    path = db.sqlite_path(target)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    run = RunContext(on_step=on_step)
+    with db.connect(target, migrating=True) as conn:
+        before = _current(conn, scripts, schema, shown)
+        if not up and revision.startswith("-") and before is None:
+            return MigrateResult(schema, shown, "down", None, None, ())
+        _check_revision(scripts, schema, revision)
+        conn.commit()
+        ac = alembic_config(cfg, schema, attributes={"connection": conn, "workbench": run})
+        try:
+            with _alembic_errors(cfg, schema):
+                if up:
+                    command.upgrade(ac, revision)
+                else:
+                    command.downgrade(ac, revision)
+        except MigrationFailed as exc:
+            now = _current(conn, scripts, schema, shown)
+            raise MigrationFailed(
+                f"{exc.message}. Its transaction was rolled back: {shown} is at revision "
+                f"{now or 'base (empty)'}, with every earlier revision applied and nothing of "
+                "the failed one.",
+                revision=exc.revision,
+                hint=exc.hint or "Fix the revision, then run the command again.",
+            ) from exc
+        after = _current(conn, scripts, schema, shown)
+    return MigrateResult(schema, shown, direction, before, after, tuple(run.steps))
+
+
+def _check_revision(scripts: ScriptDirectory, schema: str, revision: str) -> None:
+    """A ``RevisionError`` naming the known revisions when ``revision`` is not one of them."""
+    if revision in ("head", "heads", "base") or revision.lstrip("+-").isdigit():
+        return
+    for part in revision.replace("@", ":").split(":"):
+        if not part or part in ("head", "heads", "base") or part.lstrip("+-").isdigit():
+            continue
+        try:
+            found = scripts.get_revisions(part)
+        except Exception:
+            found = ()
+        if not found:
+            known = [s.revision for s in scripts.walk_revisions()]
+            shown = ", ".join(known[:8]) + (" ..." if len(known) > 8 else "")
+            raise RevisionError(
+                f"schema {schema!r} has no revision {part!r}.",
+                hint=f"Known revisions, newest first: {shown or 'none'} (also head, base, -1, +1).",
+            )
+
+
+def _current(conn: Connection, scripts: ScriptDirectory, schema: str, shown: str) -> str | None:
+    """The revision ``conn``'s database is stamped with; an error if the history lacks it."""
+    from alembic.runtime.migration import MigrationContext
+
+    context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+    heads = context.get_current_heads()
+    if conn.in_transaction():
+        conn.commit()
+    for head in heads:
+        try:
+            known = scripts.get_revision(head)
+        except Exception:
+            known = None
+        if known is None:
+            raise RevisionError(
+                f"the database {shown} is stamped with revision {head}, which the history of "
+                f"schema {schema!r} does not have.",
+                hint="It was migrated from another branch or another schema's history: check "
+                "out the code that has that revision (and downgrade from there), or point "
+                "--url at the right database.",
+            )
+    if len(heads) > 1:
+        return ",".join(sorted(heads))
+    return heads[0] if heads else None
+
+
+def _render_sql(
+    cfg: Config, schema: str, scripts: ScriptDirectory, target: str, revision: str, *, up: bool
+) -> MigrateResult:
+    from alembic import command
+
+    shown = db.redact(target)
+    head = single_head(cfg, schema)
+    start, note = None, "from base"
+    if ":" in revision:
+        start, revision = revision.split(":", 1)
+        note = f"from {start}"
+    else:
+        try:
+            if db.exists(target):
+                with db.connect(target) as conn:
+                    start = _current(conn, scripts, schema, shown)
+                note = f"from {shown}'s current revision {start}" if start else note
+        except DatabaseError as exc:
+            note = f"from base: the target could not be read ({exc.message})"
+    if up:
+        end = head if revision in ("head", "heads") else revision
+        _check_revision(scripts, schema, end or "head")
+        span = f"{start}:{end}" if start else str(end)
+    else:
+        begin = start or head
+        if begin is None:
+            raise RevisionError(f"schema {schema!r} has no revisions to downgrade.")
+        end = _relative(scripts, begin, revision)
+        span = f"{begin}:{end}"
+    buffer = io.StringIO()
+    ac = alembic_config(
+        cfg, schema, url=target, output_buffer=buffer, attributes={"workbench": RunContext()}
+    )
+    try:
+        with _alembic_errors(cfg, schema):
+            if up:
+                command.upgrade(ac, span, sql=True)
+            else:
+                command.downgrade(ac, span, sql=True)
+    except (WorkbenchError, NotImplementedError) as exc:
+        if db.backend(target) == "sqlite" and "batch" in str(exc).lower():
+            raise WorkbenchError(
+                "cannot print the SQL of these revisions for SQLite: SQLite changes a table "
+                "by copying it (Alembic's batch mode), which needs to read the live table.",
+                hint="Run the upgrade for real against a copy of the database, or print the "
+                "SQL for PostgreSQL with --url postgresql://host/db (no connection is made).",
+            ) from None
+        raise
+    return MigrateResult(
+        schema,
+        shown,
+        "up" if up else "down",
+        start,
+        None,
+        (),
+        sql=f"-- {schema}: {'upgrade' if up else 'downgrade'} {note}\n" + buffer.getvalue(),
+    )
+
+
+def _relative(scripts: ScriptDirectory, begin: str, revision: str) -> str:
+    """Turn ``-N`` into the revision N steps below ``begin`` (offline mode needs explicit ends)."""
+    if not revision.startswith("-"):
+        return revision
+    steps = int(revision[1:] or 1)
+    current: str | None = begin
+    for _ in range(steps):
+        script = scripts.get_revision(current) if current else None
+        if script is None or script.down_revision is None:
+            return "base"
+        down = script.down_revision
+        current = down if isinstance(down, str) else sorted(down)[0]
+    return current or "base"
+
+
+@contextlib.contextmanager
+def _alembic_errors(cfg: Config, schema: str) -> Iterator[None]:
+    """Turn Alembic's ``CommandError`` into a ``RevisionError`` with a hint."""
+    from alembic.util import CommandError
+
+    try:
+        yield
+    except CommandError as exc:
+        text = " ".join(str(exc).split())
+        lowered = text.lower()
+        if "multiple head" in lowered or "multiple heads" in lowered:
+            single_head(cfg, schema)
+        if "batch" in lowered or ("offline" in lowered and "reflect" in lowered):
+            raise WorkbenchError(text) from None
+        raise RevisionError(f"Alembic refused: {text}.") from None
+
+
+# --- where things stand ------------------------------------------------------------------
+
+
+def current(cfg: Config, schema: str, *, url: str | None = None) -> CurrentResult:
+    """The revision the target of ``schema`` is at, and the head of the history.
+
+    A target that does not exist yet (the embedded SQLite file before the first
+    upgrade) is at no revision; it is not created by asking.
+    """
+    target = cfg.resolve_url(schema, url)
+    shown = db.redact(target)
+    scripts = script_directory(cfg, schema)
+    head = single_head(cfg, schema)
+    if not db.exists(target):
+        return CurrentResult(schema, shown, None, head)
+    with db.connect(target) as conn:
+        revision = _current(conn, scripts, schema, shown)
+    return CurrentResult(schema, shown, revision, head)
+
+
+def history(cfg: Config, schema: str) -> list[Revision]:
+    """The revisions of ``schema``, base first."""
+    script_directory(cfg, schema)  # a clear error when there is no history yet
+    return list_revisions(cfg, schema)
+
+
+def schemas(cfg: Config, *, url: str | None = None) -> list[SchemaSummary]:
+    """Every schema of the project with its tables, history and target's revision.
+
+    A schema that fails to load or whose target cannot be reached is listed
+    with the reason rather than stopping the listing.
+    """
+    summaries = []
+    for name in cfg.schema_names():
+        path = cfg.schema_path(name)
+        error = None
+        try:
+            tables = len(load_schema(cfg, name).metadata.tables)
+        except WorkbenchError as exc:
+            tables, error = 0, exc.text
+        try:
+            revisions = list_revisions(cfg, name)
+            head = single_head(cfg, name)
+        except WorkbenchError as exc:
+            revisions, head, error = [], None, error or exc.text
+        target = cfg.resolve_url(name, url)
+        shown = db.redact(target)
+        state = "absent"
+        revision = None
+        if db.exists(target) if db.sqlite_path(target) else True:
+            try:
+                if has_history(cfg, name):
+                    revision = current(cfg, name, url=url).revision
+                state = "stamped" if revision else "empty"
+            except WorkbenchError as exc:
+                state, error = "unreachable", error or exc.text
+        summaries.append(
+            SchemaSummary(
+                name=name,
+                path=path,
+                tables=tables,
+                revisions=len(revisions),
+                head=head,
+                target=shown,
+                current=revision,
+                target_state=state,  # type: ignore[arg-type]
+                error=error,
+            )
+        )
+    return summaries

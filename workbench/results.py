@@ -1,0 +1,211 @@
+"""Typed results that capabilities return and the CLI renders.
+
+Every result is a frozen dataclass with a ``to_json()`` that gives the document
+the ``--json`` contract in DESIGN.md promises. Capabilities share these types so
+that they never need to import one another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Direction = Literal["up", "down"]
+
+
+# --- the spine: schemas, revisions, migrations -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One revision file of a schema's history."""
+
+    id: str
+    down_revisions: tuple[str, ...]
+    message: str
+    path: Path
+    is_head: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "down_revisions": list(self.down_revisions),
+            "message": self.message,
+            "path": str(self.path),
+            "is_head": self.is_head,
+        }
+
+
+@dataclass(frozen=True)
+class SchemaSummary:
+    """What ``workbench schemas`` shows for one schema."""
+
+    name: str
+    path: Path
+    tables: int
+    revisions: int
+    head: str | None
+    target: str
+    """The target URL, password redacted."""
+    current: str | None
+    target_state: Literal["absent", "empty", "stamped", "unreachable"]
+    """``absent``: the embedded SQLite file does not exist yet; ``empty``: no
+    revision applied; ``stamped``: ``current`` holds the revision."""
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "path": str(self.path),
+            "tables": self.tables,
+            "revisions": self.revisions,
+            "head": self.head,
+            "target": self.target,
+            "current": self.current,
+            "target_state": self.target_state,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    """The revision ``generate`` wrote, or ``None`` when the models had no changes."""
+
+    schema: str
+    revision: str | None
+    path: Path | None
+    operations: tuple[str, ...] = ()
+    """One human line per operation written, upgrade direction."""
+
+    @property
+    def changed(self) -> bool:
+        return self.path is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "revision": self.revision,
+            "path": str(self.path) if self.path else None,
+            "operations": list(self.operations),
+        }
+
+
+@dataclass(frozen=True)
+class Step:
+    """One revision applied in one transaction."""
+
+    revision: str
+    message: str
+    direction: Direction
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "revision": self.revision,
+            "message": self.message,
+            "direction": self.direction,
+            "seconds": round(self.seconds, 4),
+        }
+
+
+@dataclass(frozen=True)
+class MigrateResult:
+    """The outcome of ``upgrade`` or ``downgrade``: the steps applied, or the SQL rendered."""
+
+    schema: str
+    target: str
+    direction: Direction
+    before: str | None
+    after: str | None
+    steps: tuple[Step, ...] = ()
+    sql: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "target": self.target,
+            "direction": self.direction,
+            "before": self.before,
+            "after": self.after,
+            "steps": [s.to_json() for s in self.steps],
+            "sql": self.sql,
+        }
+
+
+@dataclass(frozen=True)
+class CurrentResult:
+    """Where a target stands against the history."""
+
+    schema: str
+    target: str
+    revision: str | None
+    head: str | None
+
+    @property
+    def at_head(self) -> bool:
+        return self.revision == self.head
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "target": self.target,
+            "revision": self.revision,
+            "head": self.head,
+            "at_head": self.at_head,
+        }
+
+
+@dataclass(frozen=True)
+class InitResult:
+    """The files ``init`` created, and those it found and left alone."""
+
+    root: Path
+    created: tuple[Path, ...] = ()
+    kept: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class DestructiveChange:
+    """Data an operation would destroy in a live target, counted before it runs."""
+
+    revision: str
+    description: str
+    """A sentence such as ``drops column users.bio holding 1,234 non-null values``."""
+    rows: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"revision": self.revision, "description": self.description, "rows": self.rows}
+
+
+# --- check, lint, advise, seed, diagram ---------------------------------------------------
+
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found by ``check`` or ``lint``."""
+
+    code: str
+    severity: Severity
+    message: str
+    schema: str = ""
+    backend: str = ""
+    revision: str | None = None
+    path: Path | None = None
+    line: int | None = None
+    details: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "backend": self.backend,
+            "revision": self.revision,
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "path": str(self.path) if self.path else None,
+            "line": self.line,
+            "details": list(self.details),
+        }

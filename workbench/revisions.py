@@ -1,0 +1,405 @@
+"""A schema's history: the Alembic script directory, its revisions, and their operations.
+
+Besides listing revisions, this module *reads* what a revision does without a
+database: it runs the revision's ``upgrade()`` or ``downgrade()`` against a
+recording ``op`` that keeps every Alembic operation object (with the line of the
+revision file that made it) instead of executing it. Lint rules and the
+destructive-apply guard work on those operations, and :class:`HistoryModel`
+replays them to know, for every column, the exact type, nullability and server
+default that the history gave it; that is what SQLite reflection cannot tell
+(enum members, timezone-aware timestamps), so ``generate`` stays exact when it
+compares the models with a SQLite scratch database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from workbench.config import Config
+from workbench.errors import RevisionError
+from workbench.results import Revision
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+    from alembic.operations.ops import MigrateOperation
+    from alembic.script import Script, ScriptDirectory
+    from sqlalchemy.types import TypeEngine
+
+
+def alembic_config(
+    cfg: Config,
+    schema: str,
+    *,
+    url: str | None = None,
+    output_buffer: io.StringIO | None = None,
+    attributes: dict[str, Any] | None = None,
+) -> AlembicConfig:
+    """An in-process Alembic ``Config`` for ``schema``'s script directory.
+
+    The directory's own ``alembic.ini`` is read when present, so settings a user
+    adds there (file templates, post-write hooks) apply under workbench too.
+    """
+    from alembic.config import Config as AlembicConfig
+
+    location = cfg.migrations_path(schema)
+    ini = location / "alembic.ini"
+    ac = AlembicConfig(
+        file_=str(ini) if ini.is_file() else None,
+        output_buffer=output_buffer,
+        # quiet: Alembic would print "Generating ..." itself; only the CLI prints.
+        cmd_opts=argparse.Namespace(quiet=True, x=None, autogenerate=False),
+        attributes=dict(attributes or {}),
+    )
+    ac.set_main_option("script_location", str(location))
+    if not ac.get_main_option("file_template"):
+        ac.set_main_option("file_template", FILE_TEMPLATE)
+    if url is not None:
+        # ConfigParser interpolates "%": percent-encoded passwords must be doubled.
+        ac.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    ac.attributes.setdefault("workbench.project", cfg)
+    ac.attributes.setdefault("workbench.schema_name", schema)
+    return ac
+
+
+FILE_TEMPLATE = "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s"
+
+
+def script_directory(cfg: Config, schema: str) -> ScriptDirectory:
+    """The Alembic script directory of ``schema``; a ``RevisionError`` if it has none."""
+    from alembic.script import ScriptDirectory
+
+    cfg.schema_path(schema)  # an unknown schema is reported as such, with the known ones
+    location = cfg.migrations_path(schema)
+    if not (location / "env.py").is_file():
+        raise RevisionError(
+            f"schema {schema!r} has no migrations yet ({cfg.rel(location)}/ is missing).",
+            hint=f"Write the first revision with `workbench generate {schema} -m 'initial'`.",
+        )
+    return ScriptDirectory.from_config(alembic_config(cfg, schema))
+
+
+def has_history(cfg: Config, schema: str) -> bool:
+    return (cfg.migrations_path(schema) / "env.py").is_file()
+
+
+def list_revisions(cfg: Config, schema: str) -> list[Revision]:
+    """The revisions of ``schema`` from base to head (an empty list before the first one)."""
+    if not has_history(cfg, schema):
+        return []
+    scripts = script_directory(cfg, schema)
+    heads = set(scripts.get_heads())
+    chain = [
+        Revision(
+            id=s.revision,
+            down_revisions=_tuple(s.down_revision),
+            message=(s.doc or "").strip(),
+            path=Path(s.path),
+            is_head=s.revision in heads,
+        )
+        for s in scripts.walk_revisions("base", "heads")
+    ]
+    chain.reverse()
+    return chain
+
+
+def single_head(cfg: Config, schema: str) -> str | None:
+    """The one head of ``schema``'s history (``None`` when empty); an error if there are several."""
+    if not has_history(cfg, schema):
+        return None
+    heads = script_directory(cfg, schema).get_heads()
+    if len(heads) > 1:
+        raise RevisionError(
+            f"schema {schema!r} has {len(heads)} heads ({', '.join(sorted(heads))}): two "
+            "revisions both follow the same parent, usually from two branches merged in git.",
+            hint="Join them with a merge revision: `alembic -c "
+            f"{cfg.rel(cfg.migrations_path(schema))}/alembic.ini merge -m merge heads`.",
+        )
+    return heads[0] if heads else None
+
+
+def _tuple(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+# --- reading what a revision does --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CapturedOp:
+    """One Alembic operation a revision performs, and where in the file it is made."""
+
+    op: MigrateOperation
+    line: int | None
+    batch: str | None = None
+    """The table of the enclosing ``batch_alter_table`` block, if any."""
+
+    @property
+    def kind(self) -> str:
+        """The operation's snake-case name, such as ``add_column`` or ``sync_enum_values``."""
+        return _op_name(self.op)
+
+
+@dataclass(frozen=True)
+class Capture:
+    """Everything read from one direction of one revision."""
+
+    revision: str
+    path: Path
+    direction: Literal["upgrade", "downgrade"]
+    ops: tuple[CapturedOp, ...]
+    error: str | None = None
+    """Why reading stopped early (the revision needs a live database, or raised)."""
+    raises: str | None = None
+    """The exception type when the function raised on purpose (``NotImplementedError``)."""
+
+
+def _op_name(op: Any) -> str:
+    name = type(op).__name__
+    if name.endswith("Op"):
+        name = name[:-2]
+    out = [name[0].lower()]
+    for ch in name[1:]:
+        out.append("_" + ch.lower() if ch.isupper() else ch)
+    return "".join(out)
+
+
+def capture(
+    script: Script, direction: Literal["upgrade", "downgrade"], dialect: str = "postgresql"
+) -> Capture:
+    """Run one direction of ``script`` against a recording ``op`` and keep its operations."""
+    from alembic.runtime.migration import MigrationContext
+
+    import workbench.ops  # noqa: F401  (registers the enum operations on the recorder)
+
+    path = Path(script.path)
+    context = MigrationContext.configure(
+        dialect_name=dialect,
+        opts={"as_sql": True, "output_buffer": io.StringIO(), "literal_binds": True},
+    )
+    sink: list[CapturedOp] = []
+    recorder = _recorder_class()(context, sink=sink, path=path)
+    function = getattr(script.module, direction, None)
+    error = raises = None
+    recorder._install_proxy()
+    try:
+        if function is not None:
+            function()
+    except NotImplementedError as exc:
+        raises = "NotImplementedError"
+        error = str(exc) or "NotImplementedError"
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+    finally:
+        recorder._remove_proxy()
+    return Capture(script.revision, path, direction, tuple(sink), error, raises)
+
+
+_RECORDER: type[Any] | None = None
+
+
+def _recorder_class() -> type[Any]:
+    """Build the recording ``Operations`` subclass once (Alembic is imported lazily)."""
+    global _RECORDER
+    if _RECORDER is not None:
+        return _RECORDER
+    from alembic.operations import BatchOperations, Operations
+    from alembic.operations import ops as alembic_ops
+    from alembic.operations.batch import BatchOperationsImpl
+
+    def line_in(path: Path) -> int | None:
+        frame = sys._getframe(2)
+        target = str(path)
+        while frame is not None:
+            if frame.f_code.co_filename == target:
+                return frame.f_lineno
+            frame = frame.f_back  # type: ignore[assignment]
+        return None
+
+    class RecordingBatch(BatchOperations):
+        def __init__(self, context: Any, impl: Any, sink: list[CapturedOp], path: Path) -> None:
+            super().__init__(context, impl=impl)
+            self._sink = sink
+            self._path = path
+
+        def invoke(self, operation: Any) -> Any:
+            self._sink.append(CapturedOp(operation, line_in(self._path), self.impl.table_name))
+            return None
+
+    class Recorder(Operations):
+        def __init__(self, context: Any, *, sink: list[CapturedOp], path: Path) -> None:
+            super().__init__(context)
+            self._sink = sink
+            self._path = path
+
+        def invoke(self, operation: Any) -> Any:
+            self._sink.append(CapturedOp(operation, line_in(self._path)))
+            if isinstance(operation, alembic_ops.CreateTableOp):
+                return operation.to_table(self.migration_context)
+            return None
+
+        @contextlib.contextmanager
+        def batch_alter_table(  # type: ignore[override]
+            self, table_name: str, schema: str | None = None, recreate: str = "auto", **kw: Any
+        ) -> Iterator[Any]:
+            impl = BatchOperationsImpl(  # type: ignore[no-untyped-call]
+                self,
+                table_name,
+                schema,
+                recreate,
+                kw.get("copy_from"),
+                kw.get("table_args", ()),
+                kw.get("table_kwargs", {}),
+                kw.get("reflect_args", ()),
+                kw.get("reflect_kwargs", {}),
+                kw.get("naming_convention"),
+                kw.get("partial_reordering"),
+            )
+            yield RecordingBatch(self.migration_context, impl, self._sink, self._path)
+
+    # Alembic installs the module-level `op` proxy per exact class; the recorder
+    # shares the registration of Operations so `op.add_column(...)` reaches it.
+    Recorder._setups[Recorder] = Operations._setups[Operations]
+    _RECORDER = Recorder
+    return Recorder
+
+
+def capture_history(
+    cfg: Config, schema: str, direction: Literal["upgrade", "downgrade"] = "upgrade"
+) -> list[Capture]:
+    """Capture one direction of every revision of ``schema``, base to head."""
+    if not has_history(cfg, schema):
+        return []
+    scripts = script_directory(cfg, schema)
+    ordered = list(scripts.walk_revisions("base", "heads"))
+    ordered.reverse()
+    return [capture(s, direction) for s in ordered]
+
+
+# --- the schema the history builds -------------------------------------------------------
+
+
+@dataclass
+class ColumnState:
+    """What the history says about one column."""
+
+    type: TypeEngine[Any] | None
+    nullable: bool | None
+    server_default: Any
+
+
+@dataclass
+class HistoryModel:
+    """The tables, columns and enum types the history builds, replayed from its operations.
+
+    Only what revisions say through Alembic operations is known; a table made
+    with raw SQL (``op.execute``) is simply absent, and callers fall back to
+    reflection for it.
+    """
+
+    tables: dict[str, dict[str, ColumnState]] = field(default_factory=dict)
+    enums: dict[str, list[str]] = field(default_factory=dict)
+    unread: list[str] = field(default_factory=list)
+    """Revisions whose operations could not all be read."""
+
+    @classmethod
+    def replay(cls, captures: Sequence[Capture]) -> HistoryModel:
+        model = cls()
+        for cap in captures:
+            for captured in cap.ops:
+                model.apply(captured)
+            if cap.error:
+                model.unread.append(cap.revision)
+        return model
+
+    @classmethod
+    def of(cls, cfg: Config, schema: str) -> HistoryModel:
+        return cls.replay(capture_history(cfg, schema))
+
+    def column(self, table: str, column: str) -> ColumnState | None:
+        return self.tables.get(table, {}).get(column)
+
+    def enum_users(self, name: str) -> list[tuple[str, str]]:
+        """The ``(table, column)`` pairs whose type is enum ``name``."""
+        return [
+            (table, column)
+            for table, columns in sorted(self.tables.items())
+            for column, state in columns.items()
+            if enum_name(state.type) == name
+        ]
+
+    def apply(self, captured: CapturedOp) -> None:
+        from alembic.operations import ops
+
+        import workbench.ops as wb_ops
+
+        op: Any = captured.op
+        table = captured.batch or getattr(op, "table_name", None)
+        if isinstance(op, ops.CreateTableOp):
+            import sqlalchemy as sa
+
+            self.tables[op.table_name] = {
+                c.name: ColumnState(c.type, c.nullable, c.server_default)
+                for c in op.columns
+                if isinstance(c, sa.Column)
+            }
+            for c in op.columns:
+                if isinstance(c, sa.Column):
+                    self._note_enum(c.type)
+        elif isinstance(op, ops.DropTableOp):
+            self.tables.pop(op.table_name, None)
+        elif isinstance(op, ops.RenameTableOp):
+            if op.table_name in self.tables:
+                self.tables[op.new_table_name] = self.tables.pop(op.table_name)
+        elif isinstance(op, ops.AddColumnOp) and table is not None:
+            c = op.column
+            self.tables.setdefault(table, {})[c.name] = ColumnState(
+                c.type, c.nullable, c.server_default
+            )
+            self._note_enum(c.type)
+        elif isinstance(op, ops.DropColumnOp) and table is not None:
+            self.tables.get(table, {}).pop(op.column_name, None)
+        elif isinstance(op, ops.AlterColumnOp) and table is not None:
+            columns = self.tables.setdefault(table, {})
+            state = columns.get(op.column_name) or ColumnState(
+                op.existing_type, op.existing_nullable, op.existing_server_default
+            )
+            if op.modify_type is not None:
+                state.type = op.modify_type
+                self._note_enum(op.modify_type)
+            if op.modify_nullable is not None:
+                state.nullable = op.modify_nullable
+            if op.modify_server_default is not False:
+                state.server_default = op.modify_server_default
+            name = op.modify_name or op.column_name
+            columns.pop(op.column_name, None)
+            columns[name] = state
+        elif isinstance(op, (wb_ops.CreateEnumTypeOp, wb_ops.SyncEnumValuesOp)):
+            self.enums[op.name] = list(op.values)
+        elif isinstance(op, wb_ops.DropEnumTypeOp):
+            self.enums.pop(op.name, None)
+
+    def _note_enum(self, type_: Any) -> None:
+        name = enum_name(type_)
+        if name is not None:
+            self.enums[name] = list(type_.enums)
+
+
+def enum_name(type_: Any) -> str | None:
+    """The name of a named enum type (``None`` for anything else)."""
+    import sqlalchemy as sa
+
+    type_ = getattr(type_, "impl_instance", type_)
+    if isinstance(type_, sa.Enum) and type_.name:
+        return str(type_.name)
+    return None
