@@ -209,3 +209,124 @@ class Finding:
             "line": self.line,
             "details": list(self.details),
         }
+
+
+# --- advise -------------------------------------------------------------------------------
+
+AdviceAction = Literal["create", "drop"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One query measured on a seeded scratch database without and with an index."""
+
+    query: str
+    plan_before: str
+    """A one-line summary of the plan (SQLite ``EXPLAIN QUERY PLAN``, PostgreSQL node types)."""
+    plan_after: str
+    ms_before: float
+    ms_after: float
+    cost_before: float | None = None
+    """PostgreSQL's estimated total cost; ``None`` on SQLite, which has no cost."""
+    cost_after: float | None = None
+
+    @property
+    def speedup(self) -> float:
+        """How many times faster the query ran with the index (time, else cost)."""
+        if self.ms_after > 0:
+            return self.ms_before / self.ms_after
+        return float("inf")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "plan_before": self.plan_before,
+            "plan_after": self.plan_after,
+            "ms_before": round(self.ms_before, 4),
+            "ms_after": round(self.ms_after, 4),
+            "cost_before": self.cost_before,
+            "cost_after": self.cost_after,
+        }
+
+
+@dataclass(frozen=True)
+class Advice:
+    """One index to create or drop, with the rule that asks for it and why.
+
+    A redundant index is a ``drop`` naming its ``index``; a ``create`` names the
+    index it would make. Workload advice carries the measurements that proved it.
+    """
+
+    action: AdviceAction
+    table: str
+    columns: tuple[str, ...]
+    index: str
+    code: str
+    reason: str
+    evidence: tuple[Evidence, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "table": self.table,
+            "columns": list(self.columns),
+            "index": self.index,
+            "code": self.code,
+            "reason": self.reason,
+            "evidence": [e.to_json() for e in self.evidence],
+        }
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A workload candidate that was measured and not kept, and why."""
+
+    table: str
+    columns: tuple[str, ...]
+    code: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "columns": list(self.columns),
+            "code": self.code,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class AdviceReport:
+    """What ``advise`` found for one schema, and the revision it wrote if asked to."""
+
+    schema: str
+    advice: tuple[Advice, ...] = ()
+    rejected: tuple[Rejected, ...] = ()
+    queries: int = 0
+    """Workload statements analysed."""
+    skipped: tuple[str, ...] = ()
+    """Workload statements that could not be used, each with the reason."""
+    backend: str | None = None
+    """Where the workload was proved (``sqlite`` or ``postgresql``), if it was."""
+    rows: int | None = None
+    """Rows seeded per table for the proof."""
+    hypothetical: bool = False
+    """Whether PostgreSQL costs were first screened with HypoPG's hypothetical indexes."""
+    revision: str | None = None
+    path: Path | None = None
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "advice": [a.to_json() for a in self.advice],
+            "rejected": [r.to_json() for r in self.rejected],
+            "queries": self.queries,
+            "skipped": list(self.skipped),
+            "backend": self.backend,
+            "rows": self.rows,
+            "hypothetical": self.hypothetical,
+            "revision": self.revision,
+            "path": str(self.path) if self.path else None,
+            "seconds": round(self.seconds, 3),
+        }
