@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from workbench.config import VERSION_TABLE
+from workbench.errors import WorkbenchError
 from workbench.revisions import HistoryModel, enum_name
 
 if TYPE_CHECKING:
@@ -136,6 +137,15 @@ def _render_type(obj: Any, autogen_context: AutogenContext) -> str | bool:
     module = type(obj).__module__
     if module.startswith("sqlalchemy"):
         return False
+    if module.startswith("_workbench_schema_") or module == "__main__":
+        # A revision must never import a schema module: the models change, the
+        # revision must keep meaning what it meant when it was written.
+        raise WorkbenchError(
+            f"type {type(obj).__name__} is defined in a schema module, and a revision cannot "
+            "import it.",
+            hint="Make it a TypeDecorator (revisions store its underlying type), or move it "
+            "to an importable module of your application.",
+        )
     autogen_context.imports.add(f"import {module}")
     return f"{module}.{obj!r}"
 

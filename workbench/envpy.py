@@ -20,6 +20,7 @@ and plain Alembic run revisions the same careful way:
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -84,6 +85,9 @@ def run_migrations(
         if config.config_file_name and not config.attributes.get("connection"):
             _plain_alembic_logging(config)
     project = config.attributes.get("workbench.project") or _project_of(location)
+    if project is not None and str(project.root) not in sys.path:
+        # Revisions may import the project's own modules (a custom column type).
+        sys.path.insert(0, str(project.root))
     options: dict[str, Any] = {
         "version_table": version_table,
         "transactional_ddl": True,

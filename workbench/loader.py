@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import linecache
+import re
 import sys
 import traceback
 from collections.abc import Iterator
@@ -278,9 +279,7 @@ def _name_unnamed(metadata: MetaData) -> Iterator[str]:
                 continue
             columns: list[str]
             if isinstance(item, CheckConstraint):
-                columns = sorted(
-                    {c.name for c in _columns_in(item.sqltext) if isinstance(c, Column)}
-                )[:1] or ["check"]
+                columns = _check_columns(item, table, Column)[:1] or ["check"]
             else:
                 columns = [c.name for c in getattr(item, "columns", [])]
             name = _default_name(item, table, columns)
@@ -291,6 +290,15 @@ def _name_unnamed(metadata: MetaData) -> Iterator[str]:
             seen.add(name)
             item.name = conv(name)
             yield name
+
+
+def _check_columns(item: Any, table: Table, column_type: type[Any]) -> list[str]:
+    """The table's columns a CHECK mentions, in table order (also in a textual CHECK)."""
+    named = {c.name for c in _columns_in(item.sqltext) if isinstance(c, column_type)}
+    if not named:
+        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", str(item.sqltext)))
+        named = {c.name for c in table.columns if c.name in words}
+    return [c.name for c in table.columns if c.name in named]
 
 
 def _columns_in(element: Any) -> Iterator[Any]:

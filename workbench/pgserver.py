@@ -54,8 +54,13 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def throwaway_cluster() -> Iterator[str]:
-    """Start a private PostgreSQL cluster on a free port; yield its URL; stop and delete it."""
+def throwaway_cluster(password: str | None = None) -> Iterator[str]:
+    """Start a private PostgreSQL cluster on a free port; yield its URL; stop and delete it.
+
+    Args:
+        password: when given, TCP logins need it (scram-sha-256) and the URL
+            carries it; otherwise any login is trusted.
+    """
     bin_dir = find_bin_dir()
     if bin_dir is None:
         raise DatabaseError(
@@ -83,6 +88,13 @@ def throwaway_cluster() -> Iterator[str]:
                 hint=f"See {log} for the server's own messages.",
             )
 
+    auth = ["-A", "trust"]
+    if password is not None:
+        pwfile = folder / "pw"
+        pwfile.write_text(password + "\n", encoding="utf-8")
+        if as_user:
+            shutil.chown(pwfile, user="postgres")
+        auth = ["--auth-host=scram-sha-256", "--auth-local=trust", f"--pwfile={pwfile}"]
     try:
         run(
             str(bin_dir / "initdb"),
@@ -90,8 +102,7 @@ def throwaway_cluster() -> Iterator[str]:
             str(data),
             "-U",
             "postgres",
-            "-A",
-            "trust",
+            *auth,
             "-E",
             "UTF8",
             "--no-sync",
@@ -115,7 +126,8 @@ def throwaway_cluster() -> Iterator[str]:
             "start",
         )
         try:
-            yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+            login = f"postgres:{password}" if password is not None else "postgres"
+            yield f"postgresql+psycopg://{login}@127.0.0.1:{port}/postgres"
         finally:
             with contextlib.suppress(DatabaseError):
                 run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")

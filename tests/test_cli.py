@@ -1,0 +1,141 @@
+"""The command line: exit codes, messages, --json, --traceback, init, and help for everything."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import Project
+from workbench.cli import app
+from workbench.errors import WorkbenchError
+
+runner = CliRunner()
+
+
+def run(project: Project | Path, *args: str) -> tuple[int, str, str]:
+    root = project.root if isinstance(project, Project) else project
+    result = runner.invoke(app, ["--project", str(root), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_the_spine_through_the_cli(blog: Project) -> None:
+    code, out, _ = run(blog, "upgrade", "blog")
+    assert code == 0 and "up   7b192ac1fbac  initial" in out and "is now at 7b192ac1fbac" in out
+    code, out, _ = run(blog, "current", "blog", "--json")
+    assert code == 0
+    assert {k: json.loads(out)[k] for k in ("revision", "head")} == {
+        "revision": "7b192ac1fbac",
+        "head": "7b192ac1fbac",
+    }
+    code, out, _ = run(blog, "history", "blog")
+    assert code == 0 and "base -> 7b192ac1fbac  initial  (head)" in out
+    code, out, _ = run(blog, "downgrade", "blog", "base", "--yes")
+    assert code == 0 and "is now at base (empty)" in out
+    code, out, _ = run(blog, "generate", "blog", "-m", "nothing")
+    assert code == 0 and "blog: no changes; nothing written." in out
+    code, out, _ = run(blog, "schemas", "--json")
+    assert code == 0 and json.loads(out)["schemas"][0]["name"] == "blog"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("upgrade", "nope"), "unknown schema 'nope'"),
+        (("upgrade", "blog", "zzz"), "no revision 'zzz'"),
+        (("upgrade", "blog", "--url", "not a url"), "is not a database URL"),
+        (("upgrade", "blog", "--url", "postgresql://u:s3cret@127.0.0.1:1/db"), "cannot connect"),
+        (("current", "blog", "--url", "mysql://x/y"), "cannot use"),
+    ],
+)
+def test_bad_input_is_one_paragraph_and_exit_2(
+    blog: Project, args: tuple[str, ...], message: str
+) -> None:
+    code, out, err = run(blog, *args)
+    assert code == 2
+    assert err.startswith("Error: ") and message in err
+    assert "Traceback" not in err + out and "s3cret" not in err + out
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_json_errors_are_a_json_document(blog: Project) -> None:
+    code, out, _ = run(blog, "current", "nope", "--json")
+    assert code == 2
+    document = json.loads(out)
+    assert document["ok"] is False and "unknown schema 'nope'" in document["error"]
+
+
+def test_traceback_flag_reraises(blog: Project) -> None:
+    result = runner.invoke(app, ["--project", str(blog.root), "--traceback", "upgrade", "nope"])
+    assert isinstance(result.exception, WorkbenchError)
+
+
+def test_a_broken_schema_module_is_file_line_and_writes_nothing(project: Project) -> None:
+    project.write_schema("bad", "from sqlalchemy import MetaData\nx = (\n")
+    code, _, err = run(project, "generate", "bad", "-m", "initial")
+    assert code == 2 and "schemas/bad.py:2" in err and "Traceback" not in err
+    assert not (project.root / "migrations" / "bad").exists()
+
+
+def test_usage_errors_exit_2(blog: Project) -> None:
+    code, _, err = run(blog, "generate", "blog")
+    assert code == 2 and "Missing option" in err
+
+
+def test_no_project_says_to_init(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["schemas"])
+    assert result.exit_code == 2 and "workbench init" in result.stderr
+
+
+def test_init_makes_a_working_project_and_twice_changes_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    first = runner.invoke(app, ["init", str(root)])
+    assert first.exit_code == 0
+    for name in ("pyproject.toml", "schemas/example.py", "migrations", "diagrams", ".gitignore"):
+        assert (root / name).exists(), name
+    assert ".workbench/" in (root / ".gitignore").read_text().splitlines()
+    (root / "schemas" / "example.py").write_text(
+        (root / "schemas" / "example.py").read_text() + "# mine\n"
+    )
+    second = runner.invoke(app, ["init", str(root)])
+    assert second.exit_code == 0 and "created" not in second.stdout
+    assert (root / "schemas" / "example.py").read_text().endswith("# mine\n")
+    assert (root / "pyproject.toml").read_text().count("[tool.workbench]") == 1
+    # The example is a working schema: it generates, applies and round-trips.
+    assert (
+        runner.invoke(
+            app, ["--project", str(root), "generate", "example", "-m", "initial"]
+        ).exit_code
+        == 0
+    )
+    assert runner.invoke(app, ["--project", str(root), "upgrade", "example"]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["--project", str(root), "downgrade", "example", "base", "--yes"]
+        ).exit_code
+        == 0
+    )
+
+
+def test_init_adds_the_table_to_an_existing_pyproject(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "app"\n')
+    (tmp_path / ".gitignore").write_text("*.pyc")
+    assert runner.invoke(app, ["init", str(tmp_path)]).exit_code == 0
+    text = (tmp_path / "pyproject.toml").read_text()
+    assert text.startswith('[project]\nname = "app"\n') and "[tool.workbench]" in text
+    assert (tmp_path / ".gitignore").read_text().splitlines()[0] == "*.pyc"
+
+
+def test_python_dash_m_workbench_and_the_version() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0 and done.stdout.startswith("workbench ")
