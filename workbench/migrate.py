@@ -15,7 +15,7 @@ import string
 from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from workbench import db
 from workbench.autogen import describe_all, is_empty
@@ -446,7 +446,8 @@ def _alembic_errors(cfg: Config, schema: str) -> Iterator[None]:
         lowered = text.lower()
         if "multiple head" in lowered or "multiple heads" in lowered:
             single_head(cfg, schema)
-        if "batch" in lowered or ("offline" in lowered and "reflect" in lowered):
+        if "batch mode" in lowered:
+            # Offline (--sql) batch work on SQLite; _render_sql explains it.
             raise WorkbenchError(text) from None
         raise RevisionError(f"Alembic refused: {text}.") from None
 
@@ -498,9 +499,11 @@ def schemas(cfg: Config, *, url: str | None = None) -> list[SchemaSummary]:
             revisions, head, error = [], None, error or exc.text
         target = cfg.resolve_url(name, url)
         shown = db.redact(target)
-        state = "absent"
+        state: Literal["absent", "empty", "stamped", "unreachable"] = "absent"
         revision = None
-        if db.exists(target) if db.sqlite_path(target) else True:
+        sqlite_file = db.sqlite_path(target)
+        # A missing SQLite file is reported, not created; a server is asked.
+        if sqlite_file is None or sqlite_file.is_file():
             try:
                 if has_history(cfg, name):
                     revision = current(cfg, name, url=url).revision
@@ -516,7 +519,7 @@ def schemas(cfg: Config, *, url: str | None = None) -> list[SchemaSummary]:
                 head=head,
                 target=shown,
                 current=revision,
-                target_state=state,  # type: ignore[arg-type]
+                target_state=state,
                 error=error,
             )
         )
