@@ -12,27 +12,29 @@ import contextlib
 import io
 import shutil
 import string
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench import db
-from workbench.autogen import describe_all, is_empty
+from workbench.autogen import describe_all, is_empty, post_process
 from workbench.config import VERSION_TABLE, Config
 from workbench.envpy import RunContext
 from workbench.errors import (
     DatabaseError,
     MigrationFailed,
+    Refused,
     RevisionError,
     WorkbenchError,
 )
 from workbench.loader import load_schema
 from workbench.results import (
     CurrentResult,
+    DestructiveChange,
+    Direction,
     GenerateResult,
     MigrateResult,
-    Direction,
     Revision,
     SchemaSummary,
     Step,
@@ -46,6 +48,7 @@ from workbench.revisions import (
     script_directory,
     single_head,
 )
+from workbench.safety import AskBackfill, AskRename, destructive_changes, generation_hook
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -54,6 +57,8 @@ if TYPE_CHECKING:
     from workbench.autogen import ProcessHook
 
 OnStep = Callable[[Step], None]
+Confirm = Callable[[Sequence[DestructiveChange]], bool]
+"""Asked, before anything runs, whether to destroy the data listed; ``True`` goes ahead."""
 _KEEP_BROKEN = False
 
 
@@ -119,6 +124,10 @@ def generate(
     *,
     empty: bool = False,
     hook: ProcessHook | None = None,
+    renames: Mapping[str, str] | None = None,
+    backfills: Mapping[str, str] | None = None,
+    ask_rename: AskRename | None = None,
+    ask_backfill: AskBackfill | None = None,
 ) -> GenerateResult:
     """Write the next revision of ``schema`` from the difference between its models and history.
 
@@ -132,8 +141,16 @@ def generate(
         schema: the schema's name.
         message: the revision's message (its docstring and file-name slug).
         empty: write an empty revision for hand-written work, without comparing.
-        hook: an extra ``process_revision_directives`` step (rename intent and
-            backfills plug in here); it runs after workbench's own.
+        hook: an extra ``process_revision_directives`` step; it runs after
+            workbench's own (rename intent and backfills included).
+        renames: rename intent, ``{"users.full_name": "display_name"}`` for a
+            column and ``{"users": "people"}`` for a table: the drop + add
+            becomes a rename in place, both ways (see :mod:`workbench.safety`).
+            A model's ``info={"renamed_from": "OLD"}`` says the same.
+        backfills: ``{"users.bio": "''"}``: the SQL value existing rows get
+            when a NOT NULL column is added (add nullable, UPDATE, set NOT NULL).
+        ask_rename: asked about each drop + add that looks like a rename.
+        ask_backfill: asked for a value when a NOT NULL column has none.
 
     Example:
         >>> generate(Config.at("."), "blog", "add bio to users")  # doctest: +SKIP
@@ -143,6 +160,11 @@ def generate(
     if not message.strip():
         raise WorkbenchError(
             "a revision needs a message.", hint="Say what it does: -m 'add bio to users'."
+        )
+    if empty and (renames or backfills):
+        raise WorkbenchError(
+            "--rename and --backfill rewrite a compared change; an --empty revision has none.",
+            hint="Drop --empty, or write the rename or backfill by hand in the empty revision.",
         )
     models = load_schema(cfg, schema)
     created = ensure_environment(cfg, schema)
@@ -157,8 +179,20 @@ def generate(
         history = HistoryModel.of(cfg, schema)
         run = RunContext(schema=models, history=history)
         wrote: list[str] = []
+        notes: list[str] = []
+        safe = generation_hook(
+            models.metadata,
+            history,
+            refine=post_process(models.metadata, history),
+            renames=renames,
+            backfills=backfills,
+            ask_rename=ask_rename,
+            ask_backfill=ask_backfill,
+            notes=notes,
+        )
 
         def no_changes(context: Any, revision: Any, directives: list[Any]) -> None:
+            safe(context, revision, directives)
             if hook is not None:
                 hook(context, revision, directives)
             if directives and is_empty(directives[0]):
@@ -185,7 +219,9 @@ def generate(
                 return GenerateResult(schema, None, None, ())
             script = _one(written)
             _verify(cfg, schema, script, ac)
-        return GenerateResult(schema, script.revision, Path(script.path), tuple(wrote))
+        return GenerateResult(
+            schema, script.revision, Path(script.path), tuple(wrote), tuple(notes)
+        )
     except BaseException:
         _remove(created)
         raise
@@ -235,16 +271,26 @@ def upgrade(
     url: str | None = None,
     sql: bool = False,
     on_step: OnStep | None = None,
+    yes: bool = False,
+    confirm: Confirm | None = None,
 ) -> MigrateResult:
     """Apply revisions up to ``revision`` (head by default), one transaction each.
 
     With ``sql``, render the SQL instead of running it, starting from the
     target's current revision when the target exists (else from base).
 
+    Before anything runs, what the revisions would destroy in the target is
+    counted (dropped tables' rows, dropped columns' values, narrowed values;
+    see :func:`workbench.safety.destructive_changes`). If anything, ``confirm``
+    is asked; without ``yes`` or a ``True`` answer, :class:`Refused` is raised
+    and nothing runs. ``sql`` never needs it; scratch databases pass ``yes``.
+
     Example:
         >>> upgrade(Config.at("."), "blog")  # doctest: +SKIP
     """
-    return _apply(cfg, schema, revision, url=url, sql=sql, on_step=on_step, up=True)
+    return _apply(
+        cfg, schema, revision, url=url, sql=sql, on_step=on_step, up=True, yes=yes, confirm=confirm
+    )
 
 
 def downgrade(
@@ -255,13 +301,19 @@ def downgrade(
     url: str | None = None,
     sql: bool = False,
     on_step: OnStep | None = None,
+    yes: bool = False,
+    confirm: Confirm | None = None,
 ) -> MigrateResult:
     """Undo revisions down to ``revision``: one step by default, ``base`` for all.
 
+    The destructive-apply guard applies as in :func:`upgrade` (``yes``, ``confirm``).
+
     Example:
-        >>> downgrade(Config.at("."), "blog", "base")  # doctest: +SKIP
+        >>> downgrade(Config.at("."), "blog", "base", yes=True)  # doctest: +SKIP
     """
-    return _apply(cfg, schema, revision, url=url, sql=sql, on_step=on_step, up=False)
+    return _apply(
+        cfg, schema, revision, url=url, sql=sql, on_step=on_step, up=False, yes=yes, confirm=confirm
+    )
 
 
 def _apply(
@@ -273,6 +325,8 @@ def _apply(
     sql: bool,
     on_step: OnStep | None,
     up: bool,
+    yes: bool = False,
+    confirm: Confirm | None = None,
 ) -> MigrateResult:
     from alembic import command
 
@@ -293,6 +347,8 @@ def _apply(
         if not up and revision.startswith("-") and before is None:
             return MigrateResult(schema, shown, "down", None, None, ())
         _check_revision(scripts, schema, revision)
+        if not yes:
+            _guard(conn, scripts, before, revision, up=up, shown=shown, confirm=confirm)
         conn.commit()
         ac = alembic_config(cfg, schema, attributes={"connection": conn, "workbench": run})
         try:
@@ -312,6 +368,46 @@ def _apply(
             ) from exc
         after = _current(conn, scripts, schema, shown)
     return MigrateResult(schema, shown, direction, before, after, tuple(run.steps))
+
+
+def _guard(
+    conn: Connection,
+    scripts: ScriptDirectory,
+    before: str | None,
+    revision: str,
+    *,
+    up: bool,
+    shown: str,
+    confirm: Confirm | None,
+) -> None:
+    """Refuse to run revisions that would destroy data, unless ``confirm`` says yes."""
+    steps = _steps(scripts, before, revision, up=up)
+    changes = destructive_changes(conn, steps) if steps else []
+    if conn.in_transaction():
+        conn.rollback()
+    if not changes or (confirm is not None and confirm(changes)):
+        return
+    verb = "upgrade" if up else "downgrade"
+    lost = "; ".join(f"revision {c.revision} {c.description}" for c in changes)
+    raise Refused(
+        f"{verb} would destroy data in {shown}: {lost}. Nothing was changed.",
+        hint="Back up what you need, then run it again with --yes (yes=True).",
+    )
+
+
+def _steps(
+    scripts: ScriptDirectory, before: str | None, revision: str, *, up: bool
+) -> list[tuple[Any, Literal["upgrade", "downgrade"]]]:
+    """The revisions ``upgrade``/``downgrade`` to ``revision`` would run, in order."""
+    current: Any = tuple(before.split(",")) if before else ()
+    try:
+        if up:
+            steps = scripts._upgrade_revs(revision, current)
+        else:
+            steps = scripts._downgrade_revs(revision, current)
+    except Exception:
+        return []  # Alembic reports a bad destination itself, right after
+    return [(s.revision, "upgrade" if s.is_upgrade else "downgrade") for s in steps]
 
 
 def _check_revision(scripts: ScriptDirectory, schema: str, revision: str) -> None:

@@ -330,3 +330,67 @@ class AdviceReport:
             "path": str(self.path) if self.path else None,
             "seconds": round(self.seconds, 3),
         }
+
+
+# --- diagram ------------------------------------------------------------------------------
+
+DiagramStatus = Literal["written", "unchanged", "printed", "fresh", "stale", "missing"]
+"""``written``/``unchanged``/``printed`` when drawing; ``fresh``/``stale``/``missing`` when
+checking."""
+
+
+@dataclass(frozen=True)
+class DiagramOutput:
+    """One file ``diagram`` wrote or checked (or the text it printed)."""
+
+    format: str
+    """``svg``, ``png``, ``pdf``, ``mermaid``, ``dot``, or ``markdown`` for an injected block."""
+    path: Path | None
+    status: DiagramStatus
+    detail: str = ""
+    """Why a checked output is stale or missing."""
+    text: str | None = None
+    """The diagram itself, when printed rather than written (``--out -``)."""
+
+    @property
+    def ok(self) -> bool:
+        return self.status not in ("stale", "missing")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "path": str(self.path) if self.path else None,
+            "status": self.status,
+            "detail": self.detail or None,
+        }
+
+
+@dataclass(frozen=True)
+class DiagramResult:
+    """What ``diagram`` drew or checked for one schema."""
+
+    schema: str
+    source: str
+    """``models``, ``database <url>`` (password redacted), ``revision <id>``, or the change."""
+    tables: int
+    relationships: int
+    outputs: tuple[DiagramOutput, ...] = ()
+    opened: str | None = None
+    """The viewer the first image was opened with, if asked and one was found."""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return all(o.ok for o in self.outputs)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "source": self.source,
+            "tables": self.tables,
+            "relationships": self.relationships,
+            "ok": self.ok,
+            "outputs": [o.to_json() for o in self.outputs],
+            "opened": self.opened,
+            "notes": list(self.notes),
+        }
