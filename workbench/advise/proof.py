@@ -1,0 +1,445 @@
+"""Proof by measurement: each candidate index is tried on a seeded scratch database.
+
+For every workload query that touches a candidate's table, the plan, the
+PostgreSQL cost and the run time are measured without the candidate and with
+it. A candidate is *proven* on a query when the plan uses it and the cost or
+the time at least halves (time differences under :data:`NOISE_MS` do not
+count). From the proven candidates a small set is chosen greedily: the one
+that serves the most still-unserved queries first, a longer index only when it
+is markedly faster, until every query that some candidate speeds up is served.
+
+SQLite: ``EXPLAIN QUERY PLAN`` and wall-clock time (SQLite has no cost), with
+``ANALYZE`` statistics. PostgreSQL: ``EXPLAIN (FORMAT JSON)`` total cost and
+wall-clock time after ``ANALYZE``; with the HypoPG extension available on the
+server, candidates are first screened as hypothetical indexes (no build), and
+only those whose cost halves are built for real to measure time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from workbench.advise.catalog import TableView, index_name
+from workbench.advise.rules import Candidate
+from workbench.advise.workload import Query, bind
+from workbench.results import Advice, Evidence, Rejected
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+NOISE_MS = 0.05
+"""A time difference smaller than this (milliseconds) is noise, not proof."""
+TIMEOUT_S = 20.0
+"""A workload statement that runs longer than this on the scratch database is skipped."""
+MIN_RUNS, MAX_RUNS, BUDGET_S = 3, 25, 0.05
+"""Each timing is the fastest of at least 3 and at most 25 runs, stopping after 50 ms."""
+
+
+@dataclass(frozen=True)
+class Measurement:
+    plan: str
+    cost: float | None
+    ms: float
+
+
+class Bench:
+    """A seeded scratch database on which statements are planned and timed.
+
+    Measurements go through the DB-API connection (no SQLAlchemy overhead in
+    the timings); data-changing statements run in a transaction that is rolled
+    back, so every measurement sees the same data.
+    """
+
+    def __init__(self, conn: Connection, *, hypothetical: bool | None = None) -> None:
+        self.conn = conn
+        self.backend = conn.dialect.name
+        if conn.in_transaction():
+            conn.commit()
+        self.raw: Any = conn.connection.driver_connection
+        assert self.raw is not None
+        self._samples: dict[tuple[str, str, str], Any] = {}
+        self._counts: dict[str, int] = {}
+        if self.backend == "postgresql":
+            self.raw.autocommit = True
+            self._exec(f"SET statement_timeout = {int(TIMEOUT_S * 1000)}")
+        self.hypothetical = self._hypopg() if hypothetical is not False else False
+        if hypothetical and not self.hypothetical:
+            from workbench.errors import DatabaseError
+
+            raise DatabaseError(
+                "HypoPG was asked for, but the extension is not available on the server.",
+                hint="Install it (postgresql-NN-hypopg), or leave hypothetical indexes off.",
+            )
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _exec(self, sql: str) -> list[tuple[Any, ...]]:
+        cur = self.raw.cursor()
+        try:
+            cur.execute(sql)
+            return list(cur.fetchall()) if cur.description else []
+        finally:
+            cur.close()
+
+    def _hypopg(self) -> bool:
+        if self.backend != "postgresql":
+            return False
+        if not self._exec("SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg'"):
+            return False
+        try:
+            self._exec("CREATE EXTENSION IF NOT EXISTS hypopg")
+        except Exception:
+            return False
+        return True
+
+    @contextlib.contextmanager
+    def _deadline(self) -> Iterator[None]:
+        if self.backend != "sqlite":
+            yield
+            return
+        stop = time.monotonic() + TIMEOUT_S
+        self.raw.set_progress_handler(lambda: int(time.monotonic() > stop), 10_000)
+        try:
+            yield
+        finally:
+            self.raw.set_progress_handler(None, 0)
+
+    def analyze(self) -> None:
+        """Refresh the planner's statistics (after seeding, and after adding an index)."""
+        self._exec("ANALYZE")
+
+    # -- sampling values for placeholders ---------------------------------------------------
+
+    def sample(self, table: str, column: str, where: str) -> Any:
+        """A stored value of ``table.column``: the median (``eq``), near the top or bottom."""
+        key = (table, column, where)
+        if key not in self._samples:
+            n = self.count(table)
+            order, offset = {
+                "eq": ("ASC", n // 2),
+                "low": ("ASC", n // 100),
+                "high": ("DESC", n // 100),
+                "top": ("DESC", 0),
+            }[where]
+            t, c = self.quote(table), self.quote(column)
+            rows = self._exec(
+                f"SELECT {c} FROM {t} WHERE {c} IS NOT NULL ORDER BY {c} {order} "
+                f"LIMIT 1 OFFSET {offset}"
+            )
+            self._samples[key] = rows[0][0] if rows else None
+        return self._samples[key]
+
+    def count(self, table: str) -> int:
+        if table not in self._counts:
+            self._counts[table] = int(self._exec(f"SELECT count(*) FROM {self.quote(table)}")[0][0])
+        return self._counts[table]
+
+    def quote(self, name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    # -- measuring --------------------------------------------------------------------------
+
+    def explain(self, sql: str) -> tuple[str, float | None]:
+        """A one-line plan summary, and PostgreSQL's estimated total cost."""
+        if self.backend == "postgresql":
+            document = self._exec(f"EXPLAIN (FORMAT JSON) {sql}")[0][0]
+            if isinstance(document, str):
+                import json
+
+                document = json.loads(document)
+            plan = document[0]["Plan"]
+            return "; ".join(_pg_nodes(plan)), float(plan["Total Cost"])
+        rows = self._exec(f"EXPLAIN QUERY PLAN {sql}")
+        return "; ".join(str(r[-1]) for r in rows), None
+
+    def time(self, sql: str, *, dml: bool) -> float:
+        """The fastest of several runs, in milliseconds (the first run only warms up)."""
+        cur = self.raw.cursor()
+        best = math.inf
+        try:
+            with self._deadline():
+                spent, runs = 0.0, 0
+                while runs <= MIN_RUNS or (spent < BUDGET_S and runs <= MAX_RUNS):
+                    if dml:
+                        cur.execute("BEGIN")
+                    started = time.perf_counter()
+                    cur.execute(sql)
+                    if cur.description:
+                        cur.fetchall()
+                    took = time.perf_counter() - started
+                    if dml:
+                        cur.execute("ROLLBACK")
+                    if runs:  # the first run warms caches
+                        best = min(best, took)
+                        spent += took
+                    runs += 1
+        finally:
+            cur.close()
+        return best * 1000
+
+    def measure(self, sql: str, *, dml: bool) -> Measurement:
+        plan, cost = self.explain(sql)
+        return Measurement(plan, cost, self.time(sql, dml=dml))
+
+    @contextlib.contextmanager
+    def index(self, table: str, columns: Sequence[str], name: str) -> Iterator[str]:
+        """A real index on the scratch database for the duration; yields its name."""
+        cols = ", ".join(self.quote(c) for c in columns)
+        self._exec(f"CREATE INDEX {self.quote(name)} ON {self.quote(table)} ({cols})")
+        try:
+            if self.backend == "sqlite":
+                self._exec(f"ANALYZE {self.quote(name)}")
+            yield name
+        finally:
+            self._exec(f"DROP INDEX {self.quote(name)}")
+
+    @contextlib.contextmanager
+    def hypothetical_index(self, table: str, columns: Sequence[str]) -> Iterator[str]:
+        """A HypoPG hypothetical index (seen by EXPLAIN only); yields the name plans show."""
+        cols = ", ".join(self.quote(c) for c in columns)
+        ddl = f"CREATE INDEX ON {self.quote(table)} ({cols})".replace("'", "''")
+        oid, name = self._exec(f"SELECT indexrelid, indexname FROM hypopg_create_index('{ddl}')")[0]
+        try:
+            yield str(name)
+        finally:
+            self._exec(f"SELECT hypopg_drop_index({int(oid)})")
+
+
+def _pg_nodes(node: Mapping[str, Any]) -> Iterator[str]:
+    text = str(node["Node Type"])
+    if node.get("Index Name"):
+        text += f" using {node['Index Name']}"
+    if node.get("Relation Name"):
+        text += f" on {node['Relation Name']}"
+    yield text
+    for child in node.get("Plans", ()):
+        yield from _pg_nodes(child)
+
+
+# --- proving candidates -------------------------------------------------------------------
+
+
+def uses(plan: str, name: str) -> bool:
+    return re.search(rf"(?<![\w<>]){re.escape(name)}(?!\w)", plan) is not None
+
+
+def halves(before: Measurement, after: Measurement) -> bool:
+    """Whether the cost or the time at least halved (time beyond noise only)."""
+    if before.cost is not None and after.cost is not None and after.cost <= before.cost / 2:
+        return True
+    return after.ms <= before.ms / 2 and before.ms - after.ms >= NOISE_MS
+
+
+def gain(before: Measurement, after: Measurement) -> float:
+    """How many times better: the cost ratio where there is a cost, else the time ratio."""
+    if before.cost is not None and after.cost:
+        return before.cost / after.cost
+    return before.ms / after.ms if after.ms > 0 else before.ms / 1e-6
+
+
+@dataclass
+class _Trial:
+    candidate: Candidate
+    name: str
+    proven: dict[int, tuple[Measurement, Measurement]]
+    """Query index to (before, after), for the queries it is proven on."""
+    note: str = ""
+
+
+Progress = Callable[[str], None]
+
+
+def prove(
+    bench: Bench,
+    queries: Sequence[Query],
+    candidates: Sequence[Candidate],
+    tables: Mapping[str, TableView],
+    *,
+    given: Sequence[Advice] = (),
+    naming: Mapping[object, object] | None = None,
+    progress: Progress | None = None,
+) -> tuple[list[Advice], list[Rejected], list[str]]:
+    """Measure every candidate against the queries it could serve; keep a proven few.
+
+    ``given`` are indexes advised anyway (by the model rules): they are measured
+    too, for evidence, and the queries they speed up need no other index.
+
+    Returns:
+        The advice (each with its evidence), the candidates rejected with why,
+        and one line per query that could not be measured.
+    """
+    skipped: list[str] = []
+    sqls: dict[int, str] = {}
+    before: dict[int, Measurement] = {}
+    for i, q in enumerate(queries):
+        try:
+            sqls[i] = bind(q, bench.sample, bench.backend)
+            before[i] = bench.measure(sqls[i], dml=q.kind != "select")
+        except Exception as exc:
+            skipped.append(f"{_short(q.text)}: fails on the scratch database: {_reason(exc)}")
+    trials: list[_Trial] = []
+    rejected: list[Rejected] = []
+    fixed = [Candidate(a.table, a.columns, a.code, a.reason) for a in given if a.columns]
+    names = {(a.table, a.columns): a.index for a in given}
+    for candidate in [*fixed, *_unique(candidates)]:
+        related = [i for i in before if candidate.table in queries[i].tables]
+        if not related:
+            continue
+        table = tables[candidate.table]
+        name = names.get((candidate.table, candidate.columns)) or index_name(
+            candidate.table, candidate.columns, naming, taken=table.index_names()
+        )
+        if candidate in fixed:
+            trials.append(_measure(bench, candidate, name, related, queries, sqls, before)[0])
+            continue
+        if (candidate.table, candidate.columns) in names:
+            continue
+        if progress:
+            progress(f"trying {candidate.table} ({', '.join(candidate.columns)})")
+        if bench.hypothetical:
+            with bench.hypothetical_index(candidate.table, candidate.columns) as hypo:
+                screened = [i for i in related if _cost_halves(bench, sqls[i], before[i], hypo)]
+            if not screened:
+                rejected.append(
+                    _rejection(candidate, "as a hypothetical index it halves no query's cost")
+                )
+                continue
+            related = screened
+        trial, worst = _measure(bench, candidate, name, related, queries, sqls, before)
+        if trial.proven:
+            trials.append(trial)
+        else:
+            rejected.append(_rejection(candidate, worst))
+    advice, superseded = _choose(trials, queries, fixed=sum(t.candidate in fixed for t in trials))
+    rejected.extend(superseded)
+    return advice, rejected, skipped
+
+
+def _measure(
+    bench: Bench,
+    candidate: Candidate,
+    name: str,
+    related: Sequence[int],
+    queries: Sequence[Query],
+    sqls: Mapping[int, str],
+    before: Mapping[int, Measurement],
+) -> tuple[_Trial, str]:
+    """Build the index for real and measure the related queries; why not, if proven on none."""
+    trial = _Trial(candidate, name, {})
+    why: dict[str, str] = {}
+    with bench.index(candidate.table, candidate.columns, name):
+        for i in related:
+            after = bench.measure(sqls[i], dml=queries[i].kind != "select")
+            if uses(after.plan, name) and halves(before[i], after):
+                trial.proven[i] = (before[i], after)
+            else:
+                why[queries[i].text] = _why_not(queries[i], before[i], after, name)
+    return trial, why.get(candidate.query) or next(iter(why.values()), "")
+
+
+def _cost_halves(bench: Bench, sql: str, before: Measurement, name: str) -> bool:
+    plan, cost = bench.explain(sql)
+    return (
+        uses(plan, name)
+        and cost is not None
+        and before.cost is not None
+        and (cost <= before.cost / 2)
+    )
+
+
+def _unique(candidates: Sequence[Candidate]) -> list[Candidate]:
+    seen: dict[tuple[str, frozenset[str] | tuple[str, ...]], Candidate] = {}
+    for c in candidates:
+        key = (c.table, frozenset(c.columns) if c.any_order else c.columns)
+        seen.setdefault(key, c)
+    return list(seen.values())
+
+
+def _choose(
+    trials: list[_Trial], queries: Sequence[Query], *, fixed: int = 0
+) -> tuple[list[Advice], list[Rejected]]:
+    """Greedy cover: the trial serving most unserved queries, then the markedly faster one.
+
+    The first ``fixed`` trials are advised anyway: they are chosen first.
+    """
+    unserved: set[int] = set().union(*(t.proven for t in trials)) if trials else set()
+    chosen: list[_Trial] = list(trials[:fixed])
+    left = list(trials[fixed:])
+    for t in chosen:
+        unserved -= set(t.proven)
+    while unserved and left:
+        best = max(left, key=lambda t: _rank(t, unserved))
+        if _rank(best, unserved)[0] == 0:
+            break
+        chosen.append(best)
+        left.remove(best)
+        unserved -= set(best.proven)
+    rejected = [
+        _rejection(
+            t.candidate,
+            "proven, but the queries it speeds up are served by "
+            + ", ".join(c.name for c in chosen if set(t.proven) & set(c.proven)),
+        )
+        for t in left
+    ]
+    advice = [_advice(t, queries) for t in chosen if t.proven]
+    return advice, rejected
+
+
+def _rank(trial: _Trial, unserved: set[int]) -> tuple[int, int, int]:
+    """Queries newly served; the mean gain in whole doublings; fewer columns."""
+    served = [i for i in trial.proven if i in unserved]
+    ratios = [gain(*trial.proven[i]) for i in served] or [1.0]
+    mean = math.exp(sum(math.log(max(r, 1.0)) for r in ratios) / len(ratios))
+    return (len(served), int(math.log2(max(mean, 1.0))), -len(trial.candidate.columns))
+
+
+def _advice(trial: _Trial, queries: Sequence[Query]) -> Advice:
+    c = trial.candidate
+    ordered = sorted(trial.proven.items(), key=lambda kv: -gain(*kv[1]))
+    evidence = tuple(
+        Evidence(
+            query=queries[i].text,
+            plan_before=b.plan,
+            plan_after=a.plan,
+            ms_before=b.ms,
+            ms_after=a.ms,
+            cost_before=b.cost,
+            cost_after=a.cost,
+        )
+        for i, (b, a) in ordered
+    )
+    n = len(ordered)
+    reason = f"{c.reason}; {n} quer{'y' if n == 1 else 'ies'} at least twice as fast with it"
+    return Advice("create", c.table, c.columns, trial.name, c.code, reason, evidence)
+
+
+def _why_not(query: Query, before: Measurement, after: Measurement, name: str) -> str:
+    if not uses(after.plan, name):
+        what = "the planner does not use it"
+    else:
+        what = "it does not halve the cost or the time"
+    cost = (
+        f"cost {before.cost:.1f} -> {after.cost:.1f}, "
+        if before.cost is not None and after.cost is not None
+        else ""
+    )
+    return f"{what} ({cost}{before.ms:.2f} ms -> {after.ms:.2f} ms on {_short(query.text, 60)})"
+
+
+def _rejection(candidate: Candidate, why: str) -> Rejected:
+    return Rejected(candidate.table, candidate.columns, candidate.code, why)
+
+
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
+
+
+def _short(text: str, width: int = 80) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
