@@ -77,6 +77,10 @@ class GenerateResult:
     path: Path | None
     operations: tuple[str, ...] = ()
     """One human line per operation written, upgrade direction."""
+    notes: tuple[str, ...] = ()
+    """What the writer should look at: a drop + add left as written that looks like a
+    rename, a NOT NULL column added with no value for existing rows (``workbench lint``
+    reports both as errors)."""
 
     @property
     def changed(self) -> bool:
@@ -88,6 +92,7 @@ class GenerateResult:
             "revision": self.revision,
             "path": str(self.path) if self.path else None,
             "operations": list(self.operations),
+            "notes": list(self.notes),
         }
 
 
@@ -208,6 +213,80 @@ class Finding:
             "path": str(self.path) if self.path else None,
             "line": self.line,
             "details": list(self.details),
+        }
+
+
+# --- safety: rename intent, backfills, lint -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenameCandidate:
+    """A dropped and an added column (or table) that look alike: maybe a rename."""
+
+    kind: Literal["column", "table"]
+    table: str
+    """The table (for a column); for a table, its new name."""
+    old: str
+    new: str
+
+    @property
+    def question(self) -> str:
+        """The question ``generate`` asks on a terminal."""
+        if self.kind == "table":
+            return f"Did you rename table {self.old} to {self.new}?"
+        return f"Did you rename {self.table}.{self.old} to {self.table}.{self.new}?"
+
+
+@dataclass(frozen=True)
+class BackfillRequest:
+    """A NOT NULL column on a table that may hold rows, with no value for those rows yet."""
+
+    table: str
+    column: str
+    type: str
+    """The column's type as PostgreSQL spells it, such as ``VARCHAR(100)``."""
+    direction: Literal["upgrade", "downgrade"]
+    action: Literal["add", "set_not_null"]
+    """``add``: the column is added NOT NULL; ``set_not_null``: an existing column becomes so."""
+
+    @property
+    def question(self) -> str:
+        """The question ``generate`` asks on a terminal."""
+        where = "" if self.direction == "upgrade" else " (on downgrade)"
+        if self.action == "add":
+            return (
+                f"{self.table}.{self.column} ({self.type}) is added NOT NULL{where} to a table "
+                "that may hold rows. SQL value for the existing rows (empty: none)"
+            )
+        return (
+            f"{self.table}.{self.column} ({self.type}) becomes NOT NULL{where}. SQL value for "
+            "rows where it is NULL (empty: none)"
+        )
+
+
+@dataclass(frozen=True)
+class LintReport:
+    """What ``lint`` found in a schema's revisions."""
+
+    schema: str
+    revisions: tuple[str, ...]
+    """The revisions whose findings are reported, base first."""
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """No finding of severity ``error``."""
+        return not any(f.severity == "error" for f in self.findings)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "schema": self.schema,
+            "revisions": list(self.revisions),
+            "findings": [f.to_json() for f in self.findings],
         }
 
 
