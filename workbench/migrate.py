@@ -334,7 +334,7 @@ def _apply(
     shown = db.redact(target)
     scripts = script_directory(cfg, schema)
     if up and revision in ("head", "heads"):
-        single_head(cfg, schema)
+        single_head(cfg, schema, scripts)
     direction: Direction = "up" if up else "down"
     if sql:
         return _render_sql(cfg, schema, scripts, target, revision, up=up)
@@ -462,7 +462,7 @@ def _render_sql(
     from alembic import command
 
     shown = db.redact(target)
-    head = single_head(cfg, schema)
+    head = single_head(cfg, schema, scripts)
     start, note = None, "from base"
     if ":" in revision:
         start, revision = revision.split(":", 1)
@@ -560,7 +560,7 @@ def current(cfg: Config, schema: str, *, url: str | None = None) -> CurrentResul
     target = cfg.resolve_url(schema, url)
     shown = db.redact(target)
     scripts = script_directory(cfg, schema)
-    head = single_head(cfg, schema)
+    head = single_head(cfg, schema, scripts)
     if not db.exists(target):
         return CurrentResult(schema, shown, None, head)
     with db.connect(target) as conn:

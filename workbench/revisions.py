@@ -109,11 +109,15 @@ def list_revisions(cfg: Config, schema: str) -> list[Revision]:
     return chain
 
 
-def single_head(cfg: Config, schema: str) -> str | None:
-    """The one head of ``schema``'s history (``None`` when empty); an error if there are several."""
+def single_head(cfg: Config, schema: str, scripts: ScriptDirectory | None = None) -> str | None:
+    """The one head of ``schema``'s history (``None`` when empty); an error if there are several.
+
+    Pass ``scripts`` when the caller has already loaded the script directory:
+    loading it imports every revision file again.
+    """
     if not has_history(cfg, schema):
         return None
-    heads = script_directory(cfg, schema).get_heads()
+    heads = (scripts if scripts is not None else script_directory(cfg, schema)).get_heads()
     if len(heads) > 1:
         raise RevisionError(
             f"schema {schema!r} has {len(heads)} heads ({', '.join(sorted(heads))}): two "
