@@ -1083,10 +1083,11 @@ def render(dot: str, fmt: Format) -> bytes:
     with _graphviz_messages() as messages:
         graph.layout(prog="dot")
         if fmt == "png":
-            width, height = _size_points(graph)
-            longest = max(width, height) * 96 / 72
-            if longest > PNG_MAX_SIDE:
-                graph.graph_attr["dpi"] = f"{96 * PNG_MAX_SIDE / longest:.2f}"
+            # Points, with the padding Graphviz adds on each side; 96 pixels an inch by default.
+            pad = 72 * float(graph.graph_attr.get("pad") or 0.0555)
+            longest = max(_size_points(graph)) + 2 * pad
+            if longest * 96 / 72 > PNG_MAX_SIDE:
+                graph.graph_attr["dpi"] = f"{int(PNG_MAX_SIDE * 72 / longest * 100) / 100:.2f}"
         data: bytes = graph.draw(format=fmt)
     errors = [line for line in messages if line.startswith("Error")]
     if errors:

@@ -60,6 +60,14 @@ STEPS: list[TourStep] = [
         ("downgrade", "blog", "base", "--yes"),
     ),
     TourStep("Upgrade again", "And back to head.", ("upgrade", "blog")),
+    TourStep(
+        "Draw the ER diagram",
+        "diagram draws the models as SVG: columns in declaration order with their keys and real "
+        "types, UNIQUE, CHECK and indexes per table, a line from each foreign key to the key it "
+        "references, and post_tags marked as the link between posts and tags. --format png, "
+        "--focus TABLE or --diff REV..REV give other views.",
+        ("diagram", "blog"),
+    ),
 ]
 
 
