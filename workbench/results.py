@@ -473,3 +473,64 @@ class DiagramResult:
             "opened": self.opened,
             "notes": list(self.notes),
         }
+
+
+# --- check --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """One schema checked on one backend (a scratch database of its own)."""
+
+    schema: str
+    backend: str
+    """``sqlite`` or ``postgresql``."""
+    target: str
+    """What ``--against`` named: ``sqlite``, or the server URL with its password redacted."""
+    chain: tuple[str, ...]
+    """The revisions, base first."""
+    checked: int
+    """Revisions walked up, down and up again before the walk ended (all of them unless an
+    upgrade failed)."""
+    seconds: float
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """No finding of severity error."""
+        return not any(f.severity == "error" for f in self.findings)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "backend": self.backend,
+            "target": self.target,
+            "ok": self.ok,
+            "revisions": list(self.chain),
+            "checked": self.checked,
+            "seconds": round(self.seconds, 3),
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What ``workbench check`` proved: one run per schema and backend."""
+
+    runs: tuple[CheckRun, ...] = ()
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for run in self.runs for f in run.findings)
+
+    @property
+    def ok(self) -> bool:
+        """Every run passed: no finding of severity error anywhere."""
+        return all(run.ok for run in self.runs)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "findings": [f.to_json() for f in self.findings],
+            "runs": [run.to_json() for run in self.runs],
+        }

@@ -4,6 +4,7 @@ Each capability has its own module; importing it registers its commands on
 :data:`app`. Only this package prints, prompts, colours or exits.
 """
 
+from workbench.cli import check as _check
 from workbench.cli import diagram as _diagram
 from workbench.cli import migrate as _migrate
 from workbench.cli import tour as _tour
@@ -13,3 +14,4 @@ __all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "app", "main"]
 
 del _migrate, _tour
 del _diagram
+del _check
