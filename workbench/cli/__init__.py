@@ -6,6 +6,7 @@ Each capability has its own module; importing it registers its commands on
 
 from workbench.cli import check as _check
 from workbench.cli import diagram as _diagram
+from workbench.cli import lint as _lint
 from workbench.cli import migrate as _migrate
 from workbench.cli import tour as _tour
 from workbench.cli._app import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, app, main
@@ -15,3 +16,4 @@ __all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "app", "main"]
 del _migrate, _tour
 del _diagram
 del _check
+del _lint

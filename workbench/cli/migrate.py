@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from workbench.cli._app import app, config, emit_json, say, shown_target
+from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
-    from workbench.results import MigrateResult, Step
+    from workbench.results import (
+        BackfillRequest,
+        DestructiveChange,
+        MigrateResult,
+        RenameCandidate,
+        Step,
+    )
 
 SchemaArg = Annotated[str, typer.Argument(help="The schema: a module name in schemas/, like blog.")]
 UrlOpt = Annotated[
@@ -26,6 +36,52 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document i
 SqlOpt = Annotated[
     bool, typer.Option("--sql", help="Print the SQL instead of running it (nothing is changed).")
 ]
+YesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--yes",
+        "-y",
+        help="Do not ask before dropping data (tables, columns, narrowed values) in the target.",
+    ),
+]
+
+
+def interactive() -> bool:
+    """Whether to ask questions: stdin and stdout are a terminal.
+
+    ``WORKBENCH_INTERACTIVE=1`` (or ``0``) forces it either way, for scripts and tests.
+    """
+    forced = os.environ.get("WORKBENCH_INTERACTIVE", "").strip()
+    if forced in ("0", "1"):
+        return forced == "1"
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _pairs(values: Sequence[str], option: str, example: str) -> dict[str, str]:
+    """``KEY=VALUE`` options as a dict (the value may itself hold ``=``)."""
+    pairs: dict[str, str] = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key.strip() or not rest.strip():
+            raise WorkbenchError(f"{option} {value}: expected {example}.")
+        pairs[key.strip()] = rest.strip()
+    return pairs
+
+
+def _ask_rename(candidate: RenameCandidate) -> bool:
+    return typer.confirm(candidate.question, default=False)
+
+
+def _ask_backfill(request: BackfillRequest) -> str | None:
+    answer: str = typer.prompt(request.question, default="", show_default=False)
+    return answer.strip() or None
+
+
+def _confirm_destruction(changes: Sequence[DestructiveChange]) -> bool:
+    say("This would destroy data in the target:", style="yellow")
+    for change in changes:
+        say(f"  revision {change.revision} {change.description}", style="yellow")
+    return typer.confirm("Go ahead?", default=False)
 
 
 @app.command()
@@ -110,6 +166,24 @@ def generate(
         bool,
         typer.Option("--empty", help="Write an empty revision to fill in by hand (no comparing)."),
     ] = False,
+    rename: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rename",
+            help="A rename, not a drop + add: TABLE.OLD=NEW for a column, OLD=NEW for a table "
+            "(TABLE as the models name it). Repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+    backfill: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--backfill",
+            help="TABLE.COLUMN=SQL_EXPRESSION: the value existing rows get when the column "
+            "is added (or made) NOT NULL. Repeatable.",
+            show_default=False,
+        ),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """Write the next revision from the difference between the models and the history.
@@ -119,12 +193,30 @@ def generate(
     written. The first generate of a schema also writes migrations/SCHEMA/
     (env.py, alembic.ini, script.py.mako).
 
-    Example: `workbench generate blog -m "add bio to users"`
+    A dropped and an added column that are a rename are written as a rename
+    with --rename (or a renamed_from hint in the model); on a terminal,
+    generate asks when a pair looks like one. A NOT NULL column added to a
+    table that may hold rows is written as add nullable, backfill, set NOT
+    NULL, with --backfill, the model's default, or the value you type.
+
+    Example: `workbench generate blog -m "rename full_name" --rename users.full_name=display_name`
     """
     from workbench.migrate import generate as run_generate
 
     cfg = config(ctx)
-    result = run_generate(cfg, schema, message, empty=empty)
+    renames = _pairs(rename or [], "--rename", "TABLE.OLD=NEW or OLD=NEW")
+    backfills = _pairs(backfill or [], "--backfill", "TABLE.COLUMN=SQL_EXPRESSION")
+    ask = interactive() and not json
+    result = run_generate(
+        cfg,
+        schema,
+        message,
+        empty=empty,
+        renames=renames,
+        backfills=backfills,
+        ask_rename=_ask_rename if ask else None,
+        ask_backfill=_ask_backfill if ask else None,
+    )
     if json:
         emit_json(result.to_json())
         return
@@ -136,6 +228,8 @@ def generate(
         say(f"  {line}")
     if empty:
         say("  (empty: fill in upgrade() and downgrade())", style="dim")
+    for note in result.notes:
+        say(f"  warning: {note}", style="yellow")
 
 
 def _progress(step: Step) -> None:
@@ -163,11 +257,14 @@ def upgrade(
     ] = "head",
     url: UrlOpt = None,
     sql: SqlOpt = False,
+    yes: YesOpt = False,
 ) -> None:
     """Apply revisions up to head (or REVISION), each in one transaction.
 
     A revision that fails is rolled back whole: the database stays at the
     revision before it. Two upgrades of one database wait for each other.
+    Before a revision drops data the target holds, it is counted and shown,
+    and nothing runs without --yes (or a yes on a terminal).
 
     Example: `workbench upgrade blog --url postgresql://app@localhost/blog`
     """
@@ -175,7 +272,14 @@ def upgrade(
 
     cfg = config(ctx)
     result = run_upgrade(
-        cfg, schema, revision, url=url, sql=sql, on_step=None if sql else _progress
+        cfg,
+        schema,
+        revision,
+        url=url,
+        sql=sql,
+        on_step=None if sql else _progress,
+        yes=yes,
+        confirm=_confirm_destruction if interactive() else None,
     )
     _report(result, cfg.root)
 
@@ -190,21 +294,29 @@ def downgrade(
     ] = "-1",
     url: UrlOpt = None,
     sql: SqlOpt = False,
-    yes: Annotated[
-        bool, typer.Option("--yes", "-y", help="Do not ask before dropping data.")
-    ] = False,
+    yes: YesOpt = False,
 ) -> None:
     """Undo revisions: one step by default, `base` for all of them.
 
-    Example: `workbench downgrade blog base`
+    What the downgrade would drop (a table's rows, a column's values) is
+    counted first; if anything, nothing runs without --yes (or a yes on a
+    terminal).
+
+    Example: `workbench downgrade blog base --yes`
     """
     from workbench.migrate import downgrade as run_downgrade
 
     cfg = config(ctx)
     result = run_downgrade(
-        cfg, schema, revision, url=url, sql=sql, on_step=None if sql else _progress
+        cfg,
+        schema,
+        revision,
+        url=url,
+        sql=sql,
+        on_step=None if sql else _progress,
+        yes=yes,
+        confirm=_confirm_destruction if interactive() else None,
     )
-    del yes
     _report(result, cfg.root)
 
 
