@@ -215,7 +215,11 @@ def check(
                 one.run()
                 findings += one.findings
                 reached = one.done
-                findings += [_on_backend(f, backend_of(target)) for f in lint]
+                findings += [
+                    _on_backend(f, backend_of(target))
+                    for f in lint
+                    if f.backend in ("", backend_of(target))
+                ]
             run = CheckRun(
                 schema=name,
                 backend=backend_of(target),
