@@ -168,6 +168,10 @@ class RevisionOps:
         return state.type if state is not None else None
 
 
+EXECUTE = "execute_s_q_l"
+"""The kind of ``op.execute(...)`` (Alembic's ``ExecuteSQLOp``, spelled as its class name)."""
+
+
 def _op(captured: CapturedOp) -> Any:
     """The Alembic operation object, typed loosely: rules read attributes of many kinds."""
     return captured.op
@@ -202,8 +206,8 @@ def _is_dml(sql: str) -> bool:
 def _updates(sql: str, table: str, column: str) -> bool:
     """Whether ``sql`` is an UPDATE of ``table`` that sets ``column``."""
     pattern = (
-        rf'^\s*UPDATE\s+(?:"?\w+"?\.)?"?{re.escape(table)}"?\s+SET\b.*?'
-        rf'(?:\bSET\s+|,\s*)"?{re.escape(column)}"?\s*='
+        rf'^\s*UPDATE\s+(?:"?\w+"?\.)?"?{re.escape(table)}"?\s+SET\s+(?:[^;]*?,\s*)?'
+        rf'"?{re.escape(column)}"?\s*='
     )
     return re.search(pattern, sql, re.I | re.S) is not None
 
@@ -500,7 +504,7 @@ def enum_value_removed(rev: RevisionOps) -> Iterator[Hit]:
             removed = [v for v in before if v not in op.modify_type.enums]
             if removed:
                 yield Hit(f"{table_of(c)}.{op.column_name} loses enum {', '.join(removed)}", c)
-        elif c.kind == "execute" and _ENUM_SQL.search(_sql(op)):
+        elif c.kind == EXECUTE and _ENUM_SQL.search(_sql(op)):
             yield Hit(f"renames or drops an enum member: {_short(_sql(op))}", c)
 
 
@@ -649,10 +653,10 @@ def data_change_without_reverse(rev: RevisionOps) -> Iterator[Hit]:
     when the change needs no reverse. Backfills that ``generate`` writes
     (UPDATE of a column the revision then makes NOT NULL) are not reported.
     """
-    if any(c.kind == "execute" and _is_dml(_sql(_op(c))) for c in rev.downgrade.ops):
+    if any(c.kind == EXECUTE and _is_dml(_sql(_op(c))) for c in rev.downgrade.ops):
         return
     for index, c in enumerate(rev.upgrade.ops):
-        if c.kind != "execute":
+        if c.kind != EXECUTE:
             continue
         sql = _sql(_op(c))
         if _is_dml(sql) and not _is_backfill(rev, index, sql):
@@ -679,7 +683,7 @@ def set_not_null_without_backfill(rev: RevisionOps) -> Iterator[Hit]:
             if c.kind != "alter_column" or _op(c).modify_nullable is not False or table in created:
                 continue
             if any(
-                e.kind == "execute" and _updates(_sql(_op(e)), table or "", _op(c).column_name)
+                e.kind == EXECUTE and _updates(_sql(_op(e)), table or "", _op(c).column_name)
                 for e in ops[:index]
             ):
                 continue
@@ -717,8 +721,12 @@ class _Source:
             tree = ast.parse(text)
         except SyntaxError:
             tree = None
+        self.bodies: dict[int, int] = {}
+        """A function's ``def`` line to its first statement's line."""
         if tree is not None:
             for node in ast.walk(tree):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+                    self.bodies[node.lineno] = node.body[0].lineno
                 if isinstance(node, ast.stmt) and not isinstance(
                     node,
                     (
@@ -746,6 +754,9 @@ class _Source:
             return False
         start, end = self._span(line)
         candidates = list(range(start, end + 1))
+        if line in self.bodies:  # a finding about a whole function: its first statement too
+            first, last = self._span(self.bodies[line])
+            candidates += range(first, last + 1)
         if start >= 2 and self.lines[start - 2].strip().startswith("#"):
             candidates.append(start - 1)
         for number in candidates:
