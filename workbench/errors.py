@@ -49,3 +49,7 @@ class MigrationFailed(WorkbenchError):
 
 class Refused(WorkbenchError):
     """The operation would destroy data or is otherwise unsafe, and was not confirmed."""
+
+
+class SeedError(WorkbenchError):
+    """Rows that cannot be seeded: an impossible count, an unsupported column, a failed CHECK."""

@@ -475,6 +475,109 @@ class DiagramResult:
         }
 
 
+# --- seed ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableSeed:
+    """Rows ``seed`` wrote into one table."""
+
+    table: str
+    rows: int
+    seconds: float
+    requested: int | None = None
+    """The count asked for, when the table's keys allowed fewer rows (``rows`` is the cap)."""
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "rows": self.rows,
+            "seconds": round(self.seconds, 4),
+            "rows_per_second": round(self.rows_per_second),
+            "requested": self.requested,
+        }
+
+
+@dataclass(frozen=True)
+class IntegrityCheck:
+    """What was verified in the database after seeding, and what was found."""
+
+    foreign_keys: int
+    unique: int
+    checks: int
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "foreign_keys": self.foreign_keys,
+            "unique": self.unique,
+            "checks": self.checks,
+            "problems": list(self.problems),
+        }
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    """What ``seed`` wrote: rows per table in the order written, timings, the integrity check."""
+
+    schema: str
+    target: str
+    """The target URL, password redacted."""
+    backend: str
+    seed: int
+    tables: tuple[TableSeed, ...]
+    seconds: float
+    integrity: IntegrityCheck | None = None
+    """``None`` when the check was not asked for."""
+    truncated: tuple[str, ...] = ()
+    """Tables emptied before seeding (``--truncate``)."""
+    samples: tuple[tuple[str, tuple[dict[str, Any], ...]], ...] = ()
+    """A few rows of each table, as ``(table, rows)``, when asked for."""
+
+    @property
+    def rows(self) -> dict[str, int]:
+        return {t.table: t.rows for t in self.tables}
+
+    @property
+    def total(self) -> int:
+        return sum(t.rows for t in self.tables)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "seconds": round(self.seconds, 4),
+            "schema": self.schema,
+            "target": self.target,
+            "backend": self.backend,
+            "seed": self.seed,
+            "tables": [t.to_json() for t in self.tables],
+            "integrity": self.integrity.to_json() if self.integrity else None,
+            "truncated": list(self.truncated),
+            "samples": {
+                table: [{k: _plain(v) for k, v in row.items()} for row in rows]
+                for table, rows in self.samples
+            },
+        }
+
+
+def _plain(value: Any) -> Any:
+    """A sample value as JSON has it: numbers, strings, booleans and null stay; others are text."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
 # --- check --------------------------------------------------------------------------------
 
 
