@@ -197,10 +197,10 @@ def check(
         >>> check(Config.at("."), ["blog"], against=["sqlite"]).ok  # doctest: +SKIP
         True
     """
-    names = resolve_schemas(cfg, schemas)
     targets = list(against) if against else default_against()
     for target in targets:
         backend_of(target)
+    names = resolve_schemas(cfg, schemas)
     runs: list[CheckRun] = []
     for name in names:
         history = _History.read(cfg, name)
@@ -267,7 +267,7 @@ def resolve_schemas(cfg: Config, given: Sequence[str] | None) -> list[str]:
         return known
     out: list[str] = []
     for arg in given:
-        if "/" in arg or "\\" in arg or arg.endswith(".py"):
+        if any(ch in arg for ch in "/\\."):  # schema names are identifiers; this is a path
             name = _schema_of_path(cfg, Path(arg))
             if name is None or name not in known:
                 continue

@@ -1,0 +1,313 @@
+"""`workbench check` on a corpus of small histories, each with one injected defect.
+
+Every case in ``tests/check_corpus/`` is the shop of ``_base/`` (revision
+``a0001``) plus the case's own revisions and models. Each is checked on real
+SQLite and real PostgreSQL (the ``against`` fixture); the table below says
+which of check's own findings (code, revision, words of the message) it must
+give on each backend: exactly those, so a correct history passing is asserted
+too. Lint's findings (proof 5) are asserted where a case is about them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from tests.conftest import EXAMPLES, Project
+from workbench import db
+from workbench.check import CODES, check, default_against, resolve_schemas
+from workbench.cli import app
+from workbench.errors import ProjectError, WorkbenchError
+from workbench.migrate import ensure_environment
+from workbench.results import CheckReport, Finding
+
+CORPUS = Path(__file__).parent / "check_corpus"
+
+Expected = list[tuple[str, str | None, str]]
+"""(code, revision, words the message contains)."""
+
+
+def both(*findings: tuple[str, str | None, str]) -> dict[str, Expected]:
+    return {"sqlite": list(findings), "postgresql": list(findings)}
+
+
+def only(backend: str, *findings: tuple[str, str | None, str]) -> dict[str, Expected]:
+    other = "postgresql" if backend == "sqlite" else "sqlite"
+    return {backend: list(findings), other: []}
+
+
+CASES: dict[str, dict[str, Expected]] = {
+    # -- defects: the exact finding, on the backend where it bites --
+    "missing_import": both(("WB202", "b0002", "NameError: name 'sqlmodel' is not defined")),
+    "non_batch_alter": only("sqlite", ("WB202", "b0002", "fails to upgrade on sqlite")),
+    "enum_left_behind": only("postgresql", ("WB205", "b0002", "enum type rating still exists")),
+    "enum_member_not_migrated": both(
+        ("WB210", None, "change enum type productstatus: add archived")
+    ),
+    "check_not_restored": both(("WB205", "b0002", "CHECK ck_products_price_nonnegative missing")),
+    "index_left_behind": both(("WB205", "b0002", "index ix_products_name still exists")),
+    "default_not_restored": both(
+        ("WB205", "b0002", "column products.in_stock: server default missing")
+    ),
+    "two_heads": both(("WB201", None, "2 heads (b0002, c0002)")),
+    "models_ahead": both(("WB210", None, "create table suppliers")),
+    "irreversible": both(("WB204", "b0002", "the notes cannot be put back")),
+    # -- correct histories: no finding --
+    "ok_in_place_rename": both(),
+    "ok_enum_lifecycle": both(),
+    "ok_backfill_not_null": both(),
+    "ok_batch_widen": both(),
+}
+
+
+def build(project: Project, case: str) -> Project:
+    """The shop project of one corpus case."""
+    shutil.copy(CORPUS / case / "schema.py", project.root / "schemas" / "shop.py")
+    ensure_environment(project.cfg, "shop")
+    versions = project.root / "migrations" / "shop" / "versions"
+    for folder in (CORPUS / "_base" / "versions", CORPUS / case / "versions"):
+        for path in sorted(folder.glob("*.py")) if folder.is_dir() else ():
+            shutil.copy(path, versions / path.name)
+    return project
+
+
+def own(report: CheckReport) -> list[Finding]:
+    return [f for f in report.findings if f.code in CODES]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_corpus(project: Project, against: str, case: str) -> None:
+    build(project, case)
+    report = check(project.cfg, ["shop"], against=[against])
+    (run,) = report.runs
+    expected = CASES[case][run.backend]
+    found = own(report)
+    assert sorted((f.code, f.revision) for f in found) == sorted(
+        (code, revision) for code, revision, _ in expected
+    ), [f.message for f in found]
+    for (code, revision, words), finding in zip(
+        sorted(expected), sorted(found, key=lambda f: (f.code, f.revision or "")), strict=True
+    ):
+        assert (finding.code, finding.revision) == (code, revision)
+        assert words in finding.message
+        assert finding.backend == run.backend
+        assert finding.schema == "shop"
+        assert finding.severity == CODES[code].severity
+        if revision is not None:
+            assert finding.path is not None and finding.path.name.startswith("0002_" + revision)
+            assert finding.line is not None
+    assert report.ok == (not any(f.severity == "error" for f in report.findings))
+    if not expected and not report.findings:
+        assert run.checked == len(run.chain) == 2
+
+
+def test_round_trip_finding_says_what_differs_and_how_to_fix(project: Project) -> None:
+    build(project, "check_not_restored")
+    (finding,) = own(check(project.cfg, ["shop"], against=["sqlite"]))
+    assert finding.message.startswith(
+        "the downgrade of revision b0002 does not restore the schema on sqlite: "
+        "CHECK ck_products_price_nonnegative missing. Fix: recreate it in downgrade()"
+    )
+    assert finding.details[0] == "CHECK ck_products_price_nonnegative missing"
+    # The upgrade cannot run again either; said in the same finding, not a second one.
+    assert "upgrading it again then fails" in finding.details[-1]
+    assert finding.line == 22  # def downgrade()
+
+
+def test_a_failing_upgrade_names_file_line_and_fix(project: Project) -> None:
+    build(project, "non_batch_alter")
+    (finding,) = own(check(project.cfg, ["shop"], against=["sqlite"]))
+    assert "migrations/shop/versions/0002_b0002_widen_name.py:17" in finding.message
+    assert "batch_alter_table" in finding.message
+    assert finding.line == 17
+
+
+def test_the_examples_pass(examples: Project, against: str) -> None:
+    report = check(examples.cfg, None, against=[against])
+    assert [r.schema for r in report.runs] == list(EXAMPLES)
+    assert report.findings == ()
+    assert report.ok
+    assert all(r.checked == len(r.chain) >= 1 for r in report.runs)
+
+
+# --- scratch databases only, and always dropped ------------------------------------------
+
+
+@pytest.fixture
+def scratch_names(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The URLs of every scratch database made while the test runs."""
+    made: list[str] = []
+    real = db.scratch
+
+    def recording(against: str = "sqlite") -> Iterator[str]:
+        with real(against) as url:
+            made.append(url)
+            yield url
+
+    import contextlib
+
+    monkeypatch.setattr(db, "scratch", contextlib.contextmanager(recording))
+    yield made
+
+
+def _exists(url: str, server: str | None) -> bool:
+    path = db.sqlite_path(url)
+    if path is not None:
+        return path.parent.exists()
+    assert server is not None
+    name = db.parse_url(url).database
+    with db.connect(server) as conn:
+        found = conn.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).first()
+    return found is not None
+
+
+@pytest.mark.parametrize("interrupt", [False, True], ids=["failure", "ctrl-c"])
+def test_scratch_databases_are_dropped_after_failure_and_ctrl_c(
+    project: Project, against: str, scratch_names: list[str], interrupt: bool
+) -> None:
+    build(project, "index_left_behind")
+    server = None if against == "sqlite" else against
+
+    def stop(schema: str, backend: str, done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    if interrupt:
+        with pytest.raises(KeyboardInterrupt):
+            check(project.cfg, ["shop"], against=[against], on_progress=stop)
+    else:
+        assert not check(project.cfg, ["shop"], against=[against]).ok
+    assert scratch_names
+    assert not any(_exists(url, server) for url in scratch_names)
+    # The configured target was never created.
+    assert not (project.root / ".workbench").exists()
+
+
+# --- choosing what to check --------------------------------------------------------------
+
+
+def test_schemas_from_names_and_changed_paths(
+    examples: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(examples.root)
+    cfg = examples.cfg
+    assert resolve_schemas(cfg, None) == list(EXAMPLES)
+    assert resolve_schemas(cfg, ["products", "blog", "products"]) == ["products", "blog"]
+    changed = [
+        "schemas/blog.py",
+        "migrations/products/versions/x.py",
+        "README.md",
+        "schemas/__init__.py",
+        "schemas/blog.py",
+    ]
+    assert resolve_schemas(cfg, changed) == ["blog", "products"]
+    with pytest.raises(ProjectError, match="unknown schema 'nope'"):
+        resolve_schemas(cfg, ["nope"])
+
+
+def test_against_defaults_and_refuses_other_backends(project: Project) -> None:
+    assert default_against({}) == ["sqlite"]
+    assert default_against({"WORKBENCH_POSTGRES_URL": "postgresql://h/db"}) == [
+        "sqlite",
+        "postgresql://h/db",
+    ]
+    with pytest.raises(WorkbenchError, match="sqlite` or a PostgreSQL server URL"):
+        check(project.cfg, ["shop"], against=["mysql://h/d"])
+
+
+# --- the command line --------------------------------------------------------------------
+
+runner = CliRunner()
+
+
+def _cli(project: Project, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = runner.invoke(app, ["--project", str(project.root), "check", *args], env=env)
+    return result.exit_code, result.output
+
+
+def test_cli_passes_on_the_examples(examples: Project) -> None:
+    code, out = _cli(examples, "--all", "--against", "sqlite")
+    assert code == 0, out
+    assert "blog on sqlite: ok; 1 revision" in out
+    assert "check passed: 3 schemas on sqlite." in out
+
+
+def test_cli_reports_findings_with_exit_1(project: Project, tmp_path: Path) -> None:
+    build(project, "index_left_behind")
+    junit = tmp_path / "reports" / "check.xml"
+    code, out = _cli(project, "shop", "--against", "sqlite", "--junit", str(junit))
+    assert code == 1, out
+    assert "error WB205  revision b0002  migrations/shop/versions/0002_b0002_note.py:22" in out
+    assert "Fix: drop it in downgrade(): op.drop_index('ix_products_name')" in out
+    assert "check failed: 1 error in 1 schema on sqlite." in out
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None and suite.get("name") == "shop (sqlite)"
+    assert (suite.get("tests"), suite.get("failures")) == ("4", "1")
+    failed = [c for c in suite.iter("testcase") if c.find("failure") is not None]
+    assert [c.get("name") for c in failed] == ["revision b0002"]
+    failure = failed[0].find("failure")
+    assert failure is not None and failure.get("type") == "WB205"
+
+
+def test_cli_json_is_one_document_with_the_contract(project: Project) -> None:
+    build(project, "irreversible")
+    result = runner.invoke(
+        app, ["--project", str(project.root), "check", "shop", "--against", "sqlite", "--json"]
+    )
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["ok"] is False
+    finding = next(f for f in document["findings"] if f["code"] == "WB204")
+    assert {k: finding[k] for k in ("schema", "backend", "revision", "severity")} == {
+        "schema": "shop",
+        "backend": "sqlite",
+        "revision": "b0002",
+        "severity": "error",
+    }
+    assert "irreversible" in finding["message"]
+    assert document["runs"][0]["revisions"] == ["a0001", "b0002"]
+
+
+def test_cli_github_annotations_point_at_the_revision(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(project, "index_left_behind")
+    monkeypatch.chdir(project.root)
+    code, out = _cli(project, "shop", "--against", "sqlite", env={"GITHUB_ACTIONS": "true"})
+    assert code == 1
+    line = next(x for x in out.splitlines() if x.startswith("::error "))
+    assert line.startswith(
+        "::error file=migrations/shop/versions/0002_b0002_note.py,line=22,"
+        "title=WB205 shop on sqlite::the downgrade of revision b0002"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        ((), "check needs the schemas to check"),
+        (("nope",), "unknown schema 'nope'"),
+        (("--all", "--against", "mysql://h/db"), "a PostgreSQL server URL"),
+    ],
+)
+def test_cli_errors_exit_2(examples: Project, args: tuple[str, ...], words: str) -> None:
+    code, out = _cli(examples, *args)
+    assert code == 2
+    assert words in out
+
+
+def test_cli_ignores_changed_files_of_no_schema(
+    examples: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(examples.root)
+    code, out = _cli(examples, "README.md", "--against", "sqlite")
+    assert code == 0
+    assert "nothing to check" in out
