@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -68,12 +69,23 @@ def _pairs(values: Sequence[str], option: str, example: str) -> dict[str, str]:
     return pairs
 
 
+@contextlib.contextmanager
+def _asking() -> Iterator[None]:
+    """Ctrl-C or end of input at a question interrupts the command like Ctrl-C anywhere."""
+    try:
+        yield
+    except typer.Abort:
+        raise KeyboardInterrupt from None
+
+
 def _ask_rename(candidate: RenameCandidate) -> bool:
-    return typer.confirm(candidate.question, default=False)
+    with _asking():
+        return typer.confirm(candidate.question, default=False)
 
 
 def _ask_backfill(request: BackfillRequest) -> str | None:
-    answer: str = typer.prompt(request.question, default="", show_default=False)
+    with _asking():
+        answer: str = typer.prompt(request.question, default="", show_default=False)
     return answer.strip() or None
 
 
@@ -81,7 +93,8 @@ def _confirm_destruction(changes: Sequence[DestructiveChange]) -> bool:
     say("This would destroy data in the target:", style="yellow")
     for change in changes:
         say(f"  revision {change.revision} {change.description}", style="yellow")
-    return typer.confirm("Go ahead?", default=False)
+    with _asking():
+        return typer.confirm("Go ahead?", default=False)
 
 
 @app.command()
