@@ -382,7 +382,9 @@ def _guard(
 ) -> None:
     """Refuse to run revisions that would destroy data, unless ``confirm`` says yes."""
     steps = _steps(scripts, before, revision, up=up)
-    changes = destructive_changes(conn, steps) if steps else []
+    # A target without tables has nothing to lose: skip dry-running every pending
+    # revision (for one 200-table revision, 0.25 s on top of 0.85 s to apply it).
+    changes = destructive_changes(conn, steps) if steps and _holds_tables(conn) else []
     if conn.in_transaction():
         conn.rollback()
     if not changes or (confirm is not None and confirm(changes)):
@@ -393,6 +395,13 @@ def _guard(
         f"{verb} would destroy data in {shown}: {lost}. Nothing was changed.",
         hint="Back up what you need, then run it again with --yes (yes=True).",
     )
+
+
+def _holds_tables(conn: Connection) -> bool:
+    """Whether ``conn``'s database has a table besides Alembic's version table."""
+    import sqlalchemy as sa
+
+    return bool(set(sa.inspect(conn).get_table_names()) - {VERSION_TABLE})
 
 
 def _steps(
