@@ -189,7 +189,7 @@ def _kind(column: Column[Any]) -> _Col:
     import sqlalchemy as sa
     from sqlalchemy.sql import sqltypes
 
-    t = column.type
+    t: Any = column.type
     while isinstance(t, sa.TypeDecorator):  # SQLModel's AutoString, UTCDateTime...
         t = getattr(t, "impl_instance", None) or t.impl
     server_side = bool(
@@ -629,7 +629,11 @@ class _Numbers(_Slot):
 
 
 class _After(_Slot):
-    """A column that follows another in the same row: ``updated_at >= created_at``."""
+    """A column that follows another in the same row: ``updated_at >= created_at``.
+
+    Each value is drawn as usual; a row where it would come too early gets its
+    partner's value plus a short delay instead.
+    """
 
     def __init__(
         self, col: _Col, source: str, strict: bool, low: Any, high: Any, span: Any, fallback: _Slot
@@ -647,7 +651,7 @@ class _After(_Slot):
         whole = self.col.kind != "float"
         out = []
         for base, mine in zip(b.cols[self.source], own, strict=True):
-            if base is None or mine is None:
+            if base is None or mine is None or mine >= base + step:
                 out.append(mine)
                 continue
             delta = step + (int(span * r()) if whole else span * r())
@@ -677,14 +681,28 @@ class _Texts(_Slot):
         taken: set[str] | None,
         excluded: frozenset[Any],
         null_share: float,
+        names: tuple[str, ...] = (),
     ) -> None:
         self.columns, self.col, self.kind, self.scheme = (col.name,), col, kind, scheme
+        self.names = self.needs = names
+        """Columns holding the row's person (``name``, or first and last name), for emails."""
         self.min_len, self.max_len, self.taken, self.excluded = min_len, max_len, taken, excluded
         self.null_share = null_share
         self.renamed = 0
 
     def make(self, b: _Batch) -> None:
-        if self.kind == "country_code":
+        if self.names:
+            parts = [b.cols[c] for c in self.names]
+            people = (
+                parts[0]
+                if len(parts) == 1
+                else [
+                    None if a is None or z is None else f"{a} {z}"
+                    for a, z in zip(parts[0], parts[1], strict=True)
+                ]
+            )
+            made = V.emails_for(people, b.rng, b.g0 if self.scheme else None)
+        elif self.kind == "country_code":
             made = V.picks(b.rng, b.n, V.country_pool(self.max_len))
         elif self.scheme is not None:
             made = V.unique_texts(self.kind, self.scheme, b.rng, b.n, b.g0, self.max_len)
@@ -1040,6 +1058,7 @@ class _Planner:
         for fk in info.fks:
             if fk.deferred:
                 deferred.append(fk)
+                done.update(fk.columns)  # inserted empty, filled once its parent has rows
                 continue
             if fk.self_ref:
                 continue
@@ -1063,6 +1082,8 @@ class _Planner:
             if distinct is not None and set(distinct.columns) <= set(cols):
                 continue
             free = [c for c in cols if self._unique_capable(info, c)]
+            if len(cols) > 1 and all(self._enumerable(info, c) for c in cols):
+                free = []  # (staff_id, day): walk distinct pairs rather than make days unique
             if free:
                 unique_cols.add(sorted(free, key=lambda c: self._preference(info.cols[c]))[0])
                 continue
@@ -1187,6 +1208,14 @@ class _Planner:
             "bytes",
         )
 
+    def _enumerable(self, info: _Info, name: str) -> bool:
+        col = info.cols[name]
+        return (
+            name in self._fk_cols(info)
+            or _choices_for(info, col) is not None
+            or col.kind in ("bool", "int", "date")
+        )
+
     @staticmethod
     def _preference(col: _Col) -> int:
         return {"uuid": 0, "str": 1, "int": 2, "datetime": 3, "numeric": 4}.get(col.kind, 5)
@@ -1211,8 +1240,7 @@ class _Planner:
                 choices = [0, 1]
             if choices is None and col.kind in ("int", "date"):
                 low, high = _bounds(info, col)
-                if high - low < 10_000_000:
-                    choices = range(low, high + 1)
+                choices = range(low, high + 1)
             if choices is None:
                 raise SeedError(
                     f"cannot seed {info.name}: the unique constraint over "
@@ -1220,9 +1248,10 @@ class _Planner:
                     "enumerate.",
                     hint=f"Leave {info.name} empty with --rows {info.name}=0.",
                 )
-            domains.append(
-                _Domain((name,), len(choices), _chooser(choices), set(choices).__contains__)
+            holds = (
+                choices.__contains__ if isinstance(choices, range) else set(choices).__contains__
             )
+            domains.append(_Domain((name,), len(choices), _chooser(choices), holds))
             seen.add(name)
         domains.sort(key=lambda d: 0 if any(f.columns == d.columns for f in info.fks) else 1)
         return domains
@@ -1333,9 +1362,13 @@ class _Planner:
                     )
                 if existing:
                     taken = {str(v) for v in self.existing_values(info.table, [col.name])}
+            names: tuple[str, ...] = ()
+            if kind == "email" and scheme in (None, "natural"):
+                names = _people_columns(info, self.fill_defaults)
             return _Texts(
                 col,
                 kind,
+                names=names,
                 scheme=scheme,
                 min_len=min_len,
                 max_len=limit,
@@ -1375,6 +1408,19 @@ class _Planner:
             null_share=share,
             unit=10**col.scale if col.kind == "numeric" else 1,
         )
+
+
+def _people_columns(info: _Info, fill_defaults: bool) -> tuple[str, ...]:
+    """The column(s) naming the row's person, if the engine generates them."""
+    kinds: dict[str, str] = {}
+    for col in info.cols.values():
+        if col.kind == "str" and not col.computed and (fill_defaults or not col.server_side):
+            kinds.setdefault(V.text_kind(info.name, col.name), col.name)
+    if "person" in kinds:
+        return (kinds["person"],)
+    if "first_name" in kinds and "last_name" in kinds:
+        return (kinds["first_name"], kinds["last_name"])
+    return ()
 
 
 def _within(domains: list[_Domain], values: tuple[Any, ...]) -> bool:
@@ -1559,7 +1605,9 @@ def _bounds(info: _Info, col: _Col, *, realistic: bool = True) -> tuple[Any, Any
     lo, hi = max(low, real_low), min(high, real_high)
     if lo > hi:
         width = real_high - real_low
-        if low > real_high:
+        if low != col.low and high != col.high:  # a CHECK bounds it on both sides: use all of it
+            lo, hi = low, high
+        elif low > real_high:
             lo, hi = low, min(high, low + width)
         else:
             lo, hi = max(low, high - width), high

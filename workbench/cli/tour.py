@@ -61,6 +61,14 @@ STEPS: list[TourStep] = [
     ),
     TourStep("Upgrade again", "And back to head.", ("upgrade", "blog")),
     TourStep(
+        "Seed data",
+        "seed fills the tables parents first with rows that satisfy every constraint: unique "
+        "emails and tag names, distinct (post, tag) pairs, replies that answer an earlier "
+        "comment, authors picked with a long tail. The same --seed gives the same rows; the "
+        "database then checks every foreign key, unique and check constraint itself.",
+        ("seed", "blog", "--seed", "1", "--sample", "3"),
+    ),
+    TourStep(
         "Draw the ER diagram",
         "diagram draws the models as SVG: columns in declaration order with their keys and real "
         "types, UNIQUE, CHECK and indexes per table, a line from each foreign key to the key it "

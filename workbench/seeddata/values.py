@@ -516,6 +516,23 @@ def _unique_emails(rng: Random, n: int, g0: int) -> list[str]:
     ]
 
 
+def emails_for(names: Sequence[str | None], rng: Random, g0: int | None) -> list[str]:
+    """Emails made from people's names (``Ann Lee`` -> ``ann.lee@...``), with the index if unique.
+
+    A missing name gets a made-up one.
+    """
+    n = len(names)
+    firsts, lasts = picks(rng, n, pools.FIRST_NAMES), picks(rng, n, pools.LAST_NAMES)
+    domains = picks(rng, n, pools.DOMAINS)
+    out = []
+    for i, name in enumerate(names):
+        parts = name.split() if name else []
+        first, last = (parts[0], parts[-1]) if len(parts) > 1 else (firsts[i], lasts[i])
+        tag = "" if g0 is None else str(g0 + i)
+        out.append(f"{first}.{last}{tag}@{domains[i]}".lower())
+    return out
+
+
 def _unique_usernames(rng: Random, n: int, g0: int) -> list[str]:
     first, last = picks(rng, n, pools.FIRST_NAMES), picks(rng, n, pools.LAST_NAMES)
     return [
