@@ -59,12 +59,29 @@ CASES: dict[str, dict[str, Expected]] = {
     "two_heads": both(("WB201", None, "2 heads (b0002, c0002)")),
     "models_ahead": both(("WB210", None, "create table suppliers")),
     "irreversible": both(("WB204", "b0002", "the notes cannot be put back")),
+    # -- defects that need rows: every table is seeded before each step --
+    "not_null_populated": both(("WB202", "b0002", "(its tables held seeded rows)")),
+    "rename_as_drop_add": both(
+        ("WB222", "b0002", "drops column products.description holding 3 non-null value(s)")
+    ),
+    "deletes_unrelated_rows": both(("WB221", "b0002", "loses rows of tags: 5 of 5 row(s)")),
+    "deletes_unrelated_rows_via_bind": both(
+        ("WB220", "b0002", "changes the rows of tags on {backend}, a table it does not touch")
+    ),
     # -- correct histories: no finding --
     "ok_in_place_rename": both(),
     "ok_enum_lifecycle": both(),
     "ok_backfill_not_null": both(),
     "ok_batch_widen": both(),
 }
+
+
+LINT: dict[str, dict[str, set[str]]] = {
+    "rename_as_drop_add": {"sqlite": {"WB101"}, "postgresql": {"WB101"}},
+    "not_null_populated": {"sqlite": {"WB103"}, "postgresql": {"WB103"}},
+    "non_batch_alter": {"sqlite": {"WB105"}, "postgresql": set()},
+}
+"""Lint errors (proof 5) a case must fail with, besides check's own findings."""
 
 
 def build(project: Project, case: str) -> Project:
@@ -96,13 +113,16 @@ def test_corpus(project: Project, against: str, case: str) -> None:
         sorted(expected), sorted(found, key=lambda f: (f.code, f.revision or "")), strict=True
     ):
         assert (finding.code, finding.revision) == (code, revision)
-        assert words in finding.message
+        assert words.format(backend=run.backend) in finding.message
         assert finding.backend == run.backend
         assert finding.schema == "shop"
         assert finding.severity == CODES[code].severity
         if revision is not None:
             assert finding.path is not None and finding.path.name.startswith("0002_" + revision)
             assert finding.line is not None
+    lint_errors = {f.code for f in report.findings if f.code not in CODES and f.severity == "error"}
+    assert LINT.get(case, {}).get(run.backend, set()) <= lint_errors
+    assert all(f.backend == run.backend for f in report.findings)
     assert report.ok == (not any(f.severity == "error" for f in report.findings))
     if not expected and not report.findings:
         assert run.checked == len(run.chain) == 2

@@ -165,6 +165,8 @@ CODES: dict[str, Code] = {
 
 ROWS = 5
 """Rows seeded into each empty table before a step."""
+SEED = 0
+"""The seed engine's seed: the same history gets the same rows on every run."""
 
 StepProgress = Callable[[str, str, int, int], None]
 """``(schema, backend, revisions done, revisions in all)``, called as the walk advances."""
@@ -438,6 +440,23 @@ def _where(exc: BaseException, folder: Path) -> tuple[Path | None, int | None]:
     return found
 
 
+_CONNECTION_USE = re.compile(r"\b(get_bind|get_context|migration_context|connection)\b")
+
+
+def _uses_connection(script: Script, name: str) -> bool:
+    """Whether the function reaches for the connection (or its source cannot be read)."""
+    import inspect
+
+    function = getattr(script.module, name, None)
+    if function is None:
+        return False
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return True
+    return _CONNECTION_USE.search(source) is not None
+
+
 def _def_line(script: Script, name: str) -> int | None:
     function = getattr(script.module, name, None)
     code = getattr(function, "__code__", None)
@@ -470,6 +489,8 @@ class _Effect:
     """Runs SQL or code the workbench cannot read: any table may change."""
     lines: dict[str, int] = field(default_factory=dict)
     """The first line of the revision that touches each table."""
+    drop_lines: dict[tuple[str, str | None], int] = field(default_factory=dict)
+    """The line that drops a (table, column), or a (table, None)."""
 
     def after(self, table: str) -> str | None:
         """The name ``table`` has after the step, or None when the step drops it."""
@@ -514,6 +535,8 @@ class _Effect:
                 effect.created.add(op.table_name)
             elif isinstance(op, alembic_ops.DropTableOp):
                 effect.dropped.add(before(op.table_name))
+                if captured.line is not None:
+                    effect.drop_lines[(before(op.table_name), None)] = captured.line
             elif isinstance(op, alembic_ops.RenameTableOp):
                 old = before(op.table_name)
                 origin[op.new_table_name] = old
@@ -523,6 +546,8 @@ class _Effect:
                 t = before(table)
                 col = col_origin.get((t, op.column_name), op.column_name)
                 effect.columns[(t, col)] = None
+                if captured.line is not None:
+                    effect.drop_lines[(t, col)] = captured.line
             elif isinstance(op, alembic_ops.AlterColumnOp) and table:
                 t = before(table)
                 col = col_origin.get((t, op.column_name), op.column_name)
@@ -705,7 +730,8 @@ class _Check:
         reason = _reason(exc)
         where = f"{self.cfg.rel(path)}:{line}" if line else self.cfg.rel(path)
         if phase == "up":
-            rows = " with rows in its tables" if self.data and self.data.seeded else ""
+            seeded = self.data is not None and self.data.seeded
+            rows = " (its tables held seeded rows)" if seeded and _about_rows(reason) else ""
             self.add(
                 "WB202",
                 f"revision {rev} fails to upgrade on {self.backend}{rows} at {where}: {reason}.",
@@ -877,6 +903,11 @@ def _same_default(a: str | None, b: str | None) -> bool:
     return norm[0] == norm[1]
 
 
+def _about_rows(reason: str) -> bool:
+    lowered = reason.lower()
+    return "null" in lowered or "constraint" in lowered or "violat" in lowered
+
+
 def _failure_fix(reason: str, backend: str, where: str) -> str:
     lowered = reason.lower()
     if reason.startswith("NameError"):
@@ -982,6 +1013,9 @@ class _Step:
         up_cap, down_cap = history.up[self.rev], history.down[self.rev]
         self.up = _Effect.of(up_cap)
         self.down = _Effect.of(down_cap)
+        # SQL run through the connection itself is not an operation capture can see.
+        self.up.opaque |= _uses_connection(script, "upgrade")
+        self.down.opaque |= _uses_connection(script, "downgrade")
         self.irreversible = down_cap.error if down_cap.raises == "NotImplementedError" else None
         assert check.data is not None
         self.data = check.data
@@ -1030,7 +1064,7 @@ class _Step:
         self.data.compare(self, "upgrade", self.up, self.rows_before, self.rows_up)
         self.data.untouched(self, "upgrade", self.rows_before, self.rows_up)
         if self.irreversible is not None:
-            self.data.forget_created(self.up)
+            self.data.forget(self.up)
 
     def after_down(self) -> None:
         conn = self.check.conn
@@ -1067,7 +1101,7 @@ class _Step:
                 details=differences,
             )
         self.check.current = self.check.current.merged(again)
-        self.data.forget_created(self.up)
+        self.data.forget(self.up)
 
 
 # --- rows: seeding, measuring, comparing -------------------------------------------------
@@ -1097,18 +1131,59 @@ class _Data:
         self.seeded = False
 
     def seed_empty(self) -> None:
-        """Seed every table not yet holding rows (usually those the last revision created)."""
+        """Seed every table not yet holding rows (usually those the last revision created).
+
+        Seeding uses the seed engine on the tables as they are now (reflected,
+        with the tables they refer to), in their own transaction: a table it
+        cannot fill is reported (WB223) and left out of the data proofs.
+        """
+        from workbench.errors import SeedError
+
         current = self.check.current
-        empty = [t for t in current.table_names if t not in self.filled]
-        empty = [t for t in empty if t not in self.unseedable and not t.startswith("_alembic_tmp_")]
+        empty = [
+            t
+            for t in current.table_names
+            if t not in self.filled
+            and t not in self.unseedable
+            and not t.startswith("_alembic_tmp_")
+        ]
         if not empty:
             return
-        self.filled.update(empty)
-        self.seeded = self.seeded or bool(self.filled)
+        try:
+            self._seed(empty)
+        except SeedError:
+            self.conn.rollback()
+            for table in empty:
+                try:
+                    self._seed([table])
+                except SeedError as exc:
+                    self.conn.rollback()
+                    self.unseedable.add(table)
+                    self.check.add(
+                        "WB223",
+                        f"table {table} could not be seeded on {self.check.backend} ({exc.text}); "
+                        "the data proofs leave it out.",
+                        "nothing to fix in the history if the table is valid; the other proofs "
+                        "still cover it.",
+                    )
+        self.filled.update(t for t in empty if t not in self.unseedable)
 
-    def forget_created(self, effect: _Effect) -> None:
-        """Tables the step made are empty: seed them before the next step."""
-        self.filled -= effect.created
+    def _seed(self, tables: list[str]) -> None:
+        import sqlalchemy as sa
+
+        from workbench.seed import seed_connection
+
+        metadata = sa.MetaData()
+        # The tables they refer to come along, so foreign keys find their parents' rows.
+        metadata.reflect(self.conn, only=tables)
+        rows: dict[str, int] = {"*": 0, **dict.fromkeys(tables, ROWS)}
+        report = seed_connection(self.conn, metadata, rows, seed=SEED, schema=self.check.schema)
+        self.conn.commit()
+        self.seeded = self.seeded or any(t.rows for t in report.tables)
+
+    def forget(self, effect: _Effect) -> None:
+        """Tables the step made are empty (and dropped ones gone): seed them before the next."""
+        self.filled -= effect.created | effect.dropped
 
     def measure(self, up: _Effect, down: _Effect, scope: set[str] | None) -> dict[str, _TableRows]:
         """Row counts and checksums of the tables a step may change."""
@@ -1164,7 +1239,7 @@ class _Data:
                         "if the data is still wanted, copy it elsewhere first, or rename the "
                         "table instead of dropping it.",
                         script=step.script,
-                        line=line,
+                        line=effect.drop_lines.get((table, None), line),
                     )
                 continue
             now = after.get(new_name)
@@ -1193,7 +1268,7 @@ class _Data:
                             "if this is a rename, rename in place (alter_column(..., "
                             "new_column_name=...)); if the data is still wanted, copy it first.",
                             script=step.script,
-                            line=line,
+                            line=effect.drop_lines.get((table, column), line),
                         )
                     continue
                 kept = now.count(moved)
