@@ -55,6 +55,13 @@ STEPS: list[TourStep] = [
         "The history", "One revision so far, written by `workbench generate`.", ("history", "blog")
     ),
     TourStep(
+        "Lint the history",
+        "lint reads every revision's operations, no database needed, and reports what could "
+        "lose data, lock a table or fail on one backend: a drop + add that looks like a rename, "
+        "a NOT NULL column with no backfill, a downgrade that cannot undo. This one is clean.",
+        ("lint", "blog"),
+    ),
+    TourStep(
         "Downgrade to base",
         "Every table goes, and on PostgreSQL the enum types with them.",
         ("downgrade", "blog", "base", "--yes"),
