@@ -20,7 +20,7 @@ when ``url`` is given; every measurement runs on a throwaway database.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,14 +37,10 @@ from workbench.results import Advice, AdviceReport, Rejected
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
-    from sqlalchemy.engine import Connection
 
 DEFAULT_ROWS = 20_000
 """Rows seeded per table for the proof: a scan of 20,000 rows takes milliseconds where a
 lookup takes microseconds, on SQLite and PostgreSQL alike."""
-
-Filler = Callable[["Connection", "MetaData", Mapping[str, int], int], None]
-"""``fill(conn, metadata, rows_per_table, seed)``: put the rows in the scratch database."""
 
 
 def advise(
@@ -59,7 +55,6 @@ def advise(
     seed: int = 0,
     message: str | None = None,
     hypothetical: bool | None = None,
-    fill: Filler | None = None,
     progress: Progress | None = None,
 ) -> AdviceReport:
     """Advise indexes for ``schema``; prove workload advice on seeded data; optionally write it.
@@ -79,7 +74,6 @@ def advise(
         seed: the seed of the generated data, for repeatable advice.
         message: write the advised indexes as a revision with this message.
         hypothetical: use HypoPG on PostgreSQL (``None``: when the server has it).
-        fill: how to fill the scratch database (default: ``workbench.seed``).
         progress: called with a line of text as each candidate is tried.
 
     Example:
@@ -105,7 +99,6 @@ def advise(
             rows=rows,
             seed=seed,
             hypothetical=hypothetical,
-            fill=fill,
             progress=progress,
             given=[a for a in advice if a.action == "create"],
         )
@@ -166,7 +159,6 @@ def _workload(
     rows: int,
     seed: int,
     hypothetical: bool | None,
-    fill: Filler | None,
     progress: Progress | None,
     given: Sequence[Advice],
 ) -> tuple[list[Advice], list[Rejected], int, list[str], str, bool]:
@@ -180,13 +172,14 @@ def _workload(
         for u in q.usages
         for c in candidates(u, tables[u.table])
     ]
+    from workbench.seed import seed_connection
+
     counts = rows_for(metadata, parsed, rows)
     with db.scratch(against) as url:
         migrate.upgrade(cfg, schema, url=url)
         with db.connect(url) as conn:
-            (fill or seed_with_engine)(conn, metadata, counts, seed)
-            if conn.in_transaction():
-                conn.commit()
+            seed_connection(conn, metadata, counts, seed=seed, verify=False)
+            conn.commit()
             bench = Bench(conn, hypothetical=hypothetical)
             bench.analyze()
             naming = dict(metadata.naming_convention)
@@ -213,22 +206,11 @@ def rows_for(metadata: MetaData, queries: Iterable[Query], rows: int) -> dict[st
     return {name: (rows if name in wanted else 0) for name in metadata.tables}
 
 
-def seed_with_engine(
-    conn: Connection, metadata: MetaData, rows: Mapping[str, int], seed: int
-) -> None:
-    """Fill the scratch database with :mod:`workbench.seed` (every constraint respected)."""
-    raise WorkbenchError(
-        "proving a workload needs the seed engine (workbench.seed), which this build lacks.",
-        hint="Advise from the models alone (leave out --queries) until it lands.",
-    )
-
-
 __all__ = [
     "DEFAULT_ROWS",
     "RULES",
     "Bench",
     "Candidate",
-    "Filler",
     "Rule",
     "advise",
     "candidates",

@@ -92,7 +92,7 @@ def view_of(table: Table) -> TableView:
         indexes.append(IndexView(_name(constraint.name, fallback), columns, "unique", unique=True))
     for index in sorted(table.indexes, key=lambda i: str(i.name)):
         columns = tuple(c.name for c in index.columns)
-        expressions = len(index.expressions) != len(columns)
+        expressions = not all(isinstance(e, sa.Column | str) for e in index.expressions)
         where = any(
             index.dialect_options[dialect].get("where") is not None
             for dialect in ("postgresql", "sqlite")

@@ -60,7 +60,7 @@ def write(cfg: Config, schema: Schema, advice: Sequence[Advice], message: str) -
     _register_renderer()
     wanted = {a.index for a in creates}
     try:
-        path.write_text(original.rstrip("\n") + "\n" + block, encoding="utf-8")
+        path.write_text(original.rstrip("\n") + "\n\n\n" + block, encoding="utf-8")
         models = load_schema(cfg, schema.name)
         missing = wanted - {str(i.name) for t in models.metadata.tables.values() for i in t.indexes}
         if missing:
@@ -87,7 +87,6 @@ def declarations(
 ) -> str:
     """The block appended to the schema module: one ``Index(...)`` per index to create."""
     lines = [
-        "",
         f"{BLOCK_START} ({message}) ---",
         "# Declared here so that the models and the migration history agree; moving them into",
         "# the models' __table_args__ changes nothing.",
@@ -169,19 +168,18 @@ def _register_renderer() -> type[Any]:
     @renderers.dispatch_for(AdvisedIndexesOp)
     def render(autogen_context: AutogenContext, op: AdvisedIndexesOp) -> list[str]:
         verb = "builds" if isinstance(op.ops[0], alembic_ops.CreateIndexOp) else "drops"
+        # Alembic's printer indents by itself: a line ending in ':' opens a block,
+        # an empty line closes one, and 'else:' closes one and opens the next.
         lines = [
             f"# Written by `workbench advise`. PostgreSQL {verb} each index CONCURRENTLY, so",
             "# writes to the table go on meanwhile; that cannot run inside a transaction.",
             'if op.get_context().dialect.name == "postgresql":',
-            "    with op.get_context().autocommit_block():",
+            "with op.get_context().autocommit_block():",
         ]
-        for o in op.ops:
-            text = render_op_text(autogen_context, concurrently(o))
-            lines += ["        " + line for line in text.splitlines()]
-        lines.append("else:")
-        for o in op.ops:
-            text = render_op_text(autogen_context, o)
-            lines += ["    " + line for line in text.splitlines()]
+        lines += [render_op_text(autogen_context, concurrently(o)) for o in op.ops]
+        lines += ["", "else:"]
+        lines += [render_op_text(autogen_context, o) for o in op.ops]
+        lines.append("")
         return lines
 
     _OP = AdvisedIndexesOp

@@ -80,12 +80,16 @@ _PLACEHOLDER = re.compile(
 )
 
 
-def normalize_placeholders(sql: str) -> str:
-    """Rewrite ``%(name)s``, ``%s`` and ``$1`` placeholders as ``:name``, ``?`` and ``:p1``."""
+def normalize_placeholders(sql: str, *, pyformat: bool = False) -> str:
+    """Rewrite ``%(name)s``, ``%s`` and ``$1`` placeholders as ``:name``, ``?`` and ``:p1``.
+
+    With ``pyformat`` (the statement was sent with a ``%``-style paramstyle),
+    ``%%`` is the driver's escape for ``%``, inside strings too.
+    """
 
     def sub(m: re.Match[str]) -> str:
         if m.group(1):
-            return m.group(1)
+            return m.group(1).replace("%%", "%") if pyformat else m.group(1)
         if m.group(2):
             return f":{m.group(2)}"
         if m.group(3):
@@ -332,8 +336,8 @@ def bind(query: Query, sampler: Sampler, backend: str) -> str:
 
     A placeholder compared with a column gets a value of that column from the
     seeded data: the middle of its values for ``=``, ``IN`` and ``LIKE``
-    (as a prefix), one near the top for ``>`` and near the bottom for ``<`` so
-    a range is selective, as in a real application's "the latest" queries.
+    (as a prefix), one 0.1% from the top for ``>`` and from the bottom for
+    ``<``, so a range is selective, as in a real application's "the latest".
     ``LIMIT`` gets 10, ``OFFSET`` 0, anything else ``NULL``.
     """
     from sqlglot import exp
@@ -356,6 +360,8 @@ def _value_for(node: exp.Expr, columns_of: dict[int, tuple[str, str]], sampler: 
     from sqlglot import exp
 
     parent = node.parent
+    while isinstance(parent, exp.Cast):  # psycopg's %(x)s::VARCHAR
+        node, parent = parent, parent.parent
     if isinstance(parent, exp.Limit):
         return 10
     if isinstance(parent, exp.Offset):

@@ -4,6 +4,7 @@ Each capability has its own module; importing it registers its commands on
 :data:`app`. Only this package prints, prompts, colours or exits.
 """
 
+from workbench.cli import advise as _advise
 from workbench.cli import check as _check
 from workbench.cli import diagram as _diagram
 from workbench.cli import lint as _lint
@@ -17,5 +18,6 @@ __all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "app", "main"]
 del _migrate, _tour
 del _diagram
 del _check
+del _advise
 del _lint
 del _seed

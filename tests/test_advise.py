@@ -1,0 +1,536 @@
+"""workbench advise: model rules, workload parsing, proof on seeded data, revisions, CLI, capture.
+
+Rule cases, parsing cases and the workload corpus (schemas, workloads and ground
+truth) are data, in tests/advise_corpus/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import textwrap
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from tests.conftest import Project
+from workbench import db, migrate
+from workbench.advise import RULES, advise, model_advice, views_of
+from workbench.advise.catalog import index_name
+from workbench.advise.rules import Usage, candidates, consolidate
+from workbench.advise.workload import normalize_placeholders, parse, split_statements
+from workbench.cli import app
+from workbench.results import Advice
+
+pytest_plugins = ["pytester"]
+
+CORPUS = Path(__file__).parent / "advise_corpus"
+REPO = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+
+def item(a: Advice) -> str:
+    """The notation of the corpus: ``create TABLE(COLS) CODE`` or ``drop INDEX CODE``."""
+    if a.action == "drop":
+        return f"drop {a.index} {a.code}"
+    return f"create {a.table}({', '.join(a.columns)}) {a.code}"
+
+
+# --- the rules themselves -----------------------------------------------------------------
+
+
+def test_every_rule_has_an_id_a_name_a_risk_a_fix_and_a_docs_row() -> None:
+    docs = (REPO / "docs" / "advise.md").read_text()
+    assert list(RULES) == sorted(RULES)
+    for code, rule in RULES.items():
+        assert re.fullmatch(r"WB3\d\d", code)
+        assert re.fullmatch(r"[a-z]+(-[a-z]+)+", rule.name)
+        assert rule.risk and rule.fix, code
+        assert re.search(rf"^\| {code} \| `{rule.name}` \|", docs, re.M), f"{code} not in docs"
+
+
+# --- model rules: cases as data -----------------------------------------------------------
+
+RULE_CASES = tomllib.loads((CORPUS / "rules.toml").read_text())["case"]
+
+
+def _tables(source: str) -> sa.MetaData:
+    md = sa.MetaData()
+    namespace: dict[str, Any] = {n: getattr(sa, n) for n in dir(sa) if not n.startswith("_")}
+    namespace["md"] = md
+    exec(textwrap.dedent(source), namespace)
+    return md
+
+
+@pytest.mark.parametrize("case", RULE_CASES, ids=[c["id"] for c in RULE_CASES])
+def test_model_rules(case: dict[str, Any]) -> None:
+    found = [item(a) for a in model_advice(views_of(_tables(case["tables"])))]
+    assert sorted(found) == sorted(case["expect"])
+
+
+def test_model_advice_on_the_examples() -> None:
+    from workbench.config import Config
+
+    report = advise(Config.at(REPO), "blog")
+    assert [item(a) for a in report.advice] == [
+        "create comments(author_id) WB301",
+        "create comments(parent_id) WB301",
+        "create comments(post_id) WB301",
+        "create post_tags(tag_id, post_id) WB304",
+    ]
+    link = report.advice[-1]
+    assert link.index == "ix_post_tags_tag_id_post_id" and "also covers (tag_id)" in link.reason
+
+
+def test_consolidate_folds_a_create_into_a_longer_one_and_keeps_drops_once() -> None:
+    a = Advice("create", "t", ("a",), "ix_t_a", "WB301", "fk")
+    ab = Advice("create", "t", ("a", "b"), "ix_t_a_b", "WB313", "sort")
+    drop = Advice("drop", "t", ("x",), "ix_t_x", "WB302", "dup")
+    merged = consolidate([a, ab, drop, drop, a])
+    assert [item(m) for m in merged] == ["create t(a, b) WB313", "drop ix_t_x WB302"]
+    assert "also covers (a) (WB301)" in merged[0].reason
+
+
+def test_index_names_follow_the_schema_convention_and_avoid_taken_names() -> None:
+    assert index_name("posts", ["author_id", "created_at"]) == "ix_posts_author_id_created_at"
+    assert index_name("posts", ["a"], {"ix": "idx_%(column_0_name)s"}) == "idx_a"
+    # A convention we cannot fill in falls back to the default one.
+    assert index_name("posts", ["a"], {"ix": "%(constraint_name)s"}) == "ix_posts_a"
+    assert index_name("posts", ["a"], taken=["ix_posts_a"]) == "ix_posts_a_2"
+    assert len(index_name("t" * 40, ["c" * 40])) == 63
+
+
+# --- workload parsing: cases as data ------------------------------------------------------
+
+PARSE_CASES = tomllib.loads((CORPUS / "parsing.toml").read_text())["case"]
+
+
+def _blog_views() -> dict[str, Any]:
+    from workbench.loader import load_path
+
+    schema = load_path(REPO / "schemas" / "blog.py")
+    return {v.name: v for v in views_of(schema.metadata)}
+
+
+def _usage(u: Usage) -> str:
+    parts = [u.table]
+    for label, cols in (("eq", u.equality), ("range", u.ranges), ("join", u.joins)):
+        if cols:
+            parts.append(f"{label}({', '.join(cols)})")
+    if u.order:
+        parts.append(f"order({', '.join(u.order)})")
+    return " ".join(parts)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("case", PARSE_CASES, ids=[c["sql"][:50] for c in PARSE_CASES])
+def test_workload_parsing(case: dict[str, Any], backend: str) -> None:
+    result = parse(case["sql"], _blog_views(), backend)
+    if "skip" in case:
+        assert isinstance(result, str) and case["skip"] in result
+    else:
+        assert not isinstance(result, str), result
+        assert sorted(_usage(u) for u in result.usages) == sorted(case["usages"])
+
+
+def test_statements_split_on_semicolons_outside_strings_and_comments() -> None:
+    text = """
+    -- a comment; with a semicolon
+    SELECT 1 FROM t WHERE a = 'x;y';
+    /* block; comment */ SELECT "we;ird" FROM t
+    ;;
+    """
+    assert split_statements(text) == [
+        "SELECT 1 FROM t WHERE a = 'x;y'",
+        'SELECT "we;ird" FROM t',
+    ]
+
+
+def test_placeholders_of_every_dbapi_style_become_one() -> None:
+    sql = "a = %(name)s AND b = %s AND c = $2 AND d = '%s' AND e LIKE 'x%%'"
+    assert (
+        normalize_placeholders(sql)
+        == "a = :name AND b = ? AND c = :p2 AND d = '%s' AND e LIKE 'x%%'"
+    )
+    # As a %-style driver received it: %% is its escape for %, in strings too.
+    assert normalize_placeholders(sql, pyformat=True).endswith("d = '%s' AND e LIKE 'x%'")
+
+
+BIND_CASES = [
+    ("SELECT * FROM posts WHERE author_id = ?", "author_id = 'posts.author_id.eq'"),
+    ("SELECT * FROM posts WHERE created_at > ?", "created_at > 'posts.created_at.high'"),
+    ("SELECT * FROM posts WHERE ? > created_at", "'posts.created_at.low' > "),
+    ("SELECT * FROM posts WHERE created_at <= ?", "created_at <= 'posts.created_at.low'"),
+    (
+        "SELECT * FROM posts WHERE created_at BETWEEN ? AND ?",
+        "BETWEEN 'posts.created_at.high' AND 'posts.created_at.top'",
+    ),
+    ("SELECT * FROM posts WHERE id IN (?, ?)", "IN ('posts.id.eq', 'posts.id.eq')"),
+    ("SELECT * FROM users WHERE name LIKE ?", "LIKE 'users.%'"),  # half the value, then %
+    ("SELECT * FROM posts WHERE id = 1 LIMIT ? OFFSET ?", "LIMIT 10 OFFSET 0"),
+    ("UPDATE posts SET title = ? WHERE id = ?", "title = 'posts.title.eq'"),
+    ("SELECT * FROM users WHERE email = %(e)s::VARCHAR", "CAST('users.email.eq' AS VARCHAR)"),
+    ("SELECT * FROM users WHERE lower(email) = ? AND id = 1", "LOWER(users.email) = NULL"),
+]
+
+
+@pytest.mark.parametrize(("sql", "fragment"), BIND_CASES, ids=[c[0][14:50] for c in BIND_CASES])
+def test_placeholders_are_bound_to_values_sampled_from_the_compared_column(
+    sql: str, fragment: str
+) -> None:
+    from workbench.advise.workload import bind
+
+    query = parse(sql, _blog_views(), "postgresql")
+    assert not isinstance(query, str), query
+
+    def sampler(table: str, column: str, where: str) -> str:
+        return f"{table}.{column}.{where}"
+
+    bound = bind(query, sampler, "postgresql")
+    assert fragment in bound
+    assert "?" not in bound and ":" not in bound.replace("::", "")
+
+
+def test_candidates_skip_what_an_existing_index_covers() -> None:
+    views = _blog_views()
+    usage = Usage("posts", equality=("author_id",), order=("created_at",))
+    found = {(c.columns, c.code) for c in candidates(usage, views["posts"])}
+    # ix_posts_author_id leads with author_id: only the sort candidate is new.
+    assert found == {(("author_id", "created_at"), "WB313")}
+    usage = Usage("post_tags", equality=("tag_id", "post_id"))
+    found = {c.columns for c in candidates(usage, views["post_tags"])}
+    # (post_id, tag_id) in any order is the primary key; post_id alone leads it.
+    assert found == {("tag_id",)}
+
+
+# --- the workload corpus, proved on both backends -----------------------------------------
+
+CORPUS_ROWS = 5000
+"""Small for speed, yet a scan is measurably slower than a lookup on both backends."""
+
+
+WORKLOADS = sorted(p.name for p in CORPUS.iterdir() if (p / "workload.sql").is_file())
+
+
+def corpus_project(project: Project, name: str) -> Project:
+    """The corpus schema ``name`` in a project, with its initial revision written by generate."""
+    shutil.copy(CORPUS / name / "schema.py", project.root / "schemas" / f"{name}.py")
+    migrate.generate(project.cfg, name, "initial")
+    return project
+
+
+@pytest.mark.parametrize("name", WORKLOADS)
+def test_corpus_workload_advice_matches_the_ground_truth(
+    project: Project, against: str, name: str
+) -> None:
+    corpus_project(project, name)
+    expected = tomllib.loads((CORPUS / name / "expected.toml").read_text())
+    report = advise(
+        project.cfg,
+        name,
+        queries=CORPUS / name / "workload.sql",
+        against=against,
+        rows=CORPUS_ROWS,
+    )
+    found = {item(a): a for a in report.advice}
+    why = "\n".join(f"rejected {r.table}{r.columns} {r.code}: {r.reason}" for r in report.rejected)
+    assert sorted(found) == sorted(expected["advice"]), why
+    for proven in expected["proven"]:
+        evidence = found[proven].evidence
+        assert evidence, f"{proven} carries no evidence"
+        for e in evidence:
+            assert e.plan_before != e.plan_after
+            assert found[proven].index in e.plan_after
+            halved_cost = e.cost_before is not None and e.cost_after <= e.cost_before / 2
+            assert halved_cost or e.ms_after <= e.ms_before / 2
+    rejected = {f"{r.table}({', '.join(r.columns)})" for r in report.rejected}
+    for key in expected["not_advised"]:
+        assert key in rejected, f"{key} was never measured"
+    assert len(report.skipped) == len(expected["skipped"])
+    for fragment, line in zip(expected["skipped"], report.skipped, strict=True):
+        assert fragment in line
+    assert report.backend == ("sqlite" if against == "sqlite" else "postgresql")
+
+
+# --- advise --generate: a revision that applies and round-trips ---------------------------
+
+
+def _indexes(url: str, table: str) -> set[str]:
+    with db.connect(url) as conn:
+        return {str(i["name"]) for i in sa.inspect(conn).get_indexes(table)}
+
+
+def test_generated_revision_applies_and_round_trips(project: Project, target_url: str) -> None:
+    corpus_project(project, "blog")
+    schema_file = project.root / "schemas" / "blog.py"
+    before = schema_file.read_text()
+    report = advise(project.cfg, "blog", message="advised indexes")
+    assert report.revision and report.path and report.path.is_file()
+    # The models declare the indexes, so the models and the history agree.
+    assert schema_file.read_text().startswith(before.rstrip("\n"))
+    assert "_workbench_sa.Index('ix_comments_post_id', Comment.__table__.c['post_id'])" in (
+        schema_file.read_text()
+    )
+    assert migrate.generate(project.cfg, "blog", "nothing left").path is None
+    assert advise(project.cfg, "blog").advice == ()
+    created = {a.index for a in report.advice}
+    for step in ("head", "-1", "head"):
+        if step == "head":
+            migrate.upgrade(project.cfg, "blog", url=target_url)
+        else:
+            migrate.downgrade(project.cfg, "blog", step, url=target_url)
+        found = _indexes(target_url, "comments") | _indexes(target_url, "post_tags")
+        assert (created <= found) == (step == "head"), step
+    if target_url.startswith("postgresql"):
+        with db.connect(target_url) as conn:
+            invalid = conn.exec_driver_sql(
+                "SELECT count(*) FROM pg_index WHERE NOT indisvalid"
+            ).scalar()
+        assert invalid == 0
+    migrate.downgrade(project.cfg, "blog", "base", url=target_url)
+
+
+def test_generated_revision_builds_concurrently_on_postgresql(project: Project) -> None:
+    corpus_project(project, "blog")
+    advise(project.cfg, "blog", message="advised indexes")
+    sql = migrate.upgrade(
+        project.cfg, "blog", url="postgresql://nobody@localhost/none", sql=True
+    ).sql
+    assert sql is not None
+    # Out of the revision's transaction, then each index, then back in for the version row.
+    step = sql[sql.rindex("-- Running upgrade") :].split()
+    text = " ".join(step)
+    assert (
+        "COMMIT; CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_comments_author_id ON comments" in text
+    )
+    creates = [i for i, word in enumerate(step) if word == "CONCURRENTLY"]
+    assert len(creates) == 4
+    assert step.index("COMMIT;") < creates[0] and creates[-1] < step.index("BEGIN;")
+
+
+def test_generate_refuses_models_ahead_of_the_history_and_restores_them(project: Project) -> None:
+    corpus_project(project, "blog")
+    schema_file = project.root / "schemas" / "blog.py"
+    changed = schema_file.read_text().replace(
+        "    name: str = Field(max_length=50, unique=True)",
+        "    name: str = Field(max_length=50, unique=True)\n    color: str | None = None",
+    )
+    schema_file.write_text(changed)
+    versions = project.versions("blog")
+    from workbench.errors import WorkbenchError
+
+    with pytest.raises(WorkbenchError, match=r"add column tags\.color"):
+        advise(project.cfg, "blog", message="advised indexes")
+    assert schema_file.read_text() == changed
+    assert project.versions("blog") == versions
+
+
+def test_generate_with_nothing_to_create_says_so(project: Project) -> None:
+    from workbench.errors import WorkbenchError
+
+    project.write_schema(
+        "clean",
+        """
+        from sqlalchemy import Column, Integer, MetaData, Table
+        metadata = MetaData()
+        t = Table("t", metadata, Column("id", Integer, primary_key=True))
+        """,
+    )
+    migrate.generate(project.cfg, "clean", "initial")
+    with pytest.raises(WorkbenchError, match="no index to create"):
+        advise(project.cfg, "clean", message="advised")
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+def _cli(project: Project, *args: str) -> Any:
+    return runner.invoke(app, ["--project", str(project.root), *args])
+
+
+def test_cli_renders_advice_grouped_by_table(project: Project) -> None:
+    corpus_project(project, "shop")
+    result = _cli(project, "advise", "shop")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["table", "code", "action", "columns", "reason", "evidence"]
+    tables = [line.split()[0] for line in lines[1:] if line[:1].strip()]
+    assert tables == sorted(set(tables)) == ["audit_events", "order_items", "orders", "products"]
+    assert re.search(
+        r"WB302\s+drop ix_products_sku\s+\(sku\)\s+ix_products_sku \(sku\)", result.stdout
+    )
+
+
+def test_cli_json_follows_the_contract(project: Project) -> None:
+    corpus_project(project, "shop")
+    result = _cli(project, "advise", "shop", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    for entry in document["advice"]:
+        assert {"action", "table", "columns", "index", "code", "reason"} <= set(entry)
+        assert entry["action"] in ("create", "drop")
+    drops = {e["index"]: e["code"] for e in document["advice"] if e["action"] == "drop"}
+    assert drops == {
+        "ix_products_sku": "WB302",
+        "ix_orders_customer_id": "WB303",
+        "ix_orders_status": "WB305",
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--generate"], "needs a message"),
+        (["-m", "x"], "-m is the message of --generate"),
+        (["--queries", "missing.sql"], "cannot read the workload file"),
+    ],
+)
+def test_cli_refuses_bad_input_with_exit_2(project: Project, args: list[str], message: str) -> None:
+    corpus_project(project, "shop")
+    result = _cli(project, "advise", "shop", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_cli_generate_writes_the_revision(project: Project) -> None:
+    corpus_project(project, "blog")
+    result = _cli(project, "advise", "blog", "--generate", "-m", "advised indexes")
+    assert result.exit_code == 0, result.output
+    (path,) = [p for p in project.versions("blog") if "advised_indexes" in p.name]
+    assert f"wrote revision {path.name.split('_')[3]}" in result.stdout
+
+
+# --- pytest --workbench-capture -----------------------------------------------------------
+
+APP_TESTS = """
+import os
+
+import sqlalchemy as sa
+
+md = sa.MetaData()
+users = sa.Table("users", md, sa.Column("id", sa.Integer, primary_key=True),
+                 sa.Column("email", sa.String(50)), sa.Column("name", sa.String(50)))
+
+
+def _engine():
+    return sa.create_engine(os.environ.get("APP_URL") or "sqlite://")
+
+
+def test_signup_and_login():
+    engine = _engine()
+    md.drop_all(engine)
+    md.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(users.insert(), [{"email": "a@x.org", "name": "a"}])
+        for _ in range(3):
+            conn.execute(sa.select(users.c.id).where(users.c.email == "a@x.org")).all()
+        conn.execute(sa.select(users.c.name).where(users.c.name.like("a%"))).all()
+        conn.execute(users.update().where(users.c.id == 1).values(name="b"))
+        assert sa.inspect(conn).get_table_names()
+    md.drop_all(engine)
+"""
+
+
+def _capture(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    pytester.makepyfile(test_app=APP_TESTS)
+    return pytester.runpytest("-p", "no:faker", "-p", "no:cacheprovider", *args)
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_capture_records_each_distinct_statement_once_with_its_count(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+    backend: str,
+) -> None:
+    if backend == "postgresql":
+        monkeypatch.setenv("APP_URL", request.getfixturevalue("pg_url"))
+    out = pytester.path / "captured" / "workload.sql"
+    result = _capture(pytester, "--workbench-capture", str(out))
+    result.assert_outcomes(passed=1)
+    text = out.read_text()
+    statements = split_statements(text)
+    # Selects and updates, placeholders in one style ('%' escapes undone, psycopg's casts
+    # kept); no INSERT, no DDL, no reflection.
+    if backend == "postgresql":
+        expected = [
+            "SELECT users.id FROM users WHERE users.email = :email_1::VARCHAR",
+            "SELECT users.name FROM users WHERE users.name LIKE :name_1::VARCHAR",
+            "UPDATE users SET name=:name::VARCHAR WHERE users.id = :id_1::INTEGER",
+        ]
+    else:
+        expected = [
+            "SELECT users.id FROM users WHERE users.email = ?",
+            "SELECT users.name FROM users WHERE users.name LIKE ?",
+            "UPDATE users SET name=? WHERE users.id = ?",
+        ]
+    assert statements == expected
+    assert "-- 3 executions\nSELECT users.id" in text
+    assert text.startswith("-- Captured by `pytest --workbench-capture`: 3 distinct statements")
+    # What advise reads back: usable statements on the capture's own tables.
+    md = sa.MetaData()
+    sa.Table(
+        "users",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("email", sa.String(50)),
+        sa.Column("name", sa.String(50)),
+    )
+    tables = {v.name: v for v in views_of(md)}
+    usages = [parse(s, tables, backend) for s in statements]
+    assert not any(isinstance(u, str) for u in usages)
+
+
+def test_capture_is_inert_without_the_option(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_inert="""
+        def test_no_recorder(request):
+            from sqlalchemy import event
+            from sqlalchemy.engine import Engine
+            from workbench.pytest_plugin import _KEY
+
+            assert request.config.pluginmanager.has_plugin("workbench")
+            assert _KEY not in request.config.stash
+            assert not event.contains(Engine, "before_cursor_execute", lambda *a: None)
+        """
+    )
+    result = pytester.runpytest("-p", "no:faker", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert not list(pytester.path.glob("*.sql"))
+
+
+def test_importing_the_plugin_imports_neither_sqlalchemy_nor_workbench() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, workbench.pytest_plugin; "
+        "print(sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'sqlglot', "
+        "'workbench.advise', 'workbench.db'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_capture_merges_the_shares_of_xdist_workers(tmp_path: Path) -> None:
+    from workbench.pytest_plugin import Recorder
+
+    out = tmp_path / "w.sql"
+    for worker, statement in (("gw0", "SELECT 1 FROM t"), ("gw1", "SELECT 2 FROM t")):
+        share = Recorder(out, worker=worker)
+        share.counts[statement] += 2
+        share.counts["SELECT 3 FROM t"] += 1
+        share.stop()
+    controller = Recorder(out)
+    controller.stop()
+    text = out.read_text()
+    assert split_statements(text) == ["SELECT 1 FROM t", "SELECT 2 FROM t", "SELECT 3 FROM t"]
+    assert "-- 2 executions\nSELECT 3 FROM t" in text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.sql"]

@@ -1,0 +1,180 @@
+"""`workbench advise`: index advice from the models and the workload, proved on seeded data."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from workbench.cli._app import app, config, console, emit_json, say
+from workbench.cli.migrate import JsonOpt, SchemaArg
+from workbench.errors import WorkbenchError
+
+if TYPE_CHECKING:
+    from workbench.results import Advice, AdviceReport, Evidence
+
+DEFAULT_ROWS = 20_000  # workbench.advise.DEFAULT_ROWS, without importing the library at startup
+
+
+@app.command()
+def advise(
+    ctx: typer.Context,
+    schema: SchemaArg,
+    queries: Annotated[
+        Path | None,
+        typer.Option(
+            "--queries",
+            help="A file of SQL statements separated by ';' (literals or placeholders), such as "
+            "`pytest --workbench-capture FILE` writes. Each candidate index is proved on a "
+            "seeded scratch database.",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            help="Read the indexes of this live database instead of the models' (read only: "
+            "queries are never run there).",
+            show_default=False,
+        ),
+    ] = None,
+    against: Annotated[
+        str,
+        typer.Option(
+            "--against",
+            help="Where to prove the workload: sqlite (a throwaway file) or a PostgreSQL server "
+            "URL on which a throwaway database is created and dropped.",
+        ),
+    ] = "sqlite",
+    rows: Annotated[
+        int,
+        typer.Option(
+            "--rows", min=1, help="Rows seeded in each table the workload reads, for the proof."
+        ),
+    ] = DEFAULT_ROWS,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the generated data.")] = 0,
+    generate: Annotated[
+        bool,
+        typer.Option(
+            "--generate",
+            help="Write the indexes to create as a revision (and declare them in the models); "
+            "needs -m.",
+        ),
+    ] = False,
+    message: Annotated[
+        str | None,
+        typer.Option("-m", "--message", help="The message of the revision --generate writes."),
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Advise indexes to create and drop, from the models and the queries the application runs.
+
+    Model rules need no database. With --queries, each candidate index is tried
+    on a scratch database migrated to head and seeded with --rows rows: it is
+    advised only if the plan uses it and the query's cost or time at least
+    halves, and the measurements are shown as evidence.
+
+    Example: `workbench advise blog --queries queries.sql --generate -m "advised indexes"`
+    """
+    from workbench.advise import advise as run_advise
+
+    if generate and not (message and message.strip()):
+        raise WorkbenchError(
+            "--generate writes a revision, which needs a message.",
+            hint="Add -m 'advised indexes'.",
+        )
+    if message is not None and not generate:
+        raise WorkbenchError("-m is the message of --generate's revision.", hint="Add --generate.")
+    cfg = config(ctx)
+    with _status(not json) as progress:
+        report = run_advise(
+            cfg,
+            schema,
+            queries=queries,
+            url=url,
+            against=against,
+            rows=rows,
+            seed=seed,
+            message=message if generate else None,
+            progress=progress,
+        )
+    if json:
+        emit_json(report.to_json())
+        return
+    _render(report, cfg.rel(report.path) if report.path else None)
+
+
+@contextlib.contextmanager
+def _status(show: bool) -> Iterator[Callable[[str], None] | None]:
+    err = console(err=True)
+    if not show or not err.is_terminal:
+        yield None
+        return
+    with err.status("advise: reading the workload") as status:
+        yield lambda text: status.update(f"advise: {text}")
+
+
+def _render(report: AdviceReport, revision_path: str | None) -> None:
+    from rich.table import Table
+
+    if report.backend:
+        say(
+            f"{report.schema}: {report.queries} quer{'y' if report.queries == 1 else 'ies'} "
+            f"proved on {report.backend} with {report.rows:,} rows per table "
+            f"({report.seconds:.1f} s)."
+        )
+    if not report.advice:
+        say(f"{report.schema}: no advice; every index earns its keep.")
+    else:
+        table = Table(box=None, pad_edge=False, show_lines=False)
+        for column in ("table", "code", "action", "columns", "reason", "evidence"):
+            table.add_column(column, overflow="fold")
+        current = None
+        for a in report.advice:
+            if current is not None and a.table != current:
+                table.add_section()
+            shown = a.table if a.table != current else ""
+            current = a.table
+            table.add_row(
+                shown,
+                a.code,
+                a.action if a.action == "create" else f"drop {a.index}",
+                "(" + ", ".join(a.columns) + ")",
+                a.reason,
+                _evidence(a),
+            )
+        console().print(table)
+    if report.rejected:
+        say()
+        say("Tried and not kept:", style="dim")
+        for r in report.rejected:
+            say(f"  {r.table} ({', '.join(r.columns)}) {r.code}: {r.reason}", style="dim")
+    if report.skipped:
+        say()
+        say("Statements not used:", style="yellow")
+        for line in report.skipped:
+            say(f"  {line}", style="yellow")
+    if report.revision:
+        say()
+        say(f"{report.schema}: wrote revision {report.revision}  {revision_path}")
+        say("  and declared its indexes at the end of the schema module.", style="dim")
+
+
+def _evidence(a: Advice) -> str:
+    if not a.evidence:
+        return "" if a.action == "drop" else "(from the models)"
+    best = a.evidence[0]
+    more = f" (+{len(a.evidence) - 1} more)" if len(a.evidence) > 1 else ""
+    return f"{_numbers(best)}; {best.plan_before} -> {best.plan_after}; {best.query}{more}"
+
+
+def _numbers(e: Evidence) -> str:
+    text = f"{e.ms_before:.2f} -> {e.ms_after:.2f} ms"
+    if e.cost_before is not None and e.cost_after is not None:
+        text += f", cost {e.cost_before:.0f} -> {e.cost_after:.0f}"
+    return text
