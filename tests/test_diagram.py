@@ -122,14 +122,21 @@ def test_png_is_a_valid_image_of_sensible_size(examples: Project) -> None:
         assert 500 < width < 4000 and 300 < height < 2000
 
 
+@pytest.mark.parametrize(("side", "pixels"), [(600, 10**9), (10**6, 100_000)])
 def test_a_huge_png_is_drawn_at_a_lower_resolution(
-    blog: Project, monkeypatch: pytest.MonkeyPatch
+    blog: Project, monkeypatch: pytest.MonkeyPatch, side: int, pixels: int
 ) -> None:
-    full = png_size(d.render(d.to_dot(d.from_models(blog.cfg, "blog")), "png"))
-    monkeypatch.setattr(d, "PNG_MAX_SIDE", 600)
-    capped = png_size(d.render(d.to_dot(d.from_models(blog.cfg, "blog")), "png"))
-    assert max(full) > 600 >= max(capped) > 500
+    dot = d.to_dot(d.from_models(blog.cfg, "blog"))
+    full = png_size(d.render(dot, "png"))
+    monkeypatch.setattr(d, "PNG_MAX_SIDE", side)
+    monkeypatch.setattr(d, "PNG_MAX_PIXELS", pixels)
+    capped = png_size(d.render(dot, "png"))
+    assert max(capped) <= side and capped[0] * capped[1] <= pixels
+    # As large as the limit allows, not smaller.
+    assert max(capped) > 0.95 * side or capped[0] * capped[1] > 0.9 * pixels
     assert abs(full[0] / full[1] - capped[0] / capped[1]) < 0.05
+    code, out, _ = run(blog, "diagram", "blog", "--format", "png")
+    assert code == 0 and "dpi to stay under" in out and "--focus" in out
 
 
 def test_pdf_and_dot(blog: Project) -> None:
@@ -337,6 +344,64 @@ def test_inject_writes_mermaid_between_markers_and_check_verifies_it(blog: Proje
     code, _, _ = run(blog, "diagram", "blog", "--inject", str(other))
     assert code == 0
     assert other.read_text().startswith("Notes.\n\n<!-- workbench:diagram blog -->\n```mermaid\n")
+
+
+def test_the_model_cache_follows_the_schema_and_the_modules_it_imports(project: Project) -> None:
+    (project.root / "shop_types.py").write_text("NAME_LENGTH = 80\n")
+    path = project.write_schema(
+        "shop",
+        """
+        from sqlalchemy import String
+        from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+        from shop_types import NAME_LENGTH
+
+        class Base(DeclarativeBase):
+            pass
+
+        class Item(Base):
+            __tablename__ = "items"
+            id: Mapped[int] = mapped_column(primary_key=True)
+            name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+        """,
+    )
+    cache = project.root / ".workbench" / "cache" / "diagram-shop.json"
+
+    def name_type() -> str:
+        items = d.from_models(project.cfg, "shop").table("items")
+        assert items is not None and items.column("name") is not None
+        return items.column("name").type  # type: ignore[union-attr]
+
+    assert name_type() == "VARCHAR(80)"
+    stored = json.loads(cache.read_text())
+    assert {"schemas/shop.py", "shop_types.py"} <= set(stored["files"])
+    assert d.from_models(project.cfg, "shop") == d.from_models(project.cfg, "shop", cache=False)
+
+    # A cached model is used as is: prove it by planting a different one.
+    stored["model"]["tables"][0]["name"] = "planted"
+    cache.write_text(json.dumps(stored))
+    assert [t.name for t in d.from_models(project.cfg, "shop").tables] == ["planted"]
+
+    # Any change to the schema, or to a project module it imports, draws from the models
+    # again (in a new process: within one, Python keeps a module it has imported).
+    def drawn_type() -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "workbench", "--project", str(project.root), "diagram",
+             "shop", "--format", "mermaid", "--out", "-"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return done.stdout.split("{\n")[1].splitlines()[1].split()[0]
+
+    (project.root / "shop_types.py").write_text("NAME_LENGTH = 120\n")
+    before = cache.read_text()
+    d.from_models(project.cfg, "shop")
+    assert cache.read_text() == before  # this process's shop_types is older than its file
+    assert drawn_type() == "VARCHAR(120)"
+    path.write_text(path.read_text().replace("String(NAME_LENGTH)", "String(NAME_LENGTH * 2)"))
+    assert drawn_type() == "VARCHAR(240)"
+    cache.write_text("{not json")
+    assert drawn_type() == "VARCHAR(240)"
+    assert json.loads(cache.read_text())["files"]["shop_types.py"]
 
 
 # --- sources -------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -67,7 +67,9 @@ MODELS = "models"
 """In ``--diff A..B``, the side that means the current models rather than a revision."""
 
 PNG_MAX_SIDE = 12000
-"""Pixels: a larger PNG is drawn at a lower resolution (Cairo slows down sharply past it)."""
+"""Pixels: a wider or taller PNG is drawn at a lower resolution."""
+PNG_MAX_PIXELS = 40_000_000
+"""Pixels in all: a larger PNG is drawn at a lower resolution (Cairo's time grows with them)."""
 
 
 # --- the normalized model ----------------------------------------------------------------
@@ -384,8 +386,15 @@ def type_label(type_: TypeEngine[Any]) -> tuple[str, tuple[str, ...]]:
         return (str(impl.name) if impl.name else "ENUM"), tuple(str(v) for v in impl.enums)
     if isinstance(impl, NullType):
         return "?", ()
-    ddl = type_ddl(type_) or "?"
-    return _SHORT_TYPES.get(ddl, ddl), ()
+    key = (type(type_), repr(type_))
+    if key not in _LABELS:
+        ddl = type_ddl(type_) or "?"
+        _LABELS[key] = _SHORT_TYPES.get(ddl, ddl)
+    return _LABELS[key], ()
+
+
+_LABELS: dict[tuple[type, str], str] = {}
+"""Type labels by type and repr: compiling 1,500 columns one by one is a tenth of a second."""
 
 
 def reflect(
@@ -491,9 +500,161 @@ def _history_until(cfg: Config, schema: str, revision: str | None) -> HistoryMod
     return HistoryModel.replay([capture(s, "upgrade") for s in chain])
 
 
-def from_models(cfg: Config, schema: str) -> ErModel:
-    """The :class:`ErModel` of the schema's models."""
-    return model_from_metadata(load_schema(cfg, schema).metadata, schema=schema)
+def from_models(cfg: Config, schema: str, *, cache: bool = True) -> ErModel:
+    """The :class:`ErModel` of the schema's models.
+
+    Importing a large schema costs far more than drawing it (200 declarative
+    classes take most of a second), so the model is kept in
+    ``.workbench/cache/`` with the digest of the schema module and of every
+    project module loaded with it, and reused while none of them changes.
+
+    Args:
+        cfg: the project.
+        schema: the schema's name.
+        cache: read and write that cache.
+    """
+    if cache:
+        cached = _cached_model(cfg, schema)
+        if cached is not None:
+            return cached
+    before = set(_project_modules(cfg))
+    loaded = load_schema(cfg, schema)
+    model = model_from_metadata(loaded.metadata, schema=schema)
+    files = _project_modules(cfg)
+    # Only modules this very load imported are known to match their files: one imported
+    # earlier in a long-lived process may be older than its file, and so would the model.
+    if cache and not before & set(files):
+        _store_model(cfg, schema, model, files)
+    return model
+
+
+# --- the model cache ---------------------------------------------------------------------
+
+_CACHE_FORMAT = 1
+_CODE = ("diagram.py", "loader.py", "autogen.py")
+"""workbench's own modules whose code shapes the model: a change to them invalidates it."""
+_LIBRARIES = ("sqlalchemy", "sqlmodel", "eralchemy2")
+
+
+def _cache_path(cfg: Config, schema: str) -> Path:
+    return cfg.state_dir / "cache" / f"diagram-{schema}.json"
+
+
+def _file_digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _environment() -> str:
+    """What besides the project's files decides the model: workbench's code, library versions."""
+    import importlib.util
+
+    here = Path(__file__).resolve().parent
+    parts = [str(_CACHE_FORMAT), sys.version]
+    parts += [f"{name}:{_file_digest(here / name)}" for name in _CODE]
+    for library in _LIBRARIES:
+        spec = importlib.util.find_spec(library)
+        origin = Path(spec.origin) if spec is not None and spec.origin else None
+        # A reinstall or upgrade rewrites the package's __init__.py.
+        stamp = origin.stat().st_mtime_ns if origin is not None and origin.exists() else None
+        parts.append(f"{library}:{origin}:{stamp}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _project_modules(cfg: Config) -> list[str]:
+    """The project's own Python files among the loaded modules, relative to the project.
+
+    workbench's own package is left out (when the project is workbench's own
+    repository): :func:`_environment` covers the part of it that shapes a model.
+    """
+    root = str(cfg.root) + os.sep
+    skip = (
+        str(cfg.state_dir) + os.sep,
+        os.sep + "site-packages" + os.sep,
+        str(Path(__file__).resolve().parent) + os.sep,
+    )
+    found = []
+    for module in list(sys.modules.values()):
+        name = getattr(module, "__file__", None)
+        # Plain string tests: resolving a thousand library paths would cost more than drawing.
+        if name and name.startswith(root) and not any(s in name for s in skip):
+            found.append(name[len(root) :].replace(os.sep, "/"))
+    return sorted(found)
+
+
+def _cached_model(cfg: Config, schema: str) -> ErModel | None:
+    import json
+
+    try:
+        document = json.loads(_cache_path(cfg, schema).read_text(encoding="utf-8"))
+        if document["environment"] != _environment():
+            return None
+        if cfg.rel(cfg.schema_path(schema)) not in document["files"]:
+            return None
+        for name, known in document["files"].items():
+            if _file_digest(cfg.root / name) != known:
+                return None
+        return _model_from_json(document["model"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _store_model(cfg: Config, schema: str, model: ErModel, files: list[str]) -> None:
+    import json
+
+    digests = {name: _file_digest(cfg.root / name) for name in files}
+    document = {"environment": _environment(), "files": digests, "model": _plain(model)}
+    # A read-only project still draws, only more slowly next time.
+    with suppress(OSError):
+        _write_atomic(_cache_path(cfg, schema), json.dumps(document).encode("utf-8"))
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON-ready data (``dataclasses.asdict`` deep-copies, ten times slower)."""
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: _plain(v) for k, v in vars(value).items()}
+    return value
+
+
+def _model_from_json(doc: dict[str, Any]) -> ErModel:
+    def constraint(c: dict[str, Any]) -> ConstraintInfo:
+        return ConstraintInfo(**{**c, "columns": tuple(c["columns"])})
+
+    def foreign_key(f: dict[str, Any]) -> ForeignKeyInfo:
+        return ForeignKeyInfo(
+            **{
+                **f,
+                "columns": tuple(f["columns"]),
+                "referred_columns": tuple(f["referred_columns"]),
+            }
+        )
+
+    def column(c: dict[str, Any]) -> ColumnInfo:
+        return ColumnInfo(**{**c, "enum_values": tuple(c["enum_values"])})
+
+    tables = tuple(
+        TableInfo(
+            name=t["name"],
+            columns=tuple(column(c) for c in t["columns"]),
+            primary_key=constraint(t["primary_key"]) if t["primary_key"] else None,
+            foreign_keys=tuple(foreign_key(f) for f in t["foreign_keys"]),
+            constraints=tuple(constraint(c) for c in t["constraints"]),
+            change=t["change"],
+        )
+        for t in doc["tables"]
+    )
+    return ErModel(
+        schema=doc["schema"],
+        source=doc["source"],
+        tables=tables,
+        diff=doc["diff"],
+        hidden=tuple(doc["hidden"]),
+        keys_only=doc["keys_only"],
+    )
 
 
 # --- views -------------------------------------------------------------------------------
@@ -1071,23 +1232,31 @@ def render(dot: str, fmt: Format) -> bytes:
     """Lay ``dot`` out with Graphviz (in-process) and draw it as SVG, PNG or PDF.
 
     The SVG loses Graphviz's version comment and gains the digest of ``dot``.
-    A PNG that would be wider or taller than :data:`PNG_MAX_SIDE` pixels is
-    drawn at a lower resolution.
+    A PNG that would be wider or taller than :data:`PNG_MAX_SIDE` pixels, or
+    larger than :data:`PNG_MAX_PIXELS`, is drawn at a lower resolution.
 
     Raises:
         WorkbenchError: Graphviz reported an error (a bug in the DOT we wrote).
     """
+    return _draw(dot, fmt)[0]
+
+
+def _draw(dot: str, fmt: Format) -> tuple[bytes, str]:
+    """:func:`render`, and a note when a PNG had to be drawn at a lower resolution."""
     import pygraphviz
 
     graph = pygraphviz.AGraph(string=dot)
+    note = ""
     with _graphviz_messages() as messages:
         graph.layout(prog="dot")
         if fmt == "png":
-            # Points, with the padding Graphviz adds on each side; 96 pixels an inch by default.
-            pad = 72 * float(graph.graph_attr.get("pad") or 0.0555)
-            longest = max(_size_points(graph)) + 2 * pad
-            if longest * 96 / 72 > PNG_MAX_SIDE:
-                graph.graph_attr["dpi"] = f"{int(PNG_MAX_SIDE * 72 / longest * 100) / 100:.2f}"
+            dpi = _png_dpi(graph)
+            if dpi is not None:
+                graph.graph_attr["dpi"] = f"{dpi:.2f}"
+                note = (
+                    f"drawn at {dpi:.0f} dpi to stay under {PNG_MAX_PIXELS // 1_000_000} "
+                    "megapixels; SVG, --focus or --keys-only keep a large schema sharp"
+                )
         data: bytes = graph.draw(format=fmt)
     errors = [line for line in messages if line.startswith("Error")]
     if errors:
@@ -1100,7 +1269,21 @@ def render(dot: str, fmt: Format) -> bytes:
         marker = f"<!-- workbench-diagram sha256={digest(dot)} -->\n".encode()
         head, sep, rest = data.partition(b"<svg")
         data = head + marker + sep + rest
-    return data
+    return data, note
+
+
+def _png_dpi(graph: Any) -> float | None:
+    """A resolution below Graphviz's 96 dpi when the PNG would be too large at 96; else None."""
+    # Points, with the padding Graphviz adds on each side.
+    pad = 72 * float(graph.graph_attr.get("pad") or 0.0555)
+    width, height = (side + 2 * pad for side in _size_points(graph))
+    scale = min(
+        1.0,
+        PNG_MAX_SIDE / (max(width, height) * 96 / 72),
+        (PNG_MAX_PIXELS / (width * height * (96 / 72) ** 2)) ** 0.5,
+    )
+    # Rounded down, so the rounding never takes the image over the limits.
+    return int(96 * scale * 100) / 100 if scale < 1.0 else None
 
 
 def _size_points(graph: Any) -> tuple[float, float]:
@@ -1413,11 +1596,11 @@ def _write_one(artifact: _Artifact, dot: str, mermaid: str) -> DiagramOutput:
         # Already drawn from this very DOT (maybe on a machine with other fonts):
         # redrawing would only churn coordinates.
         return DiagramOutput(fmt, path, "unchanged")
-    data = render(dot, fmt)
+    data, note = _draw(dot, fmt)
     if path is None:
         return DiagramOutput(fmt, None, "printed", text=data.decode("utf-8"))
     _write_atomic(path, data)
-    return DiagramOutput(fmt, path, "written")
+    return DiagramOutput(fmt, path, "written", detail=note)
 
 
 def _check_one(artifact: _Artifact, dot: str, mermaid: str) -> DiagramOutput:
@@ -1480,9 +1663,17 @@ def _svg_digest(path: Path) -> str | None:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.wbtmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    # A name of its own, so two runs writing the same file never mix their bytes.
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".wbtmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        # mkstemp makes the file private; a diagram is as readable as the file it replaces.
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 # --- the system viewer -------------------------------------------------------------------

@@ -202,6 +202,8 @@ def _report(result: DiagramResult, cfg: Config, *, check: bool) -> None:
             typer.echo(output.text, nl=False)
             continue
         say(_line(result, output, cfg), style=None if output.ok else "yellow")
+        if output.ok and output.detail:
+            say(f"  {output.detail}", style="dim")
     if result.opened:
         say(f"  opened with {result.opened}", style="dim")
     for note in result.notes:
