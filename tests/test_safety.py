@@ -163,6 +163,17 @@ def test_renamed_from_hints_rename_and_a_stale_hint_is_ignored(project: Project)
     assert not migrate.generate(project.cfg, "s", "again").changed
 
 
+def test_a_sqlmodel_hint_in_sa_column_kwargs_renames(blog: Project) -> None:
+    path = blog.root / "schemas" / "blog.py"
+    hinted = """display_name: str = Field(
+        max_length=100, sa_column_kwargs={"info": {"renamed_from": "name"}}
+    )"""
+    source = path.read_text()
+    path.write_text(source.replace("name: str = Field(max_length=100)", hinted, 1))
+    result = migrate.generate(blog.cfg, "blog", "display name")
+    assert result.operations == ("alter column users.name: rename to display_name",)
+
+
 def test_without_intent_the_drop_and_add_is_written_noted_and_linted(project: Project) -> None:
     _schema(project, check=False)
     migrate.generate(project.cfg, "s", "initial")
