@@ -1,0 +1,572 @@
+"""workbench seed, on real SQLite and PostgreSQL: every constraint holds, same seed same rows."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from tests.conftest import EXAMPLES, REPO, Project
+from workbench import db, migrate
+from workbench.cli import app
+from workbench.errors import Refused, SeedError
+from workbench.loader import load_schema
+from workbench.seed import EVERY_TABLE, plan_rows, reflect, seed, seed_connection
+from workbench.seeddata import pools
+from workbench.seeddata.checks import NOW, Among, Bound, Length, NotNull, Order, parse_check
+
+runner = CliRunner()
+
+SHOP = '''
+"""A shop with every shape the seed engine must handle."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint, DateTime, Enum, ForeignKey, MetaData, Numeric, String, UniqueConstraint,
+    Uuid, func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    })
+
+
+class Role(enum.Enum):
+    clerk = "clerk"
+    manager = "manager"
+    owner = "owner"
+
+
+class Store(Base):
+    """One side of a foreign-key cycle: a store has a manager, who works in a store."""
+
+    __tablename__ = "stores"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    city: Mapped[str] = mapped_column(String(60))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", use_alter=True))
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    __table_args__ = (
+        CheckConstraint("left_on >= hired_on", name="left_after_hired"),
+        CheckConstraint("salary BETWEEN 20000 AND 200000", name="salary_range"),
+        CheckConstraint("level IN (1, 2, 3)", name="level_known"),
+        CheckConstraint("rating >= 1 AND rating <= 5", name="rating_range"),
+        CheckConstraint("bonus < salary", name="bonus_below_salary"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    reports_to: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    first_name: Mapped[str] = mapped_column(String(50))
+    last_name: Mapped[str] = mapped_column(String(50))
+    email: Mapped[str] = mapped_column(String(120), unique=True)
+    hired_on: Mapped[date]
+    left_on: Mapped[date | None]
+    salary: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    bonus: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    role: Mapped[Role] = mapped_column(Enum(Role, name="staffrole"))
+    level: Mapped[int]
+    rating: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Skill(Base):
+    __tablename__ = "skills"
+    __table_args__ = (CheckConstraint("length(code) >= 3", name="code_long_enough"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+
+
+class StaffSkill(Base):
+    """A link table: the pair is the primary key."""
+
+    __tablename__ = "staff_skills"
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id"), primary_key=True)
+
+
+class Shift(Base):
+    __tablename__ = "shifts"
+    __table_args__ = (
+        UniqueConstraint("staff_id", "day"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("kind IN ('morning', 'evening', 'night')", name="kind_known"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    day: Mapped[date]
+    kind: Mapped[str] = mapped_column(String(10))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+
+class Device(Base):
+    __tablename__ = "devices"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    serial: Mapped[str] = mapped_column(String(20), unique=True)
+    registered_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class DeviceLog(Base):
+    __tablename__ = "device_logs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id"))
+    message: Mapped[str] = mapped_column(String(200))
+'''
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shop_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shop schema and its first revision, written once by `generate`."""
+    made = Project(tmp_path_factory.mktemp("shop") / "project")
+    made.write_schema("shop", SHOP)
+    migrate.generate(made.cfg, "shop", "initial")
+    return made.root
+
+
+@pytest.fixture
+def shop(project: Project, shop_history: Path) -> Project:
+    shutil.copy(shop_history / "schemas" / "shop.py", project.root / "schemas" / "shop.py")
+    shutil.copytree(shop_history / "migrations" / "shop", project.root / "migrations" / "shop")
+    return project
+
+
+@pytest.fixture
+def scratch_url(against: str) -> Iterator[str]:
+    """An empty scratch database on each backend (several per test are fine)."""
+    with db.scratch(against) as url:
+        yield url
+
+
+def cli(project: Project, *args: str) -> Any:
+    return runner.invoke(app, ["--project", str(project.root), *args])
+
+
+def query(url: str, sql: str) -> list[tuple[Any, ...]]:
+    with db.connect(url) as conn:
+        return [tuple(r) for r in conn.exec_driver_sql(sql)]
+
+
+def counts(url: str) -> dict[str, int]:
+    with db.connect(url) as conn:
+        metadata = reflect(conn)
+        return {
+            t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
+            for t in sorted(metadata.tables.values(), key=lambda t: t.name)
+        }
+
+
+def dump(url: str, *, server_filled: bool = False) -> dict[str, list[tuple[str, ...]]]:
+    """Every row of every table as text, in key order; columns the server fills are left out."""
+    with db.connect(url) as conn:
+        metadata = reflect(conn)
+        out = {}
+        for table in sorted(metadata.tables.values(), key=lambda t: t.name):
+            cols = [
+                c
+                for c in table.columns
+                if server_filled or c.primary_key or c.server_default is None
+            ]
+            order = list(table.primary_key.columns) or cols
+            rows = conn.execute(sa.select(*cols).order_by(*order))
+            out[table.name] = [tuple(repr(v) for v in row) for row in rows]
+        return out
+
+
+# --- every example ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_example_seeds_without_a_violation(
+    examples: Project, scratch_url: str, name: str
+) -> None:
+    migrate.upgrade(examples.cfg, name, url=scratch_url)
+    report = seed(examples.cfg, name, url=scratch_url, seed=3)
+    expected = plan_rows(load_schema(examples.cfg, name).metadata)
+    assert report.rows == expected
+    assert counts(scratch_url) == expected
+    assert report.integrity is not None and report.integrity.ok
+    assert report.integrity.unique >= 1
+
+
+def test_blog_rows_look_like_a_blog(blog: Project, scratch_url: str) -> None:
+    migrate.upgrade(blog.cfg, "blog", url=scratch_url)
+    seed(blog.cfg, "blog", url=scratch_url, seed=5)
+    # a reply's parent is an earlier comment, and there are replies
+    replies = query(scratch_url, "SELECT id, parent_id FROM comments WHERE parent_id IS NOT NULL")
+    assert replies and all(parent < child for child, parent in replies)
+    # authors are picked with a long tail, not uniformly
+    per_author = Counter(a for (a,) in query(scratch_url, "SELECT author_id FROM posts"))
+    mean = sum(per_author.values()) / len(per_author)
+    assert max(per_author.values()) > 2 * mean
+    # emails come from the person's name, and are unique
+    users = query(scratch_url, "SELECT name, email FROM users")
+    assert all(email.startswith(name.split()[0].lower() + ".") for name, email in users)
+    assert len({email for _, email in users}) == len(users)
+    # tags come from the tag pool while it lasts
+    assert {name for (name,) in query(scratch_url, "SELECT name FROM tags")} <= set(pools.TAGS)
+    # a post gets several tags, never the same one twice (the pair is the key)
+    pairs = query(scratch_url, "SELECT post_id, tag_id FROM post_tags")
+    assert len(set(pairs)) == len(pairs)
+    assert max(Counter(p for p, _ in pairs).values()) > 1
+
+
+# --- a schema with every shape ------------------------------------------------------------
+
+
+def test_cycle_self_reference_link_table_uniques_checks_enum_and_uuid(
+    shop: Project, scratch_url: str
+) -> None:
+    migrate.upgrade(shop.cfg, "shop", url=scratch_url)
+    report = seed(shop.cfg, "shop", url=scratch_url, seed=11)
+    assert report.integrity is not None and report.integrity.ok
+    assert report.integrity.checks == 8
+    assert report.rows == plan_rows(load_schema(shop.cfg, "shop").metadata)
+
+    # the cycle: stores were written with manager_id empty, then filled with staff
+    managers = query(scratch_url, "SELECT manager_id FROM stores")
+    assert sum(m is not None for (m,) in managers) > len(managers) // 2
+    staff_ids = {i for (i,) in query(scratch_url, "SELECT id FROM staff")}
+    assert {m for (m,) in managers if m is not None} <= staff_ids
+    # the self-reference points at an earlier row
+    bosses = query(scratch_url, "SELECT id, reports_to FROM staff WHERE reports_to IS NOT NULL")
+    assert bosses and all(boss < me for me, boss in bosses)
+    # CHECKs of every supported form, read back
+    for hired, left, salary, bonus, level, rating, role, created, updated in query(
+        scratch_url,
+        "SELECT hired_on, left_on, salary, bonus, level, rating, role, created_at, updated_at "
+        "FROM staff",
+    ):
+        assert left is None or str(left) >= str(hired)
+        assert 20000 <= float(salary) <= 200000 and float(bonus) < float(salary)
+        assert level in (1, 2, 3) and 1 <= rating <= 5
+        assert role in ("clerk", "manager", "owner")
+        assert str(updated) >= str(created)
+    salaries = {s for (s,) in query(scratch_url, "SELECT salary FROM staff")}
+    assert len(salaries) > 10  # spread over the allowed range, not pinned to its edge
+    shifts = query(scratch_url, "SELECT staff_id, day, kind, starts_at, ends_at FROM shifts")
+    assert len({(s, d) for s, d, *_ in shifts}) == len(shifts)
+    assert len({d for _, d, *_ in shifts}) > len(shifts) // 3  # days are not made unique
+    assert all(k in ("morning", "evening", "night") and e > s for _, _, k, s, e in shifts)
+    assert all(len(c) >= 3 for (c,) in query(scratch_url, "SELECT code FROM skills"))
+    # UUID keys, referenced by a child
+    devices = {str(d) for (d,) in query(scratch_url, "SELECT id FROM devices")}
+    assert len(devices) == report.rows["devices"]
+    assert {str(d) for (d,) in query(scratch_url, "SELECT device_id FROM device_logs")} <= devices
+
+
+def test_a_check_the_engine_cannot_read_is_named_when_it_fails(scratch_url: str) -> None:
+    metadata = sa.MetaData()
+    sa.Table(
+        "codes",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("code", sa.String(10), nullable=False),
+        sa.CheckConstraint("lower(code) = code", name="ck_codes_lowercase"),
+    )
+    with db.connect(scratch_url) as conn:
+        metadata.create_all(conn)
+        conn.commit()
+        with pytest.raises(SeedError, match="ck_codes_lowercase"):
+            seed_connection(conn, metadata, 50)
+        conn.rollback()
+    assert counts(scratch_url) == {"codes": 0}
+
+
+def test_a_cycle_of_not_null_foreign_keys_is_refused(scratch_url: str) -> None:
+    metadata = sa.MetaData()
+    sa.Table(
+        "a",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("b_id", sa.Integer, sa.ForeignKey("b.id", use_alter=True), nullable=False),
+    )
+    sa.Table(
+        "b",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("a_id", sa.Integer, sa.ForeignKey("a.id"), nullable=False),
+    )
+    with db.connect(scratch_url) as conn, pytest.raises(SeedError, match="NOT NULL"):
+        seed_connection(conn, metadata, 5)
+
+
+# --- determinism --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["blog", "shop"])
+def test_the_same_seed_gives_the_same_rows(shop: Project, against: str, name: str) -> None:
+    shop.copy_example("blog")
+    dumps = []
+    for value in (7, 7, 8):
+        with db.scratch(against) as url:
+            migrate.upgrade(shop.cfg, name, url=url)
+            seed(shop.cfg, name, url=url, seed=value)
+            dumps.append(dump(url))
+    assert dumps[0] == dumps[1]
+    assert dumps[0] != dumps[2]
+
+
+def test_fill_defaults_makes_every_column_repeatable(blog: Project, scratch_url: str) -> None:
+    dumps = []
+    for _ in range(2):
+        with db.scratch("sqlite") as url:
+            migrate.upgrade(blog.cfg, "blog", url=url)
+            seed(blog.cfg, "blog", url=url, seed=2, fill_defaults=True)
+            dumps.append(dump(url, server_filled=True))
+    assert dumps[0] == dumps[1]
+    published = {row[4] for row in dumps[0]["posts"]}
+    assert published == {"True", "False"} or published == {"1", "0"}
+
+
+def test_rows_do_not_depend_on_faker(blog: Project, tmp_path: Path) -> None:
+    """The pools ship with workbench: seeding works, and agrees, with Faker unimportable."""
+    urls = [f"sqlite:///{(tmp_path / f'{n}.sqlite3').as_posix()}" for n in ("here", "there")]
+    for url in urls:
+        migrate.upgrade(blog.cfg, "blog", url=url)
+    seed(blog.cfg, "blog", url=urls[0], seed=4)
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.modules["faker"] = None  # any `import faker` now fails
+        from workbench.config import Config
+        from workbench.seed import seed
+        seed(Config.at({str(blog.root)!r}), "blog", url={urls[1]!r}, seed=4)
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=REPO)
+    assert dump(urls[0]) == dump(urls[1])
+
+
+# --- counts -------------------------------------------------------------------------------
+
+
+def test_children_are_a_multiple_of_their_parents_unless_told(blog: Project) -> None:
+    metadata = load_schema(blog.cfg, "blog").metadata
+    default = plan_rows(metadata)
+    assert default["posts"] == 3 * default["users"]
+    assert default["comments"] == 3 * default["posts"]
+    assert default["post_tags"] == 2 * max(default["posts"], default["tags"])
+    more = plan_rows(metadata, {"users": 10})
+    assert more["posts"] == 30 and more["tags"] == default["tags"]
+    assert set(plan_rows(metadata, 7).values()) == {7}
+    mixed = plan_rows(metadata, {EVERY_TABLE: 4, "comments": 40})
+    assert mixed["comments"] == 40 and mixed["users"] == 4
+    with pytest.raises(SeedError, match=r"Tables: .*users"):
+        plan_rows(metadata, {"people": 3})
+
+
+def test_more_link_rows_than_parent_pairs_fails_clearly(blog: Project) -> None:
+    assert cli(blog, "upgrade", "blog").exit_code == 0
+    result = cli(
+        blog, "seed", "blog", "--rows", "posts=3", "--rows", "tags=2", "--rows", "post_tags=7"
+    )
+    assert result.exit_code == 2
+    assert "post_tags" in result.stderr and "at most 6" in result.stderr
+    assert "Traceback" not in result.output
+    target = blog.cfg.resolve_url("blog")
+    assert counts(target)["posts"] == 0  # one transaction: nothing of it stayed
+
+
+def test_a_count_nobody_asked_for_is_capped_and_said(blog: Project, scratch_url: str) -> None:
+    migrate.upgrade(blog.cfg, "blog", url=scratch_url)
+    report = seed(blog.cfg, "blog", url=scratch_url, rows={EVERY_TABLE: 10, "tags": 2, "posts": 2})
+    link = next(t for t in report.tables if t.table == "post_tags")
+    assert (link.rows, link.requested) == (4, 10)
+
+
+# --- appending, truncating, refusing ------------------------------------------------------
+
+
+def test_seeding_into_filled_tables_keeps_every_unique(blog: Project, scratch_url: str) -> None:
+    migrate.upgrade(blog.cfg, "blog", url=scratch_url)
+    with db.connect(scratch_url) as conn:  # rows a user wrote: every name the pool would use
+        conn.execute(
+            sa.text("INSERT INTO tags (name) VALUES (:name)"), [{"name": t} for t in pools.TAGS]
+        )
+        conn.commit()
+    for _ in range(2):  # the same seed twice makes the same values, unless kept apart
+        report = seed(blog.cfg, "blog", url=scratch_url, seed=1, rows=40)
+        assert report.integrity is not None and report.integrity.ok
+    names = [n for (n,) in query(scratch_url, "SELECT name FROM tags")]
+    assert len(names) == len(pools.TAGS) + 80 == len(set(names))
+    assert counts(scratch_url)["post_tags"] == 80
+
+
+def test_truncate_asks_and_yes_confirms(blog: Project) -> None:
+    assert cli(blog, "upgrade", "blog").exit_code == 0
+    assert cli(blog, "seed", "blog", "--rows", "5").exit_code == 0
+    refused = cli(blog, "seed", "blog", "--rows", "5", "--truncate")
+    assert refused.exit_code == 2 and "--yes" in refused.stderr
+    target = blog.cfg.resolve_url("blog")
+    assert counts(target)["users"] == 5
+    done = cli(blog, "seed", "blog", "--rows", "5", "--truncate", "--yes")
+    assert done.exit_code == 0, done.output
+    assert set(counts(target).values()) == {5}
+    assert [i for (i,) in query(target, "SELECT id FROM users ORDER BY id")] == [1, 2, 3, 4, 5]
+
+
+def test_a_target_not_at_head_is_refused(blog: Project, scratch_url: str) -> None:
+    with pytest.raises(Refused, match="workbench upgrade blog"):
+        seed(blog.cfg, "blog", url=scratch_url)
+    result = cli(blog, "seed", "blog")
+    assert result.exit_code == 2 and "upgrade" in result.stderr
+
+
+# --- the engine on a reflected database (check's use) -------------------------------------
+
+
+def test_a_reflected_database_seeds_at_any_revision(project: Project, scratch_url: str) -> None:
+    project.copy_example("products")
+    project.write_revision(
+        "products",
+        "2099_01_01_second_add_note.py",
+        '''
+        """add a note and a discount"""
+        import sqlalchemy as sa
+        from alembic import op
+
+        revision = "second"
+        down_revision = "f60ac377185c"
+        branch_labels = None
+        depends_on = None
+
+
+        def upgrade() -> None:
+            with op.batch_alter_table("orders") as batch:
+                batch.add_column(sa.Column("note", sa.String(40), nullable=True))
+                batch.add_column(sa.Column("discount", sa.Numeric(4, 2), nullable=False,
+                                           server_default="0"))
+                batch.create_check_constraint("discount_small", "discount BETWEEN 0 AND 50")
+
+
+        def downgrade() -> None:
+            with op.batch_alter_table("orders") as batch:
+                batch.drop_constraint("discount_small", type_="check")
+                batch.drop_column("discount")
+                batch.drop_column("note")
+        ''',
+    )
+    for revision in ("f60ac377185c", "second"):
+        migrate.upgrade(project.cfg, "products", revision, url=scratch_url)
+        with db.connect(scratch_url) as conn:
+            metadata = reflect(conn)
+            assert "alembic_version" not in metadata.tables
+            report = seed_connection(conn, metadata, 5, seed=2, fill_defaults=True)
+            conn.commit()
+        assert set(report.rows.values()) == {5}
+        assert report.integrity is not None and report.integrity.ok
+    statuses = {s for (s,) in query(scratch_url, "SELECT status FROM products")}
+    if scratch_url.startswith("postgresql"):  # the reflected enum keeps its values
+        assert statuses <= {"draft", "active", "discontinued"}
+    assert all(0 <= float(d) <= 50 for (d,) in query(scratch_url, "SELECT discount FROM orders"))
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+def test_json_is_one_document_with_rows_and_seconds(blog: Project) -> None:
+    assert cli(blog, "upgrade", "blog").exit_code == 0
+    result = cli(blog, "seed", "blog", "--rows", "users=7", "--seed", "3", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["rows"]["users"] == 7 and document["rows"]["posts"] == 21
+    assert isinstance(document["seconds"], float)
+    assert document["integrity"]["ok"] is True
+
+
+def test_text_output_has_the_summary_and_the_integrity_check(blog: Project) -> None:
+    assert cli(blog, "upgrade", "blog").exit_code == 0
+    result = cli(blog, "seed", "blog", "--rows", "4", "--sample", "2")
+    assert result.exit_code == 0, result.output
+    for word in ("rows/s", "total", "integrity", "PRAGMA foreign_key_check", "post_tags"):
+        assert word in result.stdout
+
+
+def test_bad_row_counts_are_usage_errors(blog: Project) -> None:
+    result = cli(blog, "seed", "blog", "--rows", "users=many")
+    assert result.exit_code == 2 and "--rows" in result.stderr
+
+
+def test_the_tour_step_seeds_the_blog(tmp_path: Path) -> None:
+    from workbench.cli.tour import STEPS, _run, make_tour_project
+
+    root = make_tour_project(tmp_path / "tour")
+    assert _run(root, ("upgrade", "blog")) == 0
+    step = next(s for s in STEPS if s.args[0] == "seed")
+    assert _run(root, step.args) in step.expect
+
+
+# --- CHECK constraints as data ------------------------------------------------------------
+
+CHECKS = [
+    ("price >= 0", [Bound("price", ">=", 0)]),
+    ("(price >= (0)::numeric)", [Bound("price", ">=", 0)]),
+    ("0 < quantity", [Bound("quantity", ">", 0)]),
+    ("grade BETWEEN 0 AND 100", [Bound("grade", ">=", 0), Bound("grade", "<=", 100)]),
+    ("status IN ('a', 'b')", [Among("status", ("a", "b"))]),
+    (
+        "((status)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[]))",
+        [Among("status", ("a", "b"))],
+    ),
+    ("rating NOT IN (3, 4)", [Bound("rating", "<>", 3), Bound("rating", "<>", 4)]),
+    ("ends_at > starts_at", [Order("ends_at", ">", "starts_at")]),
+    ("length(code) >= 3", [Length("code", ">=", 3)]),
+    ("note IS NOT NULL", [NotNull("note")]),
+    ("kind IN ('x') OR kind IS NULL", [Among("kind", ("x",))]),
+    ("born < CURRENT_DATE", [Bound("born", "<", NOW)]),
+    ("t.a >= -1.5 AND NOT (b = 2)", [Bound("a", ">=", -1.5), Bound("b", "<>", 2)]),
+]
+
+
+@pytest.mark.parametrize(("text", "atoms"), CHECKS)
+def test_checks_of_the_common_forms_are_understood(text: str, atoms: list[Any]) -> None:
+    info = parse_check(text)
+    assert info.complete
+    assert list(info.atoms) == atoms
+
+
+@pytest.mark.parametrize("text", ["a > 1 OR b < 2", "lower(x) = x", "x + 1 > y", "((("])
+def test_other_checks_are_left_to_the_database(text: str) -> None:
+    assert not parse_check(text).complete
+
+
+def test_dates_are_in_the_past_where_they_must_be(examples: Project, scratch_url: str) -> None:
+    migrate.upgrade(examples.cfg, "student_course", url=scratch_url)
+    seed(examples.cfg, "student_course", url=scratch_url)
+    births = [b for (b,) in query(scratch_url, "SELECT birth_date FROM students") if b]
+    today = date.today().isoformat()
+    assert births and all(str(b) < today for b in births)
+    assert all(datetime.fromisoformat(str(b)).year >= 1900 for b in births)
