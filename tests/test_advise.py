@@ -295,6 +295,20 @@ def test_generated_revision_applies_and_round_trips(project: Project, target_url
     migrate.downgrade(project.cfg, "blog", "base", url=target_url)
 
 
+def test_generated_revision_passes_check_and_lint(project: Project, against: str) -> None:
+    from workbench.check import check
+    from workbench.lint import lint
+
+    corpus_project(project, "shop")
+    report = advise(project.cfg, "shop", message="advised indexes")
+    assert report.revision
+    linted = lint(project.cfg, "shop")
+    assert linted.ok and linted.findings == (), linted.findings
+    checked = check(project.cfg, ["shop"], against=[against])
+    problems = [f.message for run in checked.runs for f in run.findings]
+    assert checked.ok, problems
+
+
 def test_generated_revision_builds_concurrently_on_postgresql(project: Project) -> None:
     corpus_project(project, "blog")
     advise(project.cfg, "blog", message="advised indexes")
@@ -534,3 +548,28 @@ def test_capture_merges_the_shares_of_xdist_workers(tmp_path: Path) -> None:
     assert split_statements(text) == ["SELECT 1 FROM t", "SELECT 2 FROM t", "SELECT 3 FROM t"]
     assert "-- 2 executions\nSELECT 3 FROM t" in text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["w.sql"]
+
+
+def test_cli_proves_a_workload_and_shows_the_evidence(project: Project) -> None:
+    corpus_project(project, "blog")
+    shutil.copy(CORPUS / "blog" / "workload.sql", project.root / "queries.sql")
+    # A relative --queries not found in the working folder is read from the project.
+    result = _cli(project, "advise", "blog", "--queries", "queries.sql", "--rows", "3000")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith("blog: 5 queries proved on sqlite with 3,000 rows per table")
+    assert re.search(r"WB313\s+create\s+\(created_at\)", out)
+    assert "before: SCAN posts; USE TEMP B-TREE FOR ORDER BY" in out
+    assert "after:  SCAN posts USING INDEX ix_posts_created_at" in out
+    assert "Tried and not kept:\n  posts (published) WB311:" in out
+    document = json.loads(
+        _cli(
+            project, "advise", "blog", "--queries", "queries.sql", "--rows", "3000", "--json"
+        ).stdout
+    )
+    (sort,) = [a for a in document["advice"] if a["code"] == "WB313"]
+    (evidence,) = sort["evidence"]
+    assert evidence["query"] == "SELECT id, title FROM posts ORDER BY created_at DESC LIMIT 10"
+    assert evidence["ms_after"] * 2 <= evidence["ms_before"]
+    assert document["backend"] == "sqlite" and document["rows"] == 3000
+    assert document["queries"] == 5 and document["skipped"] == []

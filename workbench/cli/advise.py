@@ -18,6 +18,26 @@ if TYPE_CHECKING:
 
 DEFAULT_ROWS = 20_000  # workbench.advise.DEFAULT_ROWS, without importing the library at startup
 
+TOUR_WORKLOAD = """\
+-- What the blog's pages run (the tour's workload for `workbench advise`).
+
+-- a post's comments, in order
+SELECT id, body FROM comments WHERE post_id = ? ORDER BY created_at;
+
+-- the front page: the newest posts
+SELECT id, title FROM posts ORDER BY created_at DESC LIMIT 10;
+
+-- published posts
+SELECT id, title FROM posts WHERE published = ?;
+
+-- the posts of a tag
+SELECT p.id, p.title FROM posts p JOIN post_tags pt ON pt.post_id = p.id WHERE pt.tag_id = ?;
+
+-- a user by email
+SELECT id, name FROM users WHERE email = ?;
+"""
+"""The workload file the tour writes next to the blog example as queries.sql."""
+
 
 @app.command()
 def advise(
@@ -28,8 +48,8 @@ def advise(
         typer.Option(
             "--queries",
             help="A file of SQL statements separated by ';' (literals or placeholders), such as "
-            "`pytest --workbench-capture FILE` writes. Each candidate index is proved on a "
-            "seeded scratch database.",
+            "`pytest --workbench-capture FILE` writes; relative to the working folder, else to "
+            "the project. Each candidate index is proved on a seeded scratch database.",
             dir_okay=False,
             show_default=False,
         ),
@@ -91,6 +111,10 @@ def advise(
     if message is not None and not generate:
         raise WorkbenchError("-m is the message of --generate's revision.", hint="Add --generate.")
     cfg = config(ctx)
+    if queries is not None and not queries.is_absolute() and not queries.exists():
+        # Relative to the working folder, else to the project (as in the tour).
+        in_project = cfg.root / queries
+        queries = in_project if in_project.exists() else queries
     with _status(not json) as progress:
         report = run_advise(
             cfg,
@@ -169,12 +193,19 @@ def _evidence(a: Advice) -> str:
     if not a.evidence:
         return "" if a.action == "drop" else "(from the models)"
     best = a.evidence[0]
-    more = f" (+{len(a.evidence) - 1} more)" if len(a.evidence) > 1 else ""
-    return f"{_numbers(best)}; {best.plan_before} -> {best.plan_after}; {best.query}{more}"
+    more = f"\n(and {len(a.evidence) - 1} more quer{'y' if len(a.evidence) == 2 else 'ies'})"
+    return (
+        f"{_numbers(best)}\n{best.query}\nbefore: {best.plan_before}\nafter:  {best.plan_after}"
+        + (more if len(a.evidence) > 1 else "")
+    )
 
 
 def _numbers(e: Evidence) -> str:
-    text = f"{e.ms_before:.2f} -> {e.ms_after:.2f} ms"
+    text = f"{_ms(e.ms_before)} -> {_ms(e.ms_after)} ms"
     if e.cost_before is not None and e.cost_after is not None:
         text += f", cost {e.cost_before:.0f} -> {e.cost_after:.0f}"
     return text
+
+
+def _ms(value: float) -> str:
+    return f"{value:.3f}" if value < 0.1 else f"{value:.2f}"
