@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -250,6 +250,15 @@ def _progress(step: Step) -> None:
     say(f"  {arrow} {step.revision}  {step.message}  ({step.seconds * 1000:.0f} ms)")
 
 
+def _applying(sql: bool, yes: bool) -> dict[str, Any]:
+    """What upgrade and downgrade add to the call: progress lines, --yes, the guard's question."""
+    return {
+        "on_step": None if sql else _progress,
+        "yes": yes,
+        "confirm": _confirm_destruction if interactive() else None,
+    }
+
+
 def _report(result: MigrateResult, root: Path) -> None:
     if result.sql is not None:
         typer.echo(result.sql, nl=False)
@@ -284,16 +293,7 @@ def upgrade(
     from workbench.migrate import upgrade as run_upgrade
 
     cfg = config(ctx)
-    result = run_upgrade(
-        cfg,
-        schema,
-        revision,
-        url=url,
-        sql=sql,
-        on_step=None if sql else _progress,
-        yes=yes,
-        confirm=_confirm_destruction if interactive() else None,
-    )
+    result = run_upgrade(cfg, schema, revision, url=url, sql=sql, **_applying(sql, yes))
     _report(result, cfg.root)
 
 
@@ -320,16 +320,7 @@ def downgrade(
     from workbench.migrate import downgrade as run_downgrade
 
     cfg = config(ctx)
-    result = run_downgrade(
-        cfg,
-        schema,
-        revision,
-        url=url,
-        sql=sql,
-        on_step=None if sql else _progress,
-        yes=yes,
-        confirm=_confirm_destruction if interactive() else None,
-    )
+    result = run_downgrade(cfg, schema, revision, url=url, sql=sql, **_applying(sql, yes))
     _report(result, cfg.root)
 
 
