@@ -608,6 +608,7 @@ def test_include_exclude_and_keys_only(blog: Project) -> None:
         (("diagram", "blog", "--format", "jpg"), "unknown diagram format 'jpg'"),
         (("diagram", "blog", "--include", "nothing*"), "matches no table"),
         (("diagram", "blog", "--focus", "tags", "--depth", "-1"), "0 or more"),
+        (("diagram", "blog", "--depth", "2"), "--depth is the radius of --focus"),
         (("diagram", "nope"), "unknown schema 'nope'"),
         (("diagram",), "name a schema, or pass --all"),
         (("diagram", "blog", "--all"), "SCHEMA cannot go with it"),
@@ -624,6 +625,17 @@ def test_bad_input_exits_2_with_a_clear_message(
     code, out, err = run(blog, *args)
     assert code == 2, out
     assert err.startswith("Error: ") and message in " ".join(err.split())
+
+
+def test_json_document(blog: Project) -> None:
+    code, out, _ = run(blog, "diagram", "blog", "-f", "mermaid", "-o", "-", "--json")
+    assert code == 0
+    document = json.loads(out)
+    assert document["ok"] is True
+    (result,) = document["diagrams"]
+    assert (result["schema"], result["source"], result["tables"]) == ("blog", "models", 5)
+    (output,) = result["outputs"]
+    assert output["status"] == "printed" and output["text"].splitlines()[1] == "erDiagram"
 
 
 def test_format_comes_from_the_out_extension(blog: Project) -> None:
@@ -669,3 +681,21 @@ def test_the_tour_draws_the_blog_diagram(blog: Project) -> None:
     code, out, _ = run(blog, *steps[0].args)
     assert code == 0 and "wrote diagrams/blog.svg" in out
     assert (blog.root / "diagrams" / "blog.svg").exists()
+
+
+def test_the_readme_diagram_commands_run(
+    examples: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("### ER diagrams") :]
+    block = re.search(r"```sh\n(.*?)\n```", section, re.S)
+    assert block
+    commands = [line.split("#")[0].split() for line in block.group(1).splitlines()]
+    assert len(commands) >= 5 and all(c[:2] == ["workbench", "diagram"] for c in commands)
+    monkeypatch.chdir(examples.root)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    run(examples, "diagram", "--all")  # the committed diagrams the last command checks
+    for command in commands:
+        code, out, err = run(examples, *command[1:])
+        assert code == 0, f"{' '.join(command)}: {out}{err}"

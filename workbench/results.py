@@ -441,6 +441,7 @@ class DiagramOutput:
             "path": str(self.path) if self.path else None,
             "status": self.status,
             "detail": self.detail or None,
+            **({"text": self.text} if self.text is not None else {}),
         }
 
 

@@ -97,8 +97,13 @@ def diagram(
         ),
     ] = None,
     depth: Annotated[
-        int, typer.Option("--depth", help="How many foreign-key hops around --focus to show.")
-    ] = 1,
+        int | None,
+        typer.Option(
+            "--depth",
+            help="How many foreign-key hops around --focus to show (default 1).",
+            show_default=False,
+        ),
+    ] = None,
     inject: Annotated[
         Path | None,
         typer.Option(
@@ -159,6 +164,11 @@ def diagram(
                 hint="Name one schema to use those options.",
             )
         results = diagram_all(cfg, fmt=fmt, check=check, inject_into=inject)
+    elif depth is not None and focus is None:
+        raise WorkbenchError(
+            "--depth is the radius of --focus and goes with it.",
+            hint="For example: --focus posts --depth 2.",
+        )
     elif schema is None:
         raise WorkbenchError(
             "name a schema, or pass --all for every schema.",
@@ -178,7 +188,7 @@ def diagram(
                 exclude=exclude or (),
                 keys_only=keys_only,
                 focus=focus,
-                depth=depth,
+                depth=1 if depth is None else depth,
                 inject_into=inject,
                 check=check,
                 open_viewer=open_viewer,
