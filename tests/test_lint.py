@@ -523,6 +523,9 @@ def test_every_rule_is_documented_in_its_docstring_and_in_docs() -> None:
         assert registered.summary and registered.risk and registered.fix, code
         assert f"| {code} | {registered.name} | {registered.severity} |" in docs
         assert f"### {code} {registered.name}" in docs
+        # The page repeats each docstring: they must not drift apart.
+        for text in (registered.summary, registered.risk, registered.fix):
+            assert text in docs, (code, text)
 
 
 def test_the_base_revision_and_the_examples_are_clean(project: Project) -> None:

@@ -452,7 +452,8 @@ def unnamed_constraint(rev: RevisionOps) -> Iterator[Hit]:
 
     Fix: name it (``name=op.f("uq_users_email")``), or give the models' MetaData
     a naming convention and regenerate: every constraint workbench writes is
-    named.
+    named. (A primary key may stay unnamed: batch mode keeps it, and PostgreSQL
+    names it ``TABLE_pkey``.)
     """
     creators = {
         "create_foreign_key",
