@@ -108,8 +108,8 @@ def diagram(
         Path | None,
         typer.Option(
             "--inject",
-            help="Write the Mermaid diagram between <!-- workbench:diagram SCHEMA --> markers "
-            "in this Markdown file (with --check: verify it).",
+            help="Write the Mermaid diagram between the workbench:diagram SCHEMA marker "
+            "comments of this Markdown file, appending them if absent (with --check: verify it).",
             dir_okay=False,
         ),
     ] = None,
