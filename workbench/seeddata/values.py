@@ -91,6 +91,17 @@ def log_uniform(rng: Random, n: int, low: float, high: float) -> list[float]:
     return [exp(base + span * r()) for _ in range(n)]
 
 
+def log_units(rng: Random, n: int, low: int, high: int, unit: int) -> list[int]:
+    """``n`` integers in ``[low, high]``, log-uniform in ``unit``s (the cents of prices)."""
+    r, exp = rng.random, math.exp
+    first = max(low, unit, 1)
+    base, span = math.log(first / unit), math.log(max(high, first) / first)
+    out = [int(exp(base + span * r()) * unit) for _ in range(n)]
+    if out and (min(out) < low or max(out) > high):
+        out = [low if v < low else high if v > high else v for v in out]
+    return out
+
+
 def picks(rng: Random, n: int, pool: Sequence[Any]) -> list[Any]:
     """``n`` entries of ``pool``, uniformly."""
     r = rng.random
@@ -722,10 +733,25 @@ _SECONDS = tuple(f"{s:02d}" for s in range(60))
 _SECONDS_UTC = tuple(f"{s:02d}+00" for s in range(60))
 
 
+@cache
+def _times_of_day(utc: bool) -> tuple[str, ...]:
+    """``HH:MM:SS`` (``+00``) of every second of a day: one lookup instead of three."""
+    ss = _SECONDS_UTC if utc else _SECONDS
+    return tuple(hm + s for hm in _HOURS_MINUTES for s in ss)
+
+
 def datetime_texts(values: Sequence[int | None], *, utc: bool = False) -> list[str | None]:
     """``YYYY-MM-DD HH:MM:SS`` (``+00`` with ``utc``) of epoch seconds; ``None`` stays."""
-    days, hm, ss = _DAY_PREFIXES, _HOURS_MINUTES, _SECONDS_UTC if utc else _SECONDS
-    return [None if t is None else days[t // DAY] + hm[t % DAY // 60] + ss[t % 60] for t in values]
+    days = _DAY_PREFIXES
+    if len(values) < 2000:  # small batches (check's) do not pay for the table of times
+        hm, ss = _HOURS_MINUTES, _SECONDS_UTC if utc else _SECONDS
+        return [
+            None if t is None else days[t // DAY] + hm[t % DAY // 60] + ss[t % 60] for t in values
+        ]
+    tod = _times_of_day(utc)
+    if None in values:
+        return [None if t is None else days[t // DAY] + tod[t % DAY] for t in values]
+    return [days[t // DAY] + tod[t % DAY] for t in values]  # type: ignore[operator]
 
 
 def date_texts(values: Sequence[int | None]) -> list[str | None]:

@@ -1,0 +1,325 @@
+"""Seed data, side by side with the plain tools, in one run on one machine.
+
+(a) the raw limit: plain ``sqlite3`` ``executemany`` and psycopg ``COPY``
+    (``write_row``) of rows built before the clock starts;
+(b) the naive path: Faker values and the ORM's ``add_all`` (timed on fewer
+    rows, reported as rows per second);
+(c) ``workbench seed`` (:func:`workbench.seed.seed_connection`: generation,
+    insert, sequence fix-up; the integrity check is timed separately).
+
+Each into the blog schema (its five tables in the default proportions) and
+into a 4-column table, on SQLite and PostgreSQL. ``--memory N`` also seeds N
+rows into the 4-column table in a child process and reports its peak RSS.
+
+    python benchmarks/seed_bench.py --rows 1000000 --memory 10000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from workbench import db, migrate
+from workbench.config import Config
+from workbench.seed import seed_connection
+
+REPO = Path(__file__).resolve().parents[1]
+BLOG_SHARE = {"users": 1, "posts": 3, "comments": 9, "post_tags": 6}
+"""The blog's default proportions (tags stay at 100)."""
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class Item(_Base):
+    """The 4-column table."""
+
+    __tablename__ = "items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    amount: Mapped[float] = mapped_column(sa.Numeric(10, 2))
+    created_at: Mapped[Any] = mapped_column(sa.DateTime)
+
+
+# --- targets ------------------------------------------------------------------------------
+
+
+@contextmanager
+def target(backend: str, server: str, schema: str) -> Iterator[str]:
+    """A scratch database holding the blog (at head) or the items table."""
+    with db.scratch("sqlite" if backend == "sqlite" else server) as url:
+        if schema == "blog":
+            migrate.upgrade(Config.at(REPO), "blog", url=url)
+        else:
+            engine = db.create_engine(url)
+            _Base.metadata.create_all(engine)
+            engine.dispose()
+        yield url
+
+
+def blog_counts(total: int) -> dict[str, int]:
+    unit = max(1, (total - 100) // sum(BLOG_SHARE.values()))
+    return {"tags": 100, **{t: k * unit for t, k in BLOG_SHARE.items()}}
+
+
+# --- (a) raw ------------------------------------------------------------------------------
+
+
+def raw_rows(schema: str, total: int) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
+    """Pre-built rows per table (columns, rows), foreign keys valid."""
+    from workbench.seeddata import values
+
+    rng = random.Random(0)
+    stamp = "2024-01-02 03:04:05"
+    products, titles, bodies = values._products(), values._titles(), values._paragraphs()
+    if schema == "items":
+        rows = [
+            (i, products[i % len(products)], round(rng.random() * 1000, 2), stamp)
+            for i in range(1, total + 1)
+        ]
+        return {"items": (["id", "name", "amount", "created_at"], rows)}
+    n = blog_counts(total)
+    users, posts, comments, tags = n["users"], n["posts"], n["comments"], n["tags"]
+    per_post = n["post_tags"] // posts
+    return {
+        "tags": (["id", "name"], [(i, f"tag{i}") for i in range(1, tags + 1)]),
+        "users": (
+            ["id", "email", "name"],
+            [(i, f"ann.lee{i}@example.com", "Ann Lee") for i in range(1, users + 1)],
+        ),
+        "posts": (
+            ["id", "author_id", "title", "body"],
+            [
+                (i, 1 + i % users, titles[i % len(titles)], bodies[i % len(bodies)])
+                for i in range(1, posts + 1)
+            ],
+        ),
+        "comments": (
+            ["id", "post_id", "author_id", "parent_id", "body"],
+            [
+                (i, 1 + i % posts, 1 + i % users, None, bodies[(7 * i) % len(bodies)])
+                for i in range(1, comments + 1)
+            ],
+        ),
+        "post_tags": (
+            ["post_id", "tag_id"],
+            [(p, 1 + (p + k) % tags) for p in range(1, posts + 1) for k in range(per_post)],
+        ),
+    }
+
+
+def run_raw(url: str, tables: dict[str, tuple[list[str], list[tuple[Any, ...]]]]) -> float:
+    engine = db.create_engine(url)
+    conn = engine.raw_connection()
+    driver: Any = conn.driver_connection
+    started = time.perf_counter()
+    if url.startswith("sqlite"):
+        driver.execute("PRAGMA cache_size = -65536")  # the page cache workbench seeds with
+        driver.execute("BEGIN")
+        for table, (cols, rows) in tables.items():
+            marks = ", ".join("?" for _ in cols)
+            driver.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)
+        driver.execute("COMMIT")
+    else:
+        with driver.cursor() as cursor:
+            for table, (cols, rows) in tables.items():
+                with cursor.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        driver.commit()
+    seconds = time.perf_counter() - started
+    conn.close()
+    engine.dispose()
+    return seconds
+
+
+# --- (b) naive ----------------------------------------------------------------------------
+
+
+def run_naive(url: str, schema: str, total: int) -> float:
+    """Faker for every value, the ORM's add_all, one commit."""
+    from faker import Faker
+
+    fake = Faker()
+    Faker.seed(0)
+    fake.name()  # Faker loads its providers on first use: not part of the timing
+    engine = db.create_engine(url)
+    started = time.perf_counter()
+    with Session(engine) as session:
+        if schema == "items":
+            session.add_all(
+                Item(
+                    name=fake.name(),
+                    amount=fake.pydecimal(left_digits=4, right_digits=2, positive=True),
+                    created_at=fake.date_time(),
+                )
+                for _ in range(total)
+            )
+        else:
+            from workbench.loader import load_schema
+
+            module = load_schema(Config.at(REPO), "blog").module
+            n = blog_counts(total)
+            users = [
+                module.User(email=fake.unique.email(), name=fake.name()) for _ in range(n["users"])
+            ]
+            session.add_all(users)
+            session.flush()
+            posts = [
+                module.Post(
+                    author_id=random.choice(users).id, title=fake.sentence(), body=fake.text()
+                )
+                for _ in range(n["posts"])
+            ]
+            session.add_all(posts)
+            session.flush()
+            session.add_all(
+                module.Comment(
+                    post_id=random.choice(posts).id,
+                    author_id=random.choice(users).id,
+                    body=fake.paragraph(),
+                )
+                for _ in range(n["comments"])
+            )
+        session.commit()
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    return seconds
+
+
+# --- (c) workbench seed -------------------------------------------------------------------
+
+
+def run_seed(url: str, schema: str, total: int) -> tuple[float, float, int]:
+    """(seconds seeding, seconds of the integrity check, rows written)."""
+    with db.connect(url) as conn:
+        if schema == "items":
+            metadata: sa.MetaData = _Base.metadata
+            rows: Any = {"items": total}
+        else:
+            from workbench.loader import load_schema
+
+            metadata = load_schema(Config.at(REPO), "blog").metadata
+            rows = blog_counts(total)
+        started = time.perf_counter()
+        report = seed_connection(conn, metadata, rows, seed=1)
+        conn.commit()
+        wall = time.perf_counter() - started
+    return report.seconds, wall - report.seconds, report.total
+
+
+# --- memory -------------------------------------------------------------------------------
+
+
+def memory_child(backend: str, server: str, total: int) -> None:
+    """Seed ``total`` rows into items, then print this process's peak RSS in KiB."""
+    with target(backend, server, "items") as url, db.connect(url) as conn:
+        seed_connection(conn, _Base.metadata, {"items": total}, seed=1, verify=False)
+        conn.commit()
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def peak_rss_mb(backend: str, server: str, total: int) -> tuple[float, float]:
+    """Peak RSS (MB) of a fresh process seeding ``total`` rows, and its wall time."""
+    started = time.perf_counter()
+    child = subprocess.run(
+        [sys.executable, __file__, "--memory-child", backend, "--server", server, "--rows"]
+        + [str(total)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - started
+    return int(child.stdout.split()[-1]) / 1024, seconds
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+def _shower(backend: str, schema: str, rates: dict[str, float]) -> Any:
+    def show(path: str, rows: int, seconds: float) -> None:
+        rates[path] = rows / seconds
+        rate = f"{rates[path]:>11,.0f}"
+        print(f"{backend:<11}{schema:<7}{path:<28}{rows:>10,}{seconds:>9.2f}{rate}")
+
+    return show
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--naive-rows", type=int, default=20_000)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument(
+        "--server",
+        default=os.environ.get(
+            "WORKBENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    parser.add_argument("--memory", type=int, default=0, help="rows for the peak-RSS run (0: skip)")
+    parser.add_argument("--memory-child", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child, args.server, args.rows)
+        return
+    print(f"rows: {args.rows:,} (naive path: {args.naive_rows:,}), python {sys.version.split()[0]}")
+    header = f"{'backend':<11}{'schema':<7}{'path':<28}{'rows':>10}{'seconds':>9}{'rows/s':>11}"
+    print(header)
+    for backend in args.backends.split(","):
+        for schema in ("items", "blog"):
+            rates: dict[str, float] = {}
+            show = _shower(backend, schema, rates)
+
+            tables = raw_rows(schema, args.rows)
+            written = sum(len(rows) for _, rows in tables.values())
+            with target(backend, args.server, schema) as url:
+                show(
+                    "(a) raw " + ("executemany" if backend == "sqlite" else "COPY"),
+                    written,
+                    run_raw(url, tables),
+                )
+            del tables
+            with target(backend, args.server, schema) as url:
+                naive_total = args.naive_rows
+                seconds = run_naive(url, schema, naive_total)
+                show(
+                    "(b) Faker + ORM add_all",
+                    naive_total
+                    if schema == "items"
+                    else sum(
+                        v
+                        for k, v in blog_counts(naive_total).items()
+                        if k in ("users", "posts", "comments")
+                    ),
+                    seconds,
+                )
+            with target(backend, args.server, schema) as url:
+                seeding, checking, rows = run_seed(url, schema, args.rows)
+                show("(c) workbench seed", rows, seeding)
+                print(f"{'':<18}  integrity check after (c): {checking:.2f} s")
+            raw = next(v for k, v in rates.items() if k.startswith("(a)"))
+            naive = rates["(b) Faker + ORM add_all"]
+            ours = rates["(c) workbench seed"]
+            print(f"{'':<18}  (c)/(a) = {ours / raw:.2f}x   (c)/(b) = {ours / naive:.0f}x")
+    if args.memory:
+        for backend in args.backends.split(","):
+            mb, seconds = peak_rss_mb(backend, args.server, args.memory)
+            what = f"peak RSS, {args.memory:,} rows into items on {backend}"
+            print(f"{what}: {mb:.0f} MB ({seconds:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
