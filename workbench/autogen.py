@@ -73,8 +73,20 @@ def default_sql(default: Any) -> str | None:
             text = str(arg)
     else:
         text = str(arg)
-    text = " ".join(text.split()).strip("()").strip("'").lower()
+    text = _unwrap(" ".join(text.split())).strip("'").lower()
     return {"current_timestamp": "now()", "1": "true", "0": "false"}.get(text, text)
+
+
+def _unwrap(text: str) -> str:
+    """``text`` without parentheses that wrap all of it: SQLite reflects ``(CURRENT_TIMESTAMP)``."""
+    while text.startswith("(") and text.endswith(")"):
+        depth = 0
+        for index, ch in enumerate(text):
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            if depth == 0 and index < len(text) - 1:
+                return text
+        text = text[1:-1].strip()
+    return text
 
 
 def compare_type(history: HistoryModel) -> Callable[..., bool | None]:
@@ -228,9 +240,89 @@ def post_process(metadata: MetaData, history: HistoryModel) -> ProcessHook:
             _restore_history(leaf, table, history, downgrade=False)
         for leaf, table in _leaves(script.downgrade_ops.ops):
             _restore_history(leaf, table, history, downgrade=True)
+        order_by_foreign_keys(script.upgrade_ops.ops)
+        order_by_foreign_keys(script.downgrade_ops.ops)
         _enum_lifecycle(script, metadata, history)
 
     return _hook
+
+
+def order_by_foreign_keys(ops: list[Any]) -> None:
+    """Reorder table creations parents first and table drops children first, in place.
+
+    Autogenerate drops removed tables in the order it reflected them, parents
+    first, and the downgrade then recreates children before their parents.
+    SQLite does not mind; PostgreSQL refuses both. A table's unit is its
+    create_table (or drop_table) with the index operations next to it; units
+    move among the slots that units held, everything else stays where it is.
+    """
+    from alembic.operations import ops as alembic_ops
+
+    for kind in (alembic_ops.CreateTableOp, alembic_ops.DropTableOp):
+        units: list[tuple[int, int, str, set[str]]] = []
+        for index, op in enumerate(ops):
+            if not isinstance(op, kind):
+                continue
+            start, end = index, index + 1
+            if kind is alembic_ops.DropTableOp:
+                while start > 0 and _modifies(ops[start - 1], op.table_name):
+                    start -= 1
+                reverse = getattr(op, "_reverse", None)
+                parents = _referenced(reverse) if reverse is not None else set()
+            else:
+                while end < len(ops) and _modifies(ops[end], op.table_name):
+                    end += 1
+                parents = _referenced(op)
+            units.append((start, end, op.table_name, parents - {op.table_name}))
+        if len(units) < 2:
+            continue
+        names = {name for _, _, name, _ in units}
+        # "a before b" edges: creations after their parents, drops before them.
+        before: dict[str, set[str]] = {name: set() for name in names}
+        for _, _, name, parents in units:
+            for parent in parents & names:
+                if kind is alembic_ops.CreateTableOp:
+                    before[name].add(parent)
+                else:
+                    before[parent].add(name)
+        ordered: list[str] = []
+        pending = [name for _, _, name, _ in units]
+        while pending:
+            ready = [n for n in pending if before[n] <= set(ordered)] or pending[:1]
+            ordered.append(ready[0])
+            pending.remove(ready[0])
+        chunks = {name: ops[start:end] for start, end, name, _ in units}
+        slots = [(start, end) for start, end, _, _ in units]
+        rebuilt: list[Any] = []
+        cursor = 0
+        for (start, end), name in zip(slots, ordered, strict=True):
+            rebuilt.extend(ops[cursor:start])
+            rebuilt.extend(chunks[name])
+            cursor = end
+        rebuilt.extend(ops[cursor:])
+        ops[:] = rebuilt
+
+
+def _modifies(op: Any, table: str) -> bool:
+    from alembic.operations import ops as alembic_ops
+
+    return isinstance(op, alembic_ops.ModifyTableOps) and op.table_name == table
+
+
+def _referenced(create: Any) -> set[str]:
+    """The tables a create_table operation's foreign keys point at."""
+    import sqlalchemy as sa
+
+    names: set[str] = set()
+    for item in getattr(create, "columns", []):
+        keys = item.elements if isinstance(item, sa.ForeignKeyConstraint) else []
+        if isinstance(item, sa.Column):
+            keys = list(item.foreign_keys)
+        for key in keys:
+            parts = str(key.target_fullname).split(".")
+            if len(parts) >= 2:
+                names.add(parts[-2])
+    return names
 
 
 def _leaves(ops: Iterable[Any], table: str | None = None) -> Iterable[tuple[Any, str | None]]:
