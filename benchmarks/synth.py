@@ -102,7 +102,13 @@ def _render(ops: list[Any]) -> str:
     from alembic.autogenerate import render_python_code
     from alembic.operations import ops as alembic_ops
 
-    code = render_python_code(alembic_ops.UpgradeOps(ops=ops), render_as_batch=True)
+    from workbench.autogen import render_item
+
+    # workbench's render_item writes server defaults portably (sa.true(), sa.func.now()):
+    # Alembic's own rendering compiles them for SQLite, which PostgreSQL refuses.
+    code = render_python_code(
+        alembic_ops.UpgradeOps(ops=ops), render_as_batch=True, render_item=render_item
+    )
     return textwrap.indent(textwrap.dedent(code).strip(), "    ")
 
 
