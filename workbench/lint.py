@@ -168,7 +168,7 @@ class RevisionOps:
         return state.type if state is not None else None
 
 
-EXECUTE = "execute_s_q_l"
+EXECUTE = "execute_sql"
 """The kind of ``op.execute(...)`` (Alembic's ``ExecuteSQLOp``, spelled as its class name)."""
 
 

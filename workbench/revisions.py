@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -169,13 +170,9 @@ class Capture:
 
 
 def _op_name(op: Any) -> str:
-    name = type(op).__name__
-    if name.endswith("Op"):
-        name = name[:-2]
-    out = [name[0].lower()]
-    for ch in name[1:]:
-        out.append("_" + ch.lower() if ch.isupper() else ch)
-    return "".join(out)
+    """``AddColumnOp`` -> ``add_column``; ``ExecuteSQLOp`` -> ``execute_sql``."""
+    name = type(op).__name__.removesuffix("Op")
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
 
 
 def capture(
