@@ -38,6 +38,7 @@ from workbench.seed import seed_connection
 REPO = Path(__file__).resolve().parents[1]
 BLOG_SHARE = {"users": 1, "posts": 3, "comments": 9, "post_tags": 6}
 """The blog's default proportions (tags stay at 100)."""
+BLOG_ORDER = ("tags", "users", "posts", "comments", "post_tags")
 
 
 class _Base(DeclarativeBase):
@@ -79,46 +80,28 @@ def blog_counts(total: int) -> dict[str, int]:
 
 
 def raw_rows(schema: str, total: int) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
-    """Pre-built rows per table (columns, rows), foreign keys valid."""
-    from workbench.seeddata import values
+    """Exactly the rows (c) writes, built before the clock starts: (columns, rows) per table.
 
-    rng = random.Random(0)
-    stamp = "2024-01-02 03:04:05"
-    products, titles, bodies = values._products(), values._titles(), values._paragraphs()
-    if schema == "items":
-        rows = [
-            (i, products[i % len(products)], round(rng.random() * 1000, 2), stamp)
-            for i in range(1, total + 1)
-        ]
-        return {"items": (["id", "name", "amount", "created_at"], rows)}
-    n = blog_counts(total)
-    users, posts, comments, tags = n["users"], n["posts"], n["comments"], n["tags"]
-    per_post = n["post_tags"] // posts
-    return {
-        "tags": (["id", "name"], [(i, f"tag{i}") for i in range(1, tags + 1)]),
-        "users": (
-            ["id", "email", "name"],
-            [(i, f"ann.lee{i}@example.com", "Ann Lee") for i in range(1, users + 1)],
-        ),
-        "posts": (
-            ["id", "author_id", "title", "body"],
-            [
-                (i, 1 + i % users, titles[i % len(titles)], bodies[i % len(bodies)])
-                for i in range(1, posts + 1)
-            ],
-        ),
-        "comments": (
-            ["id", "post_id", "author_id", "parent_id", "body"],
-            [
-                (i, 1 + i % posts, 1 + i % users, None, bodies[(7 * i) % len(bodies)])
-                for i in range(1, comments + 1)
-            ],
-        ),
-        "post_tags": (
-            ["post_id", "tag_id"],
-            [(p, 1 + (p + k) % tags) for p in range(1, posts + 1) for k in range(per_post)],
-        ),
-    }
+    They are made by seeding a scratch SQLite file once and reading it back, so
+    (a) and (c) write the same bytes with the same foreign-key spread, and the
+    difference between them is the cost of making the rows.
+    """
+    with target("sqlite", "", schema) as url:
+        run_seed(url, schema, total)
+        with db.connect(url) as conn:
+            metadata = sa.MetaData()
+            metadata.reflect(conn)
+            out = {}
+            for name in ["items"] if schema == "items" else list(BLOG_ORDER):
+                table = metadata.tables[name]
+                cols = [c for c in table.columns if c.primary_key or c.server_default is None]
+                listed = ", ".join(c.name for c in cols)
+                keys = ", ".join(c.name for c in table.primary_key.columns)
+                # the driver's own values (text timestamps, floats), as a raw loader would have
+                sql = f"SELECT {listed} FROM {name} ORDER BY {keys}"
+                rows = [tuple(r) for r in conn.exec_driver_sql(sql)]
+                out[name] = ([c.name for c in cols], rows)
+    return out
 
 
 def run_raw(url: str, tables: dict[str, tuple[list[str], list[tuple[Any, ...]]]]) -> float:
@@ -235,9 +218,9 @@ def memory_child(backend: str, server: str, total: int) -> None:
 def peak_rss_mb(backend: str, server: str, total: int) -> tuple[float, float]:
     """Peak RSS (MB) of a fresh process seeding ``total`` rows, and its wall time."""
     started = time.perf_counter()
+    command = [sys.executable, __file__, "--memory-child", backend, "--server", server]
     child = subprocess.run(
-        [sys.executable, __file__, "--memory-child", backend, "--server", server, "--rows"]
-        + [str(total)],
+        [*command, "--rows", str(total)],
         check=True,
         capture_output=True,
         text=True,

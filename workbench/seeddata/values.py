@@ -24,7 +24,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 from random import Random
-from typing import Any
+from typing import Any, cast
 
 from workbench.seeddata import pools
 
@@ -751,7 +751,10 @@ def datetime_texts(values: Sequence[int | None], *, utc: bool = False) -> list[s
     tod = _times_of_day(utc)
     if None in values:
         return [None if t is None else days[t // DAY] + tod[t % DAY] for t in values]
-    return [days[t // DAY] + tod[t % DAY] for t in values]  # type: ignore[operator]
+    whole = cast(Sequence[int], values)
+    known = {d: days[d] for d in range(min(whole) // DAY, max(whole) // DAY + 1)}
+    # (a plain dict looks up faster than the caching subclass)
+    return [known[t // DAY] + tod[t % DAY] for t in whole]
 
 
 def date_texts(values: Sequence[int | None]) -> list[str | None]:
@@ -770,6 +773,10 @@ def decimal_texts(values: Sequence[int | None], scale: int) -> list[str | None]:
     if scale <= 0:
         return [None if v is None else str(v) for v in values]
     unit = 10**scale
+    whole = cast(Sequence[int], values)
+    if whole and None not in values and min(whole) >= 0:
+        shape = f"%d.%0{scale}d"
+        return [shape % divmod(v, unit) for v in whole]
     return [
         None
         if v is None
