@@ -1,0 +1,172 @@
+"""`workbench check` against pytest-alembic on the same synthetic revision chains.
+
+For each chain length (one revision per table, from :func:`benchmarks.synth.write_chain`)
+and each backend, two whole processes are timed, each on databases of its own:
+
+* ``workbench check synth --against TARGET``: one head, every revision up,
+  down (snapshot compared) and up again with rows seeded before each step and
+  checked after, models against the database at head, lint;
+* ``pytest`` running pytest-alembic's ``test_up_down_consistency`` and
+  ``test_model_definitions_match_ddl`` (each on a fresh database, as its docs
+  advise), through the same ``env.py``.
+
+pytest-alembic cannot be installed next to the project's pytest (0.13.1 fails
+to collect under pytest 9.2), so it runs from a virtualenv of its own, given
+with ``--pytest-alembic-python``; that environment must also be able to import
+workbench (the ``env.py`` of the history calls it)::
+
+    python -m venv /tmp/bench-venv
+    /tmp/bench-venv/bin/pip install "pytest<9.2" pytest-alembic==0.13.1 -e .
+    python -m benchmarks.check_bench --pytest-alembic-python /tmp/bench-venv/bin/python
+
+PostgreSQL is ``$WORKBENCH_TEST_POSTGRES_URL``, a local server, or a throwaway
+cluster (see :mod:`workbench.pgserver`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.synth import write_chain, write_project
+
+CONFTEST = """\
+import pytest
+import sqlalchemy as sa
+from pytest_alembic.config import Config as PytestAlembicConfig
+
+from workbench import db
+from workbench.config import Config
+from workbench.revisions import alembic_config as workbench_alembic_config
+
+ROOT = {root!r}
+SERVER = {server!r}
+
+
+@pytest.fixture
+def alembic_config():
+    # workbench's own env.py; autogenerate needs to be told it is one.
+    ac = workbench_alembic_config(
+        Config.at(ROOT), "synth", attributes={{"workbench.autogenerate": True}}
+    )
+    return PytestAlembicConfig(alembic_config=ac)
+
+
+@pytest.fixture
+def alembic_engine(tmp_path):
+    if SERVER is None:
+        engine = sa.create_engine(f"sqlite:///{{tmp_path / 'db.sqlite3'}}")
+        yield engine
+        engine.dispose()
+        return
+    with db.scratch(SERVER) as url:
+        engine = sa.create_engine(url)
+        yield engine
+        engine.dispose()
+"""
+
+TESTS = """\
+from pytest_alembic.tests import test_model_definitions_match_ddl, test_up_down_consistency
+"""
+
+
+@dataclass(frozen=True)
+class Timing:
+    seconds: float
+    ok: bool
+    tail: str
+
+
+def _run(command: list[str], env: dict[str, str] | None = None) -> Timing:
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    seconds = time.perf_counter() - started
+    tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
+    return Timing(seconds, done.returncode == 0, " | ".join(tail))
+
+
+def time_check(root: Path, target: str) -> Timing:
+    return _run(
+        [sys.executable, "-m", "workbench", "--project", str(root), "check", "synth",
+         "--against", target]
+    )  # fmt: skip
+
+
+def time_pytest_alembic(python: str, root: Path, server: str | None) -> Timing:
+    tests = root / "pa_tests"
+    tests.mkdir(exist_ok=True)
+    (tests / "conftest.py").write_text(
+        CONFTEST.format(root=str(root), server=server), encoding="utf-8"
+    )
+    (tests / "test_migrations.py").write_text(TESTS, encoding="utf-8")
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    return _run(
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:faker",
+         "--rootdir", str(tests), str(tests)],
+        env=env,
+    )  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 100, 200])
+    parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--pytest-alembic-python", default="/tmp/bench-venv/bin/python")
+    args = parser.parse_args(argv)
+
+    from workbench import pgserver
+
+    server_cm = pgserver.provision() if "postgresql" in args.backends else None
+    server = server_cm.__enter__() if server_cm is not None else None
+    rows = []
+    try:
+        for n in args.sizes:
+            root = Path(tempfile.mkdtemp(prefix=f"check_bench_{n}_")) / "project"
+            write_project(root, n)
+            write_chain(root)
+            for backend in args.backends:
+                target = "sqlite" if backend == "sqlite" else str(server)
+                ours = time_check(root, target)
+                theirs = time_pytest_alembic(
+                    args.pytest_alembic_python, root, None if backend == "sqlite" else server
+                )
+                rows.append((n, backend, ours, theirs))
+                print(_line(n, backend, ours, theirs), flush=True)
+    finally:
+        if server_cm is not None:
+            server_cm.__exit__(None, None, None)
+    print()
+    print("| revisions | backend | check (s) | per revision (ms) | pytest-alembic (s) "
+          "| per revision (ms) | check / pytest-alembic |")  # fmt: skip
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+    for n, backend, ours, theirs in rows:
+        print(
+            f"| {n} | {backend} | {ours.seconds:.1f}{'' if ours.ok else ' (failed)'} "
+            f"| {ours.seconds / n * 1000:.0f} | {theirs.seconds:.1f}"
+            f"{'' if theirs.ok else ' (failed)'} | {theirs.seconds / n * 1000:.0f} "
+            f"| {ours.seconds / theirs.seconds:.2f}x |"
+        )
+    failed = [r for r in rows if not (r[2].ok and r[3].ok)]
+    for n, backend, ours, theirs in failed:
+        print(f"\n{n} {backend}: check: {ours.tail}\n  pytest-alembic: {theirs.tail}")
+    return 1 if failed else 0
+
+
+def _line(n: int, backend: str, ours: Timing, theirs: Timing) -> str:
+    def state(t: Timing) -> str:
+        return f"{t.seconds:7.2f} s ({'ok' if t.ok else 'FAILED'})"
+
+    return (
+        f"{n:>4} revisions  {backend:<10}  check {state(ours)}  pytest-alembic {state(theirs)}"
+        f"  ratio {ours.seconds / theirs.seconds:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
