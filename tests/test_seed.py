@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -570,3 +572,24 @@ def test_dates_are_in_the_past_where_they_must_be(examples: Project, scratch_url
     today = date.today().isoformat()
     assert births and all(str(b) < today for b in births)
     assert all(datetime.fromisoformat(str(b)).year >= 1900 for b in births)
+
+
+def _documented_commands() -> list[str]:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("<!-- section: seed -->", 1)[1].split("<!-- section:", 1)[0]
+    docs = (REPO / "docs" / "seed.md").read_text(encoding="utf-8")
+    lines = [
+        line.split("#", 1)[0].strip()
+        for block in re.findall(r"```sh\n(.*?)```", section + docs, re.S)
+        for line in block.splitlines()
+    ]
+    return [line for line in lines if line.startswith("workbench seed")]
+
+
+def test_the_documented_commands_run(blog: Project) -> None:
+    commands = _documented_commands()
+    assert len(commands) >= 8
+    assert cli(blog, "upgrade", "blog").exit_code == 0
+    for line in commands:
+        result = cli(blog, *shlex.split(line)[1:])
+        assert result.exit_code == 0, f"{line}: {result.output}"
