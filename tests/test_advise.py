@@ -573,3 +573,56 @@ def test_cli_proves_a_workload_and_shows_the_evidence(project: Project) -> None:
     assert evidence["ms_after"] * 2 <= evidence["ms_before"]
     assert document["backend"] == "sqlite" and document["rows"] == 3000
     assert document["queries"] == 5 and document["skipped"] == []
+
+
+# --- the measuring bench ------------------------------------------------------------------
+
+
+def test_a_run_past_the_time_limit_counts_as_the_limit_and_leaves_the_bench_usable(
+    target_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.advise import proof
+
+    monkeypatch.setattr(proof, "TIMEOUT_S", 0.05)
+    slow = (
+        "SELECT 1 FROM pg_sleep(1)"
+        if target_url.startswith("postgresql")
+        else "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 50000000) "
+        "SELECT count(*) FROM c"
+    )
+    with db.connect(target_url) as conn:
+        conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)")
+        conn.exec_driver_sql("INSERT INTO t VALUES (1, 1)")
+        conn.commit()
+        bench = proof.Bench(conn, hypothetical=False)
+        assert bench.time(slow, dml=False) == (50.0, True)
+        assert bench.time(f"UPDATE t SET v = ({slow})", dml=True) == (50.0, True)
+        ms, capped = bench.time("SELECT v FROM t", dml=False)
+        assert not capped and ms < 50
+        assert bench._exec("SELECT v FROM t") == [(1,)]  # the update was rolled back
+    before = proof.Measurement("SCAN t", None, 50.0, capped=True)
+    assert proof.halves(before, proof.Measurement("SEARCH t", None, 1.0))
+    assert not proof.halves(before, proof.Measurement("SEARCH t", None, 50.0, capped=True))
+
+
+def test_the_readme_advise_commands_run(project: Project) -> None:
+    import shlex
+
+    from workbench.cli.advise import TOUR_WORKLOAD
+
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("<!-- section: advise -->") :]
+    block = re.search(r"```sh\n(.*?)\n```", section, re.S)
+    assert block is not None
+    commands = [
+        shlex.split(line.split("#")[0])[1:]
+        for line in block.group(1).splitlines()
+        if line.startswith("workbench advise")
+    ]
+    assert len(commands) == 3
+    corpus_project(project, "blog")
+    (project.root / "queries.sql").write_text(TOUR_WORKLOAD)
+    for args in commands:
+        result = _cli(project, *args)
+        assert result.exit_code == 0, (args, result.output)
+    assert any("advised_indexes" in p.name for p in project.versions("blog"))

@@ -308,6 +308,9 @@ class Evidence:
     cost_before: float | None = None
     """PostgreSQL's estimated total cost; ``None`` on SQLite, which has no cost."""
     cost_after: float | None = None
+    timed_out: bool = False
+    """The query was stopped at the time limit without the index: ``ms_before`` is a lower
+    bound."""
 
     @property
     def speedup(self) -> float:
@@ -325,6 +328,7 @@ class Evidence:
             "ms_after": round(self.ms_after, 4),
             "cost_before": self.cost_before,
             "cost_after": self.cost_after,
+            "timed_out": self.timed_out,
         }
 
 

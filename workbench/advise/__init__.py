@@ -25,11 +25,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbench import db, migrate
+from workbench import db
 from workbench.advise.catalog import TableView, view_of, views_of
-from workbench.advise.proof import Bench, Progress, prove
 from workbench.advise.rules import RULES, Candidate, Rule, candidates, consolidate, model_advice
-from workbench.advise.workload import Query, analyse, split_statements
 from workbench.config import VERSION_TABLE, Config
 from workbench.errors import DatabaseError, WorkbenchError
 from workbench.loader import load_schema
@@ -37,6 +35,12 @@ from workbench.results import Advice, AdviceReport, Rejected
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
+
+    from workbench.advise.proof import Progress
+    from workbench.advise.workload import Query
+
+# Model advice must start fast (a 200-table schema in well under a second, process
+# included): Alembic, sqlglot and the proof machinery are imported only for a workload.
 
 DEFAULT_ROWS = 20_000
 """Rows seeded per table for the proof: a scan of 20,000 rows takes milliseconds where a
@@ -131,6 +135,8 @@ def read_queries(path: Path) -> list[str]:
             hint="Pass a file of SQL statements separated by ';' (or one written by "
             "`pytest --workbench-capture FILE`).",
         ) from None
+    from workbench.advise.workload import split_statements
+
     return split_statements(text)
 
 
@@ -163,6 +169,10 @@ def _workload(
     given: Sequence[Advice],
 ) -> tuple[list[Advice], list[Rejected], int, list[str], str, bool]:
     backend = "sqlite" if against == "sqlite" else db.backend(against)
+    from workbench import migrate
+    from workbench.advise.proof import Bench, prove
+    from workbench.advise.workload import analyse
+
     parsed, skipped = analyse(texts, tables, backend)
     if not parsed:
         return [], [], 0, skipped, backend, False
@@ -178,7 +188,9 @@ def _workload(
     with db.scratch(against) as url:
         migrate.upgrade(cfg, schema, url=url)
         with db.connect(url) as conn:
-            seed_connection(conn, metadata, counts, seed=seed, verify=False)
+            # fill_defaults: a created_at left to its server default would be one
+            # value in every row, and no range or sort on it would mean anything.
+            seed_connection(conn, metadata, counts, seed=seed, verify=False, fill_defaults=True)
             conn.commit()
             bench = Bench(conn, hypothetical=hypothetical)
             bench.analyze()
@@ -209,14 +221,12 @@ def rows_for(metadata: MetaData, queries: Iterable[Query], rows: int) -> dict[st
 __all__ = [
     "DEFAULT_ROWS",
     "RULES",
-    "Bench",
     "Candidate",
     "Rule",
     "advise",
     "candidates",
     "consolidate",
     "model_advice",
-    "prove",
     "read_queries",
     "rows_for",
     "view_of",

@@ -201,7 +201,7 @@ def _evidence(a: Advice) -> str:
 
 
 def _numbers(e: Evidence) -> str:
-    text = f"{_ms(e.ms_before)} -> {_ms(e.ms_after)} ms"
+    text = f"{'at least ' if e.timed_out else ''}{_ms(e.ms_before)} -> {_ms(e.ms_after)} ms"
     if e.cost_before is not None and e.cost_after is not None:
         text += f", cost {e.cost_before:.0f} -> {e.cost_after:.0f}"
     return text
