@@ -1677,11 +1677,11 @@ def _encoder(col: _Col, backend: str) -> Encoder:
             return lambda vs: [None if v is None else f"{v:032x}" for v in vs]
         return _same
     if kind == "int":
-        return lambda vs: ["\\N" if v is None else str(v) for v in vs]
+        return lambda vs: _texts_of(vs, str)
     if kind == "bool":
         return lambda vs: ["\\N" if v is None else ("t" if v else "f") for v in vs]
     if kind == "float":
-        return lambda vs: ["\\N" if v is None else repr(v) for v in vs]
+        return lambda vs: _texts_of(vs, repr)
     if kind == "numeric":
         return lambda vs: _nulls(V.decimal_texts(vs, col.scale))
     if kind == "date":
@@ -1699,6 +1699,12 @@ def _encoder(col: _Col, backend: str) -> Encoder:
     if kind in ("str", "enum"):
         return lambda vs: _nulls(vs)
     return V.copy_escape
+
+
+def _texts_of(values: list[Any], text: Callable[[Any], str]) -> list[str]:
+    if None in values:
+        return ["\\N" if v is None else text(v) for v in values]
+    return list(map(text, values))
 
 
 def _same(values: list[Any]) -> list[Any]:
