@@ -218,8 +218,14 @@ WORKLOADS = sorted(p.name for p in CORPUS.iterdir() if (p / "workload.sql").is_f
 
 
 def corpus_project(project: Project, name: str) -> Project:
-    """The corpus schema ``name`` in a project, with its initial revision written by generate."""
-    shutil.copy(CORPUS / name / "schema.py", project.root / "schemas" / f"{name}.py")
+    """The corpus schema ``name`` in a project, with its initial revision written by generate.
+
+    A corpus entry without a schema.py is the repository's example of that name.
+    """
+    source = CORPUS / name / "schema.py"
+    if not source.is_file():
+        source = REPO / "schemas" / f"{name}.py"
+    shutil.copy(source, project.root / "schemas" / f"{name}.py")
     migrate.generate(project.cfg, name, "initial")
     return project
 

@@ -281,6 +281,16 @@ def _candidate(
     return Candidate(usage.table, columns, code, what, any_order=any_order)
 
 
+def _pairs(
+    usage: Usage, firsts: Iterable[str], seconds: Iterable[str], code: str, what: str
+) -> Iterator[Candidate]:
+    """A two-column candidate for each first column followed by a different second one."""
+    for a in firsts:
+        for b in seconds:
+            if a != b:
+                yield _candidate(usage, (a, b), code, what.format(table=usage.table, a=a, b=b))
+
+
 @rule("WB311", "unindexed-filter", kind="workload")
 def unindexed_filter(usage: Usage) -> Iterator[Candidate]:
     """A query filters a table on columns that no index leads with.
@@ -298,15 +308,9 @@ def unindexed_filter(usage: Usage) -> Iterator[Candidate]:
         yield _candidate(
             usage, (a, b), "WB311", f"queries filter {usage.table} by {a} and {b}", any_order=True
         )
-    for a in eq:
-        for r in usage.ranges:
-            if r != a:
-                yield _candidate(
-                    usage,
-                    (a, r),
-                    "WB311",
-                    f"queries filter {usage.table} by {a}, then a range of {r}",
-                )
+    yield from _pairs(
+        usage, eq, usage.ranges, "WB311", "queries filter {table} by {a}, then a range of {b}"
+    )
 
 
 @rule("WB312", "unindexed-join", kind="workload")
@@ -321,14 +325,13 @@ def unindexed_join(usage: Usage) -> Iterator[Candidate]:
     """
     for column in usage.joins:
         yield _candidate(usage, (column,), "WB312", f"queries join {usage.table} on {column}")
-        for e in usage.equality[:MAX_EQUALITY]:
-            if e != column:
-                yield _candidate(
-                    usage,
-                    (column, e),
-                    "WB312",
-                    f"queries join {usage.table} on {column} and filter it by {e}",
-                )
+    yield from _pairs(
+        usage,
+        usage.joins,
+        usage.equality[:MAX_EQUALITY],
+        "WB312",
+        "queries join {table} on {a} and filter it by {b}",
+    )
 
 
 @rule("WB313", "unindexed-sort", kind="workload")
@@ -353,14 +356,13 @@ def unindexed_sort(usage: Usage) -> Iterator[Candidate]:
                 "WB313",
                 f"queries sort {usage.table} by {_cols(usage.order[:2])}",
             )
-    for e in usage.equality[:MAX_EQUALITY]:
-        if e != first:
-            yield _candidate(
-                usage,
-                (e, first),
-                "WB313",
-                f"queries filter {usage.table} by {e} and sort by {first}",
-            )
+    yield from _pairs(
+        usage,
+        usage.equality[:MAX_EQUALITY],
+        (first,),
+        "WB313",
+        "queries filter {table} by {a} and sort by {b}",
+    )
 
 
 def candidates(usage: Usage, table: TableView) -> Iterator[Candidate]:
