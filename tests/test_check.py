@@ -331,3 +331,76 @@ def test_cli_ignores_changed_files_of_no_schema(
     code, out = _cli(examples, "README.md", "--against", "sqlite")
     assert code == 0
     assert "nothing to check" in out
+
+
+# --- the documented commands, the hook and CI --------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _readme_commands() -> list[list[str]]:
+    import re
+    import shlex
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("<!-- section: check -->", 1)[1].split("<!-- section:", 1)[0]
+    (block,) = re.findall(r"```sh\n(.*?)```", section, re.S)
+    return [
+        shlex.split(line.split("#", 1)[0])[1:]
+        for line in block.splitlines()
+        if line.startswith("workbench check")
+    ]
+
+
+def test_the_readme_commands_run(
+    examples: Project, postgres_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(examples.root)
+    commands = _readme_commands()
+    assert len(commands) == 3
+    for args in commands:
+        args = [postgres_server if a.startswith("postgresql://") else a for a in args]
+        code, out = _cli(examples, *args[1:])
+        assert code == 0, (args, out)
+    assert (examples.root / "reports" / "check.xml").is_file()
+
+
+def test_the_pre_commit_hook_runs_check_on_changed_files(
+    examples: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+    import shlex
+
+    manifest = (REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    fields = dict(re.findall(r"^\s+(\w+): (.+)$", manifest, re.M))
+    assert re.search(r"^- id: workbench-check$", manifest, re.M)
+    assert fields["pass_filenames"] == "true" and fields["language"] == "python"
+    pattern = re.compile(fields["files"])
+    changed = ["schemas/blog.py", "migrations/products/versions/x.py", "README.md"]
+    passed = [path for path in changed if pattern.search(path)]
+    assert passed == changed[:2]
+    entry = shlex.split(fields["entry"])
+    assert entry[:2] == ["workbench", "check"]
+    monkeypatch.chdir(examples.root)
+    code, out = _cli(examples, *entry[2:], *passed)
+    assert code == 0, out
+    assert "blog on sqlite: ok" in out and "products on sqlite: ok" in out
+    assert "student_course" not in out
+
+
+def test_ci_checks_the_examples_on_both_backends() -> None:
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert ".venv/bin/python -m workbench.pgserver .venv/bin/workbench check --all" in ci
+
+
+def test_pgserver_runs_a_command_with_the_server_url(postgres_server: str) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench.pgserver", sys.executable, "-c",
+         "import os; print(os.environ['WORKBENCH_POSTGRES_URL'])"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().startswith("postgresql")

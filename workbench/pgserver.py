@@ -160,3 +160,25 @@ def _port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.2)
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a command with ``$WORKBENCH_POSTGRES_URL`` naming a PostgreSQL server, then stop it.
+
+    ``python -m workbench.pgserver workbench check --all`` is how CI checks the
+    examples on PostgreSQL wherever it runs: the server is found or started as
+    :func:`provision` says, and a throwaway cluster is stopped and deleted after.
+    """
+    import sys
+
+    command = list(sys.argv[1:] if argv is None else argv)
+    if not command:
+        sys.stderr.write("usage: python -m workbench.pgserver COMMAND [ARG]...\n")
+        return 2
+    with provision() as url:
+        env = {**os.environ, "WORKBENCH_POSTGRES_URL": url}
+        return subprocess.run(command, env=env, check=False).returncode
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -62,6 +62,14 @@ STEPS: list[TourStep] = [
         ("lint", "blog"),
     ),
     TourStep(
+        "Check: the CI gate",
+        "check walks the history on a scratch database: at every revision upgrade, downgrade "
+        "(the schema must come back exactly: enum types, CHECKs, indexes, defaults) and "
+        "upgrade again, with rows seeded before each step that must survive it; then the "
+        "models must agree with the database at head. Here on SQLite; CI adds PostgreSQL.",
+        ("check", "blog", "--against", "sqlite"),
+    ),
+    TourStep(
         "Downgrade to base",
         "Every table goes, and on PostgreSQL the enum types with them.",
         ("downgrade", "blog", "base", "--yes"),
