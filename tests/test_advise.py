@@ -632,3 +632,45 @@ def test_the_readme_advise_commands_run(project: Project) -> None:
         result = _cli(project, *args)
         assert result.exit_code == 0, (args, result.output)
     assert any("advised_indexes" in p.name for p in project.versions("blog"))
+
+
+# --- reading a live database --------------------------------------------------------------
+
+
+def test_url_reads_the_live_indexes_instead_of_the_models(
+    project: Project, target_url: str
+) -> None:
+    corpus_project(project, "blog")
+    migrate.upgrade(project.cfg, "blog", url=target_url)
+    with db.connect(target_url) as conn:
+        # Added by hand: the foreign key's index, and a copy of the unique constraint.
+        conn.exec_driver_sql("CREATE INDEX ix_comments_post_id ON comments (post_id)")
+        conn.exec_driver_sql("CREATE INDEX ix_users_email_copy ON users (email)")
+        conn.commit()
+    live = {item(a) for a in advise(project.cfg, "blog", url=target_url).advice}
+    models = {item(a) for a in advise(project.cfg, "blog").advice}
+    assert models - live == {"create comments(post_id) WB301"}
+    assert live - models == {"drop ix_users_email_copy WB302"}
+    with db.connect(target_url) as conn:
+        assert "ix_users_email_copy" in {i["name"] for i in sa.inspect(conn).get_indexes("users")}
+    migrate.downgrade(project.cfg, "blog", "base", url=target_url)
+
+
+def test_url_of_a_database_that_does_not_exist_is_an_error(
+    project: Project, tmp_path: Path
+) -> None:
+    from workbench.errors import DatabaseError
+
+    corpus_project(project, "blog")
+    missing = tmp_path / "nowhere.sqlite3"
+    with pytest.raises(DatabaseError, match="does not exist"):
+        advise(project.cfg, "blog", url=f"sqlite:///{missing}")
+    assert not missing.exists()
+
+
+def test_a_workload_needs_a_history_to_prove_on(project: Project) -> None:
+    from workbench.errors import RevisionError
+
+    shutil.copy(REPO / "schemas" / "blog.py", project.root / "schemas" / "blog.py")
+    with pytest.raises(RevisionError, match="no migrations yet"):
+        advise(project.cfg, "blog", statements=["SELECT * FROM posts WHERE title = 'x'"])
