@@ -674,3 +674,20 @@ def test_a_workload_needs_a_history_to_prove_on(project: Project) -> None:
     shutil.copy(REPO / "schemas" / "blog.py", project.root / "schemas" / "blog.py")
     with pytest.raises(RevisionError, match="no migrations yet"):
         advise(project.cfg, "blog", statements=["SELECT * FROM posts WHERE title = 'x'"])
+
+
+def test_hypopg_asked_for_where_the_server_lacks_it_is_an_error(target_url: str) -> None:
+    from workbench.advise import proof
+    from workbench.errors import DatabaseError
+
+    with db.connect(target_url) as conn:
+        available = target_url.startswith("postgresql") and bool(
+            conn.exec_driver_sql(
+                "SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg'"
+            ).first()
+        )
+        if available:
+            pytest.skip("this server has HypoPG")
+        with pytest.raises(DatabaseError, match="HypoPG was asked for"):
+            proof.Bench(conn, hypothetical=True)
+        assert proof.Bench(conn).hypothetical is False
