@@ -1049,6 +1049,10 @@ class _Step:
         self.preset: snap.Snapshot | None = None
         """The snapshot the previous revision took after its last upgrade, if it covers ours."""
 
+    def report(self, code: str, message: str, fix: str, line: int | None) -> None:
+        """A finding about this revision, at ``line`` of its file."""
+        self.check.add(code, message, fix, script=self.script, line=line)
+
     def scope_in(self, state: snap.Snapshot) -> set[str] | None:
         """The tables this revision may change, in the database ``state`` describes.
 
@@ -1166,6 +1170,10 @@ class _TableRows:
 
     def count(self, column: str) -> int | None:
         return next((n for c, n in self.non_null if c == column), None)
+
+
+def _report_drop(step: _Step, what: str, held: str, fix: str, line: int | None) -> None:
+    step.report("WB222", f"revision {step.rev}'s upgrade drops {what} holding {held}.", fix, line)
 
 
 class _Data:
@@ -1289,49 +1297,46 @@ class _Data:
             line = effect.lines.get(table)
             if new_name is None:
                 if direction == "upgrade":
-                    step.check.add(
-                        "WB222",
-                        f"revision {step.rev}'s upgrade drops table {table} holding "
-                        f"{was.rows} row(s).",
+                    _report_drop(
+                        step,
+                        f"table {table}",
+                        f"{was.rows} row(s)",
                         "if the data is still wanted, copy it elsewhere first, or rename the "
                         "table instead of dropping it.",
-                        script=step.script,
-                        line=effect.drop_lines.get((table, None), line),
+                        effect.drop_lines.get((table, None), line),
                     )
                 continue
             now = after.get(new_name)
             if now is None:
                 continue
             if now.rows < was.rows:
-                step.check.add(
+                step.report(
                     "WB221",
                     f"revision {step.rev}'s {direction} loses rows of {table}: "
                     f"{was.rows - now.rows} of {was.rows} row(s) are gone on "
                     f"{step.check.backend}.",
                     "a schema change must keep every row; move DELETE statements out of the "
                     "revision, or make them restore the rows in the other direction.",
-                    script=step.script,
-                    line=line,
+                    line,
                 )
                 continue
             for column, count in was.non_null:
                 moved = effect.column_after(table, column)
                 if moved is None:
                     if direction == "upgrade" and count:
-                        step.check.add(
-                            "WB222",
-                            f"revision {step.rev}'s upgrade drops column {table}.{column} "
-                            f"holding {count} non-null value(s).",
+                        _report_drop(
+                            step,
+                            f"column {table}.{column}",
+                            f"{count} non-null value(s)",
                             "if this is a rename, rename in place (alter_column(..., "
                             "new_column_name=...)); if the data is still wanted, copy it first.",
-                            script=step.script,
-                            line=effect.drop_lines.get((table, column), line),
+                            effect.drop_lines.get((table, column), line),
                         )
                     continue
                 kept = now.count(moved)
                 renamed = (new_name, moved) != (table, column)
                 if kept is not None and kept < count:
-                    step.check.add(
+                    step.report(
                         "WB221",
                         f"revision {step.rev}'s {direction} loses values of {table}.{column}"
                         f"{f' (now {new_name}.{moved})' if renamed else ''}"
@@ -1339,8 +1344,7 @@ class _Data:
                         f"{step.check.backend}.",
                         "keep the values: rename in place instead of drop + add, change the type "
                         "with a USING expression that converts them, backfill before dropping.",
-                        script=step.script,
-                        line=line,
+                        line,
                     )
 
     def untouched(
@@ -1360,12 +1364,11 @@ class _Data:
                 if now.rows != was.rows
                 else f"the same {was.rows} row count, different values"
             )
-            step.check.add(
+            step.report(
                 "WB220",
                 f"revision {step.rev}'s {direction} changes the rows of {table} on "
                 f"{step.check.backend}, a table it does not touch: {change}.",
                 "a revision must only change the tables it names: look for op.execute() "
                 "statements that reach other tables, and for cascading foreign keys.",
-                script=step.script,
-                line=_def_line(step.script, direction),
+                _def_line(step.script, direction),
             )

@@ -602,42 +602,24 @@ def _table_diff(
             if a.primary_key or b.primary_key
             else f"primary key of {t} differs"
         )
-    if "foreign_keys" in aspects:
+    named: list[tuple[str, str, Callable[[Any], str], Callable[[Any], str]]] = [
+        # (aspect, kind, its key when it has no name, the text compared and shown)
+        ("foreign_keys", "foreign key", lambda k: f"{t}{_cols(k)} -> {k.referred_table}", _fk_text),
+        ("uniques", "unique constraint", lambda u: f"on {t}{_cols(u)}", _cols),
+        ("indexes", "index", lambda ix: f"on {t}{_cols(ix)}", _index_text),
+        ("checks", "CHECK", lambda c: f"({c.sqltext}) on {t}", lambda c: f"({c.sqltext})"),
+    ]
+    for aspect, kind, unnamed, text in named:
+        if aspect not in aspects:
+            continue
         out += _keyed(
-            "foreign key",
-            a.foreign_keys,
-            b.foreign_keys,
-            lambda fk: fk.name or f"{t}({', '.join(fk.columns)}) -> {fk.referred_table}",
-            _fk_text,
+            kind,
+            getattr(a, aspect),
+            getattr(b, aspect),
+            _name_or(unnamed),
+            text,
             words,
-        )
-    if "uniques" in aspects:
-        out += _keyed(
-            "unique constraint",
-            a.uniques,
-            b.uniques,
-            lambda u: u.name or f"on {t}({', '.join(u.columns)})",
-            lambda u: f"({', '.join(u.columns)})",
-            words,
-        )
-    if "indexes" in aspects:
-        out += _keyed(
-            "index",
-            a.indexes,
-            b.indexes,
-            lambda ix: ix.name or f"on {t}({', '.join(ix.columns)})",
-            _index_text,
-            words,
-        )
-    if "checks" in aspects:
-        out += _keyed(
-            "CHECK",
-            a.checks,
-            b.checks,
-            lambda c: c.name or f"({c.sqltext}) on {t}",
-            lambda c: f"({c.sqltext})",
-            words,
-            same=(lambda x, y: same_check(x.sqltext, y.sqltext)) if same_check else None,
+            same=_same_text(same_check) if aspect == "checks" and same_check else None,
         )
     return out
 
@@ -649,6 +631,24 @@ def _null(nullable: bool) -> str:
 def _pk(t: TableSnapshot) -> str:
     cols = f"({', '.join(t.primary_key)})" if t.primary_key else "none"
     return f"{t.primary_key_name} {cols}" if t.primary_key_name else cols
+
+
+def _cols(item: ForeignKeyInfo | UniqueInfo | IndexInfo) -> str:
+    return f"({', '.join(item.columns)})"
+
+
+def _name_or(unnamed: Callable[[Any], str]) -> Callable[[Any], str]:
+    def key(item: Any) -> str:
+        return str(item.name) if item.name else unnamed(item)
+
+    return key
+
+
+def _same_text(same: Callable[[str, str], bool]) -> Callable[[CheckInfo, CheckInfo], bool]:
+    def compare(a: CheckInfo, b: CheckInfo) -> bool:
+        return same(a.sqltext, b.sqltext)
+
+    return compare
 
 
 def _fk_text(fk: ForeignKeyInfo) -> str:

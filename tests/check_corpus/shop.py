@@ -8,13 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from workbench.loader import DEFAULT_NAMING_CONVENTION
 
 
 def shop(
@@ -22,7 +16,6 @@ def shop(
     statuses: tuple[str, ...] = ("draft", "active"),
     price_check: bool = True,
     in_stock_default: bool = True,
-    name_column: str = "name",
     name_length: int = 100,
     name_index: bool = False,
     description_column: str = "description",
@@ -33,7 +26,7 @@ def shop(
     suppliers: bool = False,
 ) -> sa.MetaData:
     """The shop's MetaData: categories, products (in a category) and tags."""
-    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = sa.MetaData(naming_convention=DEFAULT_NAMING_CONVENTION)
     sa.Table(
         "categories",
         metadata,
@@ -45,7 +38,7 @@ def shop(
         metadata,
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("category_id", sa.ForeignKey("categories.id"), nullable=False),
-        sa.Column(name_column, sa.String(name_length), nullable=False, index=name_index),
+        sa.Column("name", sa.String(name_length), nullable=False, index=name_index),
         sa.Column("price", sa.Numeric(10, 2), nullable=False),
         sa.Column("status", sa.Enum(*statuses, name="productstatus"), nullable=False),
         sa.Column(description_column, sa.Text, nullable=True),
