@@ -58,6 +58,9 @@ CASES: dict[str, dict[str, Expected]] = {
     ),
     "two_heads": both(("WB201", None, "2 heads (b0002, c0002)")),
     "models_ahead": both(("WB210", None, "create table suppliers")),
+    "check_never_migrated": both(
+        ("WB211", None, "CHECK ck_products_price_nonnegative is in the models but not in the")
+    ),
     "irreversible": both(("WB204", "b0002", "the notes cannot be put back")),
     # -- defects that need rows: every table is seeded before each step --
     "not_null_populated": both(("WB202", "b0002", "(its tables held seeded rows)")),
@@ -133,7 +136,7 @@ def test_round_trip_finding_says_what_differs_and_how_to_fix(project: Project) -
     (finding,) = own(check(project.cfg, ["shop"], against=["sqlite"]))
     assert finding.message.startswith(
         "the downgrade of revision b0002 does not restore the schema on sqlite: "
-        "CHECK ck_products_price_nonnegative missing. Fix: recreate it in downgrade()"
+        "CHECK ck_products_price_nonnegative missing. Fix: Recreate it in downgrade()"
     )
     assert finding.details[0] == "CHECK ck_products_price_nonnegative missing"
     # The upgrade cannot run again either; said in the same finding, not a second one.
@@ -266,7 +269,7 @@ def test_cli_reports_findings_with_exit_1(project: Project, tmp_path: Path) -> N
     code, out = _cli(project, "shop", "--against", "sqlite", "--junit", str(junit))
     assert code == 1, out
     assert "error WB205  revision b0002  migrations/shop/versions/0002_b0002_note.py:22" in out
-    assert "Fix: drop it in downgrade(): op.drop_index('ix_products_name')" in out
+    assert "Fix: Drop it in downgrade(): op.drop_index('ix_products_name')" in out
     assert "check failed: 1 error in 1 schema on sqlite." in out
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite is not None and suite.get("name") == "shop (sqlite)"

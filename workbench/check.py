@@ -399,7 +399,7 @@ def _finding(
     line: int | None = None,
     details: Sequence[str] = (),
 ) -> Finding:
-    text = f"{message} Fix: {fix}" if fix else message
+    text = f"{message} Fix: {fix[:1].upper()}{fix[1:]}" if fix else message
     return Finding(
         code=code,
         severity=CODES[code].severity,
