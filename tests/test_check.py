@@ -236,6 +236,11 @@ def test_schemas_from_names_and_changed_paths(
         resolve_schemas(cfg, ["nope"])
 
 
+def test_a_project_without_schemas_is_an_error(project: Project) -> None:
+    with pytest.raises(ProjectError, match="the project has no schemas"):
+        check(project.cfg, None, against=["sqlite"])
+
+
 def test_against_defaults_and_refuses_other_backends(project: Project) -> None:
     assert default_against({}) == ["sqlite"]
     assert default_against({"WORKBENCH_POSTGRES_URL": "postgresql://h/db"}) == [

@@ -47,7 +47,7 @@ from workbench import snapshot as snap
 from workbench.autogen import default_sql, describe_all, is_empty
 from workbench.config import Config
 from workbench.envpy import RunContext
-from workbench.errors import MigrationFailed, WorkbenchError
+from workbench.errors import MigrationFailed, ProjectError, WorkbenchError
 from workbench.loader import Schema, load_schema
 from workbench.results import CheckReport, CheckRun, Finding, Severity
 from workbench.revisions import (
@@ -265,7 +265,10 @@ def resolve_schemas(cfg: Config, given: Sequence[str] | None) -> list[str]:
     known = cfg.schema_names()
     if given is None:
         if not known:
-            cfg.schema_path("_")  # raises, saying the project has no schemas
+            raise ProjectError(
+                f"the project has no schemas: {cfg.rel(cfg.schemas_dir)}/ holds no module.",
+                hint="Add a schema module there (see `workbench init`), then run check again.",
+            )
         return known
     out: list[str] = []
     for arg in given:
@@ -298,15 +301,10 @@ def _on_backend(finding: Finding, backend: str) -> Finding:
 
 
 def _lint(cfg: Config, schema: str) -> list[Finding]:
-    """Lint's findings of severity error (the fifth proof); none until lint exists."""
-    try:
-        from workbench import lint
-    except ImportError:  # pragma: no cover - lint ships with workbench
-        return []
-    run = getattr(lint, "lint_revisions", None)
-    if run is None:
-        return []
-    return [f for f in run(cfg, schema) if f.severity == "error"]
+    """Lint's findings of severity error: the fifth proof."""
+    from workbench.lint import lint_revisions
+
+    return [f for f in lint_revisions(cfg, schema) if f.severity == "error"]
 
 
 # --- the history, read once per schema ---------------------------------------------------
