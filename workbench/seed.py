@@ -1725,6 +1725,45 @@ def _copy_text(value: Any) -> str:
     return str(value)
 
 
+_QUEUED = 4
+"""COPY buffers made ahead of the server: enough to overlap, few enough to keep memory flat."""
+
+
+def _feed(copy: Any, payloads: Iterator[str]) -> None:
+    """Write ``payloads`` to ``copy`` from a second thread while this one makes the next ones.
+
+    The writer waits on the socket with the GIL released, so making rows and sending them
+    overlap; the queue is bounded, so a slow server never lets made rows pile up.
+    """
+    import queue
+    import threading
+
+    pending: queue.Queue[str | None] = queue.Queue(maxsize=_QUEUED)
+    failed: list[BaseException] = []
+
+    def send() -> None:
+        while (payload := pending.get()) is not None:
+            if failed:
+                continue  # drain, so the producer never blocks on a dead writer
+            try:
+                copy.write(payload)
+            except BaseException as exc:
+                failed.append(exc)
+
+    worker = threading.Thread(target=send, name="workbench-seed-copy", daemon=True)
+    worker.start()
+    try:
+        for payload in payloads:
+            if failed:
+                break
+            pending.put(payload)
+    finally:
+        pending.put(None)
+        worker.join()
+    if failed:
+        raise failed[0]
+
+
 class _Writer:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -1750,14 +1789,13 @@ class _Writer:
             finally:
                 cursor.close()
             return
-        from psycopg.copy import QueuedLibpqWriter
-
         cursor = self.driver.cursor()
         try:
             statement = f"COPY {table} ({cols}) FROM STDIN"
-            with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
-                for columns in batches:
-                    copy.write("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n")
+            with cursor.copy(statement) as copy:
+                _feed(
+                    copy, ("\n".join(map("\t".join, zip(*c, strict=True))) + "\n" for c in batches)
+                )
         finally:
             cursor.close()
 
