@@ -593,3 +593,18 @@ def test_the_documented_commands_run(blog: Project) -> None:
     for line in commands:
         result = cli(blog, *shlex.split(line)[1:])
         assert result.exit_code == 0, f"{line}: {result.output}"
+
+
+@pytest.mark.postgres
+def test_a_bulk_load_puts_back_the_exact_foreign_keys(blog: Project, pg_url: str) -> None:
+    """Large PostgreSQL tables are copied with their foreign keys re-added after: same keys."""
+    migrate.upgrade(blog.cfg, "blog", url=pg_url)
+    definitions = (
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE contype = 'f' ORDER BY 1, 2"
+    )
+    before = query(pg_url, definitions)
+    report = seed(blog.cfg, "blog", url=pg_url, rows={"users": 200, "comments": 25_000})
+    assert report.rows["comments"] == 25_000 and report.integrity is not None
+    assert report.integrity.ok
+    assert query(pg_url, definitions) == before

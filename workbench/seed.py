@@ -1725,6 +1725,8 @@ def _copy_text(value: Any) -> str:
     return str(value)
 
 
+_BULK = 20_000
+"""Rows from which a PostgreSQL table's foreign keys are checked once after COPY, not per row."""
 _QUEUED = 4
 """COPY buffers made ahead of the server: enough to overlap, few enough to keep memory flat."""
 
@@ -1792,12 +1794,52 @@ class _Writer:
         cursor = self.driver.cursor()
         try:
             statement = f"COPY {table} ({cols}) FROM STDIN"
-            with cursor.copy(statement) as copy:
+            with (
+                self._foreign_keys_after(cursor, table, plan.count),
+                cursor.copy(statement) as copy,
+            ):
                 _feed(
                     copy, ("\n".join(map("\t".join, zip(*c, strict=True))) + "\n" for c in batches)
                 )
         finally:
             cursor.close()
+
+    @contextlib.contextmanager
+    def _foreign_keys_after(self, cursor: Any, table: str, count: int) -> Iterator[None]:
+        """On PostgreSQL, for a large table: its foreign keys dropped for the COPY, re-added after.
+
+        A foreign key checks each copied row with a locking lookup in the parent; re-adding
+        the constraint checks all of them in one join. This is PostgreSQL's own advice for
+        bulk loads. It happens inside the transaction, the constraints come back with their
+        exact definitions (``pg_get_constraintdef``), and a user who may not alter the table
+        simply gets the row-by-row checks.
+        """
+        if count < _BULK:
+            yield
+            return
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = to_regclass(%s) AND contype = 'f' ORDER BY conname",
+            (table,),
+        )
+        keys = cursor.fetchall()
+        if not keys:
+            yield
+            return
+        cursor.execute("SAVEPOINT wb_seed_foreign_keys")
+        try:
+            for name, _ in keys:
+                cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {self.prep.quote(name)}")
+        except Exception:  # not the table's owner: keep the constraints
+            cursor.execute("ROLLBACK TO SAVEPOINT wb_seed_foreign_keys")
+            yield
+            return
+        cursor.execute("RELEASE SAVEPOINT wb_seed_foreign_keys")
+        yield
+        for name, definition in keys:
+            cursor.execute(
+                f"ALTER TABLE {table} ADD CONSTRAINT {self.prep.quote(name)} {definition}"
+            )
 
     def update(
         self,
