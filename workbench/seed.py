@@ -1728,42 +1728,51 @@ def _copy_text(value: Any) -> str:
 _BULK = 20_000
 """Rows from which a PostgreSQL table's foreign keys are checked once after COPY, not per row."""
 _QUEUED = 4
-"""COPY buffers made ahead of the server: enough to overlap, few enough to keep memory flat."""
+"""Batches made ahead of the database: enough to overlap, few enough to keep memory flat."""
 
 
-def _feed(copy: Any, payloads: Iterator[str]) -> None:
-    """Write ``payloads`` to ``copy`` from a second thread while this one makes the next ones.
+def _ahead(items: Iterator[Any], depth: int = _QUEUED) -> Iterator[Any]:
+    """``items``, made in a second thread while the caller writes the previous ones.
 
-    The writer waits on the socket with the GIL released, so making rows and sending them
-    overlap; the queue is bounded, so a slow server never lets made rows pile up.
+    psycopg releases the GIL while it sends a buffer and waits for the server, so making
+    rows and copying them overlap. The queue is bounded, so a slow database
+    never lets made rows pile up; every driver call stays in the calling thread. An error
+    while making rows is raised here; if the caller stops early, the maker is stopped too.
     """
     import queue
     import threading
 
-    pending: queue.Queue[str | None] = queue.Queue(maxsize=_QUEUED)
-    failed: list[BaseException] = []
+    pending: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    done, failed, stop = object(), [], threading.Event()
 
-    def send() -> None:
-        while (payload := pending.get()) is not None:
-            if failed:
-                continue  # drain, so the producer never blocks on a dead writer
+    def put(item: Any) -> bool:
+        while not stop.is_set():
             try:
-                copy.write(payload)
-            except BaseException as exc:
-                failed.append(exc)
+                pending.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
 
-    worker = threading.Thread(target=send, name="workbench-seed-copy", daemon=True)
-    worker.start()
+    def make() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+        except BaseException as exc:  # handed to the caller's thread
+            failed.append(exc)
+        put(done)
+
+    maker = threading.Thread(target=make, name="workbench-seed-rows", daemon=True)
+    maker.start()
     try:
-        for payload in payloads:
-            if failed:
-                break
-            pending.put(payload)
+        while (item := pending.get()) is not done:
+            yield item
+        if failed:
+            raise failed[0]
     finally:
-        pending.put(None)
-        worker.join()
-    if failed:
-        raise failed[0]
+        stop.set()
+        maker.join()
 
 
 class _Writer:
@@ -1783,6 +1792,8 @@ class _Writer:
                 sql = f"INSERT INTO {table} DEFAULT VALUES"
             cursor = self.driver.cursor()
             try:
+                # made in this thread: executemany takes the GIL back for every row's
+                # bindings, so a second thread making rows would only make it wait
                 for columns in batches:
                     if plan.columns:
                         cursor.executemany(sql, zip(*columns, strict=True))
@@ -1798,9 +1809,10 @@ class _Writer:
                 self._foreign_keys_after(cursor, table, plan.count),
                 cursor.copy(statement) as copy,
             ):
-                _feed(
-                    copy, ("\n".join(map("\t".join, zip(*c, strict=True))) + "\n" for c in batches)
-                )
+                for payload in _ahead(
+                    "\n".join(map("\t".join, zip(*c, strict=True))) + "\n" for c in batches
+                ):
+                    copy.write(payload)
         finally:
             cursor.close()
 
