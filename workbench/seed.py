@@ -1666,7 +1666,11 @@ def _encoder(col: _Col, backend: str) -> Encoder:
     if backend == "sqlite":
         if kind == "numeric" and col.scale > 0:
             unit = 10**col.scale
-            return lambda vs: [None if v is None else v / unit for v in vs]
+            return lambda vs: (
+                [None if v is None else v / unit for v in vs]
+                if None in vs
+                else [v / unit for v in vs]
+            )
         if kind == "date":
             return V.date_texts
         if kind == "datetime":
