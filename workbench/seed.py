@@ -1830,7 +1830,7 @@ class _Writer:
         exact definitions (``pg_get_constraintdef``), and a user who may not alter the table
         simply gets the row-by-row checks.
         """
-        if count < _BULK:
+        if count < _BULK or self.driver.autocommit:  # no transaction: nothing could undo it
             yield
             return
         cursor.execute(
