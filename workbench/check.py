@@ -438,21 +438,20 @@ def _where(exc: BaseException, folder: Path) -> tuple[Path | None, int | None]:
     return found
 
 
-_CONNECTION_USE = re.compile(r"\b(get_bind|get_context|migration_context|connection)\b")
+_CONNECTION_NAMES = frozenset({"get_bind", "get_context", "migration_context", "connection"})
 
 
 def _uses_connection(script: Script, name: str) -> bool:
-    """Whether the function reaches for the connection (or its source cannot be read)."""
-    import inspect
-
+    """Whether the function (or one defined in it) names the connection or the context."""
     function = getattr(script.module, name, None)
-    if function is None:
-        return False
-    try:
-        source = inspect.getsource(function)
-    except (OSError, TypeError):
-        return True
-    return _CONNECTION_USE.search(source) is not None
+    code = getattr(function, "__code__", None)
+    pending = [code] if code is not None else []
+    while pending:
+        current = pending.pop()
+        if _CONNECTION_NAMES & set(current.co_names):
+            return True
+        pending.extend(c for c in current.co_consts if hasattr(c, "co_names"))
+    return False
 
 
 def _def_line(script: Script, name: str) -> int | None:
@@ -808,11 +807,9 @@ class _Check:
             )
             self.findings[-1] = _with_path(self.findings[-1], self.models.path)
             return
-        actual = snap.take(self.conn)
-        with db.scratch(self.target) as models_url, db.connect(models_url) as conn:
-            self.models.metadata.create_all(conn)
-            conn.commit()
-            expected = snap.take(conn)
+        # The snapshot kept up to date along the walk is the database at head.
+        actual = self.current
+        expected = self._models_snapshot(url)
         differences = snap.diff(
             expected,
             actual,
@@ -837,6 +834,27 @@ class _Check:
                 details=differences,
             )
             self.findings[-1] = _with_path(self.findings[-1], self.models.path)
+
+    def _models_snapshot(self, url: str) -> snap.Snapshot:
+        """The schema ``create_all`` makes from the models, on the same backend.
+
+        Made beside the walked schema, in a schema of its own on the scratch
+        database (PostgreSQL) or an attached file (SQLite), so that the models
+        and the history are reflected by the same server the same way.
+        """
+        conn = self.conn
+        if self.backend == "sqlite":
+            path = db.sqlite_path(url)
+            assert path is not None
+            raw: Any = conn.connection.driver_connection  # ATTACH needs autocommit
+            raw.execute(f"ATTACH DATABASE '{path.with_name('models.sqlite3')}' AS {MODELS}")
+        else:
+            conn.exec_driver_sql(f"CREATE SCHEMA {MODELS}")
+        self.models.metadata.create_all(conn.execution_options(schema_translate_map={None: MODELS}))
+        conn.commit()
+        found = snap.take(conn, schema=MODELS)
+        # Defaults and CHECKs that name a type or sequence name it in that schema.
+        return _unqualified(found, MODELS)
 
     def _pending(self) -> list[str]:
         """What ``workbench generate`` would write now, in words (empty: nothing)."""
@@ -887,6 +905,27 @@ class _Check:
         if self.conn.in_transaction():
             self.conn.commit()
         return found
+
+
+MODELS = "wb_models"
+"""The schema (attached database on SQLite) the models are created in, beside the history's."""
+
+
+def _unqualified(found: snap.Snapshot, schema: str) -> snap.Snapshot:
+    def plain(text: str | None) -> str | None:
+        if text is None:
+            return None
+        return text.replace(f'"{schema}".', "").replace(f"{schema}.", "")
+
+    tables = tuple(
+        replace(
+            t,
+            columns=tuple(replace(c, default=plain(c.default)) for c in t.columns),
+            checks=tuple(replace(c, sqltext=plain(c.sqltext) or "") for c in t.checks),
+        )
+        for t in found.tables
+    )
+    return replace(found, tables=tables)
 
 
 def _throwaway(conn: Connection) -> None:
@@ -1073,7 +1112,7 @@ class _Step:
         else:
             self.before = snap.take(check.conn, self.scope)
         check.current = current.merged(self.before)
-        self.data.seed_empty()
+        self.data.seed_empty(self.scope)
         self.rows_before = self.data.measure(self.up, self.down, self.scope)
         if self.irreversible is not None:
             self.check.add(
@@ -1185,23 +1224,20 @@ class _Data:
         self.unseedable: set[str] = set()
         self.seeded = False
 
-    def seed_empty(self) -> None:
-        """Seed every table not yet holding rows (usually those the last revision created).
+    def seed_empty(self, scope: set[str] | None) -> None:
+        """Seed the tables a step may change (``scope``; ``None``: all) that hold no rows yet.
 
-        Seeding uses the seed engine on the tables as they are now (reflected,
-        with the tables they refer to), in their own transaction: a table it
+        Only those can show a step losing rows: the others are neither measured
+        nor at risk. The tables they refer to are seeded first when empty, so
+        that foreign keys find parent rows. Seeding uses the seed engine on the
+        tables as they are now (reflected), in its own transaction; a table it
         cannot fill is reported (WB223) and left out of the data proofs.
         """
         from workbench.errors import SeedError
 
         current = self.check.current
-        empty = [
-            t
-            for t in current.table_names
-            if t not in self.filled
-            and t not in self.unseedable
-            and not t.startswith("_alembic_tmp_")
-        ]
+        wanted = set(current.table_names) if scope is None else scope
+        empty = self._parents_first(wanted)
         if not empty:
             return
         try:
@@ -1222,6 +1258,32 @@ class _Data:
                         "still cover it.",
                     )
         self.filled.update(t for t in empty if t not in self.unseedable)
+
+    def _parents_first(self, tables: set[str]) -> list[str]:
+        """The empty tables among ``tables`` and their empty ancestors, parents before children."""
+        current = self.check.current
+        existing = set(current.table_names)
+        order: list[str] = []
+        seen: set[str] = set()
+
+        def visit(name: str) -> None:
+            if name in seen or name not in existing:
+                return
+            seen.add(name)
+            snapshot = current.table(name)
+            for fk in snapshot.foreign_keys if snapshot is not None else ():
+                if fk.referred_table != name:
+                    visit(fk.referred_table)
+            if (
+                name not in self.filled
+                and name not in self.unseedable
+                and not name.startswith("_alembic_tmp_")
+            ):
+                order.append(name)
+
+        for name in sorted(tables):
+            visit(name)
+        return order
 
     def _seed(self, tables: list[str]) -> None:
         import sqlalchemy as sa

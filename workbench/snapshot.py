@@ -163,12 +163,16 @@ def _by_name(item: Any) -> str:
 # --- reflection ------------------------------------------------------------------------
 
 
-def take(conn: Connection, tables: Iterable[str] | None = None) -> Snapshot:
-    """Reflect the database behind ``conn`` (its default schema) into a :class:`Snapshot`.
+def take(
+    conn: Connection, tables: Iterable[str] | None = None, *, schema: str | None = None
+) -> Snapshot:
+    """Reflect the database behind ``conn`` into a :class:`Snapshot`.
 
     Args:
         conn: an open connection; nothing is written.
         tables: detail only these tables (those that exist); ``None`` for all.
+        schema: the schema to reflect (a PostgreSQL schema, an attached SQLite
+            database); the connection's default one when ``None``.
 
     Example:
         >>> with db.connect(url) as conn:  # doctest: +SKIP
@@ -177,45 +181,86 @@ def take(conn: Connection, tables: Iterable[str] | None = None) -> Snapshot:
     import sqlalchemy as sa
 
     inspector = sa.inspect(conn)
-    all_names = sorted(inspector.get_table_names())
+    backend = conn.dialect.name
+    relations = _relations(conn, inspector, schema)
+    all_names = sorted(relations.get("table", []))
     has_version = VERSION_TABLE in all_names
     names = [n for n in all_names if n != VERSION_TABLE]
     wanted = names if tables is None else sorted(set(names) & set(tables))
-    backend = conn.dialect.name
-    detailed = tuple(_tables(conn, inspector, wanted)) if wanted else ()
+    detailed = tuple(_tables(conn, inspector, wanted, schema)) if wanted else ()
     return Snapshot(
         backend=backend,
         table_names=tuple(names),
         tables=detailed,
-        enums=tuple(_enums(inspector, backend)),
-        sequences=tuple(_sequences(inspector, backend)),
-        views=tuple(sorted(inspector.get_view_names())),
+        enums=tuple(_enums(inspector, backend, schema)),
+        sequences=tuple(sorted(relations.get("sequence", []))),
+        views=tuple(sorted(relations.get("view", []))),
         has_version_table=has_version,
     )
 
 
-def _tables(conn: Connection, inspector: Inspector, names: list[str]) -> Iterator[TableSnapshot]:
+def _relations(conn: Connection, inspector: Inspector, schema: str | None) -> dict[str, list[str]]:
+    """Tables, views and sequences, by kind, in one query where the backend allows it."""
+    import sqlalchemy as sa
+
+    found: dict[str, list[str]] = {}
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(
+            sa.text(
+                "SELECT c.relname, c.relkind FROM pg_catalog.pg_class c "
+                "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = coalesce(:schema, current_schema()) "
+                "AND c.relkind IN ('r', 'p', 'v', 'm', 'S')"
+            ),
+            {"schema": schema},
+        )
+        kinds = {"r": "table", "p": "table", "v": "view", "m": "view", "S": "sequence"}
+        for name, kind in rows:
+            found.setdefault(kinds[kind], []).append(str(name))
+    elif conn.dialect.name == "sqlite":
+        master = f"{_quote(schema)}.sqlite_master" if schema else "sqlite_master"
+        rows = conn.exec_driver_sql(
+            f"SELECT name, type FROM {master} WHERE type IN ('table', 'view') "
+            "AND name NOT LIKE 'sqlite~_%' ESCAPE '~'"
+        )
+        for name, kind in rows:
+            found.setdefault(str(kind), []).append(str(name))
+    else:  # pragma: no cover - workbench runs on SQLite and PostgreSQL
+        found["table"] = inspector.get_table_names(schema=schema)
+        found["view"] = inspector.get_view_names(schema=schema)
+    return found
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _tables(
+    conn: Connection, inspector: Inspector, names: list[str], schema: str | None
+) -> Iterator[TableSnapshot]:
     import sqlalchemy as sa
 
     with warnings.catch_warnings():
         # SQLite reflection skips expression indexes with a warning; they are
         # read from sqlite_master below instead.
         warnings.simplefilter("ignore", category=sa.exc.SAWarning)
-        columns = inspector.get_multi_columns(filter_names=names)
-        pks = inspector.get_multi_pk_constraint(filter_names=names)
-        fks = inspector.get_multi_foreign_keys(filter_names=names)
-        uniques = inspector.get_multi_unique_constraints(filter_names=names)
-        checks = inspector.get_multi_check_constraints(filter_names=names)
+        columns = inspector.get_multi_columns(schema=schema, filter_names=names)
+        pks = inspector.get_multi_pk_constraint(schema=schema, filter_names=names)
+        fks = inspector.get_multi_foreign_keys(schema=schema, filter_names=names)
+        uniques = inspector.get_multi_unique_constraints(schema=schema, filter_names=names)
+        checks = inspector.get_multi_check_constraints(schema=schema, filter_names=names)
         indexes = (
-            _sqlite_indexes(conn, names)
+            _sqlite_indexes(conn, names, schema)
             if conn.dialect.name == "sqlite"
             else {
                 name: [_index(ix) for ix in found if not ix.get("duplicates_constraint")]
-                for (_, name), found in inspector.get_multi_indexes(filter_names=names).items()
+                for (_, name), found in inspector.get_multi_indexes(
+                    schema=schema, filter_names=names
+                ).items()
             }
         )
     for name in names:
-        key = (None, name)
+        key = (schema, name)
         pk: dict[str, Any] = dict(pks.get(key) or {})
         yield TableSnapshot(
             name=name,
@@ -309,10 +354,13 @@ _SQLITE_INDEX = re.compile(
 )
 
 
-def _sqlite_indexes(conn: Connection, names: list[str]) -> dict[str, list[IndexInfo]]:
+def _sqlite_indexes(
+    conn: Connection, names: list[str], schema: str | None
+) -> dict[str, list[IndexInfo]]:
     """Indexes from the SQL SQLite keeps for them (reflection drops expressions and WHERE)."""
+    master = f"{_quote(schema)}.sqlite_master" if schema else "sqlite_master"
     rows = conn.exec_driver_sql(
-        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        f"SELECT name, tbl_name, sql FROM {master} WHERE type = 'index' AND sql IS NOT NULL"
     ).fetchall()
     wanted = set(names)
     found: dict[str, list[IndexInfo]] = {}
@@ -382,21 +430,12 @@ def _unquote(name: str) -> str:
     return name
 
 
-def _enums(inspector: Inspector, backend: str) -> Iterator[EnumInfo]:
+def _enums(inspector: Inspector, backend: str, schema: str | None) -> Iterator[EnumInfo]:
     if backend != "postgresql":
         return
-    get_enums: Callable[[], list[Any]] = inspector.get_enums  # type: ignore[attr-defined]
-    for enum in sorted(get_enums(), key=lambda e: str(e["name"])):
+    get_enums: Callable[..., list[Any]] = inspector.get_enums  # type: ignore[attr-defined]
+    for enum in sorted(get_enums(schema=schema), key=lambda e: str(e["name"])):
         yield EnumInfo(str(enum["name"]), tuple(enum["labels"]))
-
-
-def _sequences(inspector: Inspector, backend: str) -> list[str]:
-    if backend == "sqlite":
-        return []
-    try:
-        return sorted(inspector.get_sequence_names())
-    except NotImplementedError:  # pragma: no cover - dialects without sequences
-        return []
 
 
 # --- normalizing SQL text --------------------------------------------------------------
