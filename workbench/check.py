@@ -13,7 +13,9 @@ throwaway databases are made), on scratch databases only, :func:`check` proves:
    ``workbench generate`` runs it, has nothing to write, and a database made
    from the models has the same enum values, CHECK constraints and server
    defaults (which autogenerate does not compare);
-4. with rows seeded before every step, a step leaves the rows of the tables
+4. with rows seeded before every step into the tables it may change (those
+   its operations name and the tables referring to them; all of them when it
+   runs SQL the workbench cannot read), a step leaves the rows of the tables
    it does not touch unchanged (checksums), and keeps rows and values where
    its operations keep data (a rename, a widening, an added nullable column);
 5. lint findings of severity error fail the check.
