@@ -412,3 +412,19 @@ def test_pgserver_runs_a_command_with_the_server_url(postgres_server: str) -> No
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().startswith("postgresql")
+
+
+def test_a_revision_file_that_does_not_import_is_a_finding(project: Project) -> None:
+    build(project, "irreversible")
+    broken = project.versions("shop")[-1]
+    broken.write_text("import nosuchmodule\n" + broken.read_text(encoding="utf-8"))
+    (finding,) = check(project.cfg, ["shop"], against=["sqlite"]).findings
+    assert (finding.code, finding.path, finding.line) == ("WB200", broken, 1)
+    assert "ModuleNotFoundError: No module named 'nosuchmodule'" in finding.message
+
+
+def test_a_schema_without_migrations_is_a_finding(project: Project) -> None:
+    shutil.copy(CORPUS / "_base" / "schema.py", project.root / "schemas" / "shop.py")
+    (finding,) = check(project.cfg, ["shop"], against=["sqlite"]).findings
+    assert finding.code == "WB210"
+    assert "workbench generate shop -m initial" in finding.message
