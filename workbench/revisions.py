@@ -278,13 +278,34 @@ def _recorder_class() -> type[Any]:
 def capture_history(
     cfg: Config, schema: str, direction: Literal["upgrade", "downgrade"] = "upgrade"
 ) -> list[Capture]:
-    """Capture one direction of every revision of ``schema``, base to head."""
+    """Capture one direction of every revision of ``schema``, base to head.
+
+    Reading a revision runs it; the result is kept for as long as no file in
+    ``versions/`` changes (an ``env.py`` asked to autogenerate would otherwise
+    re-read the whole history at every step of a long run).
+    """
     if not has_history(cfg, schema):
         return []
-    scripts = script_directory(cfg, schema)
-    ordered = list(scripts.walk_revisions("base", "heads"))
-    ordered.reverse()
-    return [capture(s, direction) for s in ordered]
+    versions = cfg.migrations_path(schema) / "versions"
+    key = (str(versions), direction, _signature(versions))
+    if key not in _captured:
+        scripts = script_directory(cfg, schema)
+        ordered = list(scripts.walk_revisions("base", "heads"))
+        ordered.reverse()
+        _captured[key] = tuple(capture(s, direction) for s in ordered)
+    return list(_captured[key])
+
+
+_captured: dict[tuple[str, str, tuple[tuple[str, int, int], ...]], tuple[Capture, ...]] = {}
+
+
+def _signature(versions: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and modification time of every revision file: changes when any file does."""
+    found = []
+    for path in sorted(versions.rglob("*.py")):
+        stat = path.stat()
+        found.append((str(path), stat.st_size, stat.st_mtime_ns))
+    return tuple(found)
 
 
 # --- the schema the history builds -------------------------------------------------------
