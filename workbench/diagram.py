@@ -518,7 +518,7 @@ def from_models(cfg: Config, schema: str, *, cache: bool = True) -> ErModel:
         if cached is not None:
             return cached
     before = set(_project_modules(cfg))
-    loaded = load_schema(cfg, schema)
+    loaded = load_schema(cfg, schema, configure=False)
     model = model_from_metadata(loaded.metadata, schema=schema)
     files = _project_modules(cfg)
     # Only modules this very load imported are known to match their files: one imported

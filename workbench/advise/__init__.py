@@ -84,7 +84,7 @@ def advise(
         >>> advise(Config.at("."), "blog", queries=Path("queries.sql"))  # doctest: +SKIP
     """
     started = time.perf_counter()
-    models = load_schema(cfg, schema)
+    models = load_schema(cfg, schema, configure=False)
     views = _live_views(url) if url else views_of(models.metadata, skip=[VERSION_TABLE])
     by_name = {v.name: v for v in views}
     advice = model_advice(views)
