@@ -29,11 +29,9 @@ import contextlib
 import os
 import platform
 import re
-import resource
 import shutil
 import statistics
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,6 +40,7 @@ from importlib import metadata
 from pathlib import Path
 
 from benchmarks import synth
+from benchmarks.harness import child_env, run, tool
 
 SCHEMA = "synth"
 GOAL = 0.5
@@ -49,37 +48,6 @@ GOAL = 0.5
 
 
 Case = Callable[[], tuple[float, float]]
-
-
-def tool(name: str) -> str:
-    """A console script of this interpreter's environment."""
-    path = Path(sys.executable).with_name(name)
-    if not path.exists():
-        raise SystemExit(f"no {name} beside {sys.executable}: install the project with '.[dev]'.")
-    return str(path)
-
-
-def environment(bytecode: bool, pycache: Path) -> dict[str, str]:
-    """The one environment every process of the benchmark runs in."""
-    env = {k: v for k, v in os.environ.items() if k not in ("WORKBENCH_URL", "PYTHONPYCACHEPREFIX")}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    if bytecode:
-        env["PYTHONPYCACHEPREFIX"] = str(pycache)  # not into the source tree
-    else:
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
-
-
-def run(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
-    """Wall-clock and CPU seconds (user + system) of ``cmd`` as a whole process."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode:
-        raise SystemExit(f"{' '.join(cmd)}: exit {done.returncode}\n{done.stdout}{done.stderr}")
-    return wall, after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime
 
 
 def rounds_of(cases: list[Case], rounds: int) -> list[list[tuple[float, float]]]:
@@ -142,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="diagram_bench_") as tmp:
         root = Path(tmp)
-        env = environment(not args.no_bytecode, root / "pycache")
+        env = child_env(not args.no_bytecode, root / "pycache")
         project, url = prepare(root, args.tables, env)
         out = root / "out"
         out.mkdir()

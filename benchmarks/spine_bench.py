@@ -34,7 +34,6 @@ import contextlib
 import os
 import platform
 import re
-import resource
 import shutil
 import sqlite3
 import statistics
@@ -48,6 +47,7 @@ from importlib import metadata
 from pathlib import Path
 
 from benchmarks import synth
+from benchmarks.harness import child_env, run, tool
 
 SCHEMA = "synth"
 GOALS = {"startup": 0.5, "sqlite": 0.3, "postgresql": 1.1}
@@ -108,48 +108,6 @@ class Result:
 
 
 # --- running a tool ------------------------------------------------------------------------
-
-
-def tool(name: str) -> str:
-    """The console script ``name`` of this interpreter's environment (else on PATH)."""
-    beside = Path(sys.executable).parent / name
-    if beside.exists():
-        return str(beside)
-    found = shutil.which(name)
-    if found is None:
-        raise SystemExit(f"cannot find the {name!r} command: install the project first.")
-    return found
-
-
-def child_env(bytecode: bool, cache: Path) -> dict[str, str]:
-    """The environment both tools run in: the same for each, bytecode caching as asked."""
-    env = dict(os.environ)
-    for name in ("WORKBENCH_URL", "PYTHONPYCACHEPREFIX", "PYTHONDONTWRITEBYTECODE"):
-        env.pop(name, None)
-    if bytecode:
-        # Caches go to a private folder, not into the source tree or the revisions.
-        env["PYTHONPYCACHEPREFIX"] = str(cache)
-    else:
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
-
-
-def run(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
-    """Run ``cmd`` to completion; its wall-clock and CPU (user + system) seconds."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(
-            f"{' '.join(cmd)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}".rstrip()
-        )
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
-
-
-# --- the histories -------------------------------------------------------------------------
 
 
 def make_history(
