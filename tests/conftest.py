@@ -90,6 +90,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         )
 
 
+def readme_section(heading: str) -> str:
+    """The README's ``### heading`` section, up to the next heading of any level."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index(f"### {heading}")
+    end = readme.find("\n#", start + 1)
+    return readme[start : end if end != -1 else None]
+
+
 # --- projects -----------------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from tests.conftest import Project
+from tests.conftest import Project, readme_section
 from workbench import db, migrate
 from workbench.advise import RULES, advise, model_advice, views_of
 from workbench.advise.catalog import index_name
@@ -616,8 +616,7 @@ def test_the_readme_advise_commands_run(project: Project) -> None:
 
     from workbench.cli.advise import TOUR_WORKLOAD
 
-    readme = (REPO / "README.md").read_text()
-    section = readme[readme.index("<!-- section: advise -->") :]
+    section = readme_section("Index advice")
     block = re.search(r"```sh\n(.*?)\n```", section, re.S)
     assert block is not None
     commands = [

@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from tests.conftest import EXAMPLES, Project
+from tests.conftest import EXAMPLES, Project, readme_section
 from workbench import db
 from workbench.check import CODES, check, default_against, resolve_schemas
 from workbench.cli import app
@@ -351,8 +351,7 @@ def _readme_commands() -> list[list[str]]:
     import re
     import shlex
 
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme.split("<!-- section: check -->", 1)[1].split("<!-- section:", 1)[0]
+    section = readme_section("The CI gate")
     (block,) = re.findall(r"```sh\n(.*?)```", section, re.S)
     return [
         shlex.split(line.split("#", 1)[0])[1:]

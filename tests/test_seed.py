@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from tests.conftest import EXAMPLES, REPO, Project
+from tests.conftest import EXAMPLES, REPO, Project, readme_section
 from workbench import db, migrate
 from workbench.cli import app
 from workbench.errors import Refused, SeedError
@@ -575,8 +575,7 @@ def test_dates_are_in_the_past_where_they_must_be(examples: Project, scratch_url
 
 
 def _documented_commands() -> list[str]:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme.split("<!-- section: seed -->", 1)[1].split("<!-- section:", 1)[0]
+    section = readme_section("Seed data")
     docs = (REPO / "docs" / "seed.md").read_text(encoding="utf-8")
     lines = [
         line.split("#", 1)[0].strip()
