@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -35,6 +34,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchmarks.harness import timed
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -64,11 +65,6 @@ SELECT p.title, u.name FROM posts p JOIN users u ON u.id = p.author_id
 """
 
 
-def _child_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def static(rounds: int) -> None:
     from benchmarks.synth import write_project
 
@@ -86,10 +82,10 @@ def static(rounds: int) -> None:
         walls, cpus, floor_walls, floor_cpus = [], [], [], []
         for _ in range(rounds):
             for argv, wall, cpu in ((command, walls, cpus), (floor, floor_walls, floor_cpus)):
-                cpu0, started = _child_cpu(), time.perf_counter()
-                done = subprocess.run(argv, capture_output=True, text=True, check=True)
-                wall.append(time.perf_counter() - started)
-                cpu.append(_child_cpu() - cpu0)
+                seconds, used, done = timed(argv)
+                done.check_returncode()
+                wall.append(seconds)
+                cpu.append(used)
                 if argv is command:
                     advice = done.stdout.count('"action"')
         load, rules = _split(root)

@@ -27,14 +27,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
-import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.harness import timed
 from benchmarks.synth import write_chain, write_project
 
 CONFTEST = """\
@@ -98,15 +96,8 @@ class Timing:
     tail: str
 
 
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _run(command: list[str], env: dict[str, str] | None = None) -> Timing:
-    started, cpu = time.perf_counter(), _cpu()
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    seconds, cpu = time.perf_counter() - started, _cpu() - cpu
+    seconds, cpu, done = timed(command, env)
     tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
     return Timing(seconds, cpu, done.returncode == 0, " | ".join(tail))
 

@@ -35,16 +35,26 @@ def child_env(bytecode: bool, cache: Path) -> dict[str, str]:
     return env
 
 
-def run(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
-    """Run ``cmd`` to completion; its wall-clock and CPU (user + system) seconds."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
+def child_cpu() -> float:
+    """CPU seconds (user + system) used so far by finished child processes."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(
+    cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """Run ``cmd`` to completion: its wall-clock and CPU seconds, and how it ended."""
+    cpu, started = child_cpu(), time.perf_counter()
     done = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.perf_counter() - started, child_cpu() - cpu, done
+
+
+def run(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """Run ``cmd``, which must succeed; its wall-clock and CPU (user + system) seconds."""
+    wall, cpu, done = timed(cmd, env, cwd)
     if done.returncode != 0:
         raise SystemExit(
             f"{' '.join(cmd)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}".rstrip()
         )
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from alembic.operations import ops
 from sqlmodel.sql.sqltypes import AutoString
 
-from workbench.autogen import default_sql, order_by_foreign_keys, render_item, type_ddl
+from workbench.autogen import default_sql, order_by_foreign_keys, render_item
+from workbench.revisions import type_ddl
 
 
 def _tables() -> dict[str, sa.Table]:

@@ -15,12 +15,13 @@ history knows a column, so a SQLite scratch database loses no type detail.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from workbench.config import VERSION_TABLE
 from workbench.errors import WorkbenchError
-from workbench.revisions import HistoryModel, enum_name
+from workbench.revisions import HistoryModel, enum_name, impl, leaves, type_ddl
+from workbench.snapshot import unwrap
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -37,21 +38,6 @@ def _pg_dialect() -> Any:
     from sqlalchemy.dialects import postgresql
 
     return postgresql.dialect()  # type: ignore[no-untyped-call]
-
-
-def type_ddl(type_: TypeEngine[Any] | None) -> str | None:
-    """The DDL a type compiles to on PostgreSQL, the normal form used to compare types.
-
-    Two types that PostgreSQL would write the same way are the same type here;
-    an enum compiles to its name, so changes to its members are left to
-    ``sync_enum_values``.
-    """
-    if type_ is None:
-        return None
-    try:
-        return str(type_.compile(dialect=_pg_dialect()))
-    except Exception:
-        return repr(type_)
 
 
 def default_sql(default: Any) -> str | None:
@@ -73,20 +59,8 @@ def default_sql(default: Any) -> str | None:
             text = str(arg)
     else:
         text = str(arg)
-    text = _unwrap(" ".join(text.split())).strip("'").lower()
+    text = unwrap(" ".join(text.split())).strip("'").lower()
     return {"current_timestamp": "now()", "1": "true", "0": "false"}.get(text, text)
-
-
-def _unwrap(text: str) -> str:
-    """``text`` without parentheses that wrap all of it: SQLite reflects ``(CURRENT_TIMESTAMP)``."""
-    while text.startswith("(") and text.endswith(")"):
-        depth = 0
-        for index, ch in enumerate(text):
-            depth += {"(": 1, ")": -1}.get(ch, 0)
-            if depth == 0 and index < len(text) - 1:
-                return text
-        text = text[1:-1].strip()
-    return text
 
 
 def compare_type(history: HistoryModel) -> Callable[..., bool | None]:
@@ -197,13 +171,9 @@ def model_enums(metadata: MetaData) -> dict[str, list[str]]:
     for table in metadata.sorted_tables:
         for column in table.columns:
             name = enum_name(column.type)
-            if name and getattr(_impl(column.type), "native_enum", True):
-                found.setdefault(name, list(_impl(column.type).enums))
+            if name and getattr(impl(column.type), "native_enum", True):
+                found.setdefault(name, list(impl(column.type).enums))
     return found
-
-
-def _impl(type_: Any) -> Any:
-    return getattr(type_, "impl_instance", type_)
 
 
 def enum_columns(metadata: MetaData, name: str) -> list[tuple[str, str, str | None]]:
@@ -236,9 +206,9 @@ def post_process(metadata: MetaData, history: HistoryModel) -> ProcessHook:
         script: MigrationScript = directives[0]
         if script.upgrade_ops is None or script.downgrade_ops is None:
             return
-        for leaf, table in _leaves(script.upgrade_ops.ops):
+        for leaf, table in leaves(script.upgrade_ops.ops):
             _restore_history(leaf, table, history, downgrade=False)
-        for leaf, table in _leaves(script.downgrade_ops.ops):
+        for leaf, table in leaves(script.downgrade_ops.ops):
             _restore_history(leaf, table, history, downgrade=True)
         order_by_foreign_keys(script.upgrade_ops.ops)
         order_by_foreign_keys(script.downgrade_ops.ops)
@@ -323,16 +293,6 @@ def _referenced(create: Any) -> set[str]:
             if len(parts) >= 2:
                 names.add(parts[-2])
     return names
-
-
-def _leaves(ops: Iterable[Any], table: str | None = None) -> Iterable[tuple[Any, str | None]]:
-    from alembic.operations import ops as alembic_ops
-
-    for op in ops:
-        if isinstance(op, alembic_ops.ModifyTableOps):
-            yield from _leaves(op.ops, op.table_name)
-        else:
-            yield op, table or getattr(op, "table_name", None)
 
 
 def _restore_history(op: Any, table: str | None, history: HistoryModel, *, downgrade: bool) -> None:
@@ -482,4 +442,4 @@ def describe(op: Any, table: str | None = None) -> str:
 
 def describe_all(ops: Sequence[Any]) -> list[str]:
     """One line per leaf operation."""
-    return [describe(op, table) for op, table in _leaves(ops)]
+    return [describe(op, table) for op, table in leaves(ops)]

@@ -16,13 +16,15 @@ import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workbench.config import VERSION_TABLE
 from workbench.errors import DatabaseError
 
 if TYPE_CHECKING:
+    from sqlalchemy import MetaData
     from sqlalchemy.engine import URL, Connection, Engine
 
 SCRATCH_PREFIX = "wb_scratch_"
@@ -99,18 +101,45 @@ def sqlite_path(url: str | URL) -> Path | None:
 
 
 def exists(url: str | URL) -> bool:
-    """Whether the target database exists, without creating it.
+    """Whether opening ``url`` would find a database rather than create one.
 
-    A SQLite file is looked at, never opened; a server database is asked for.
+    Only a SQLite file can be created by opening it: it is looked at, never
+    opened. A server database is taken to exist; connecting to it says so
+    clearly if it does not (see :func:`connect_error`), so asking first would
+    only cost a second connection.
     """
     path = sqlite_path(url)
-    if path is not None:
-        return path.is_file()
-    if backend(url) == "sqlite":
-        return True
-    with connect(url) as conn:
-        conn.close()
-    return True
+    return path.is_file() if path is not None else True
+
+
+def reflect(conn: Connection, only: Iterable[str] | None = None) -> MetaData:
+    """The tables of ``conn``'s database as they are now: a schema's tables only.
+
+    Alembic's version table and the ``_alembic_tmp_*`` copies a failed batch
+    operation leaves behind are not part of a schema and are left out; so is
+    what SQLAlchemy cannot reflect (SQLite expression indexes, skipped with a
+    warning that would otherwise reach the user's terminal).
+
+    Args:
+        conn: the database, only read.
+        only: reflect just these tables (and what they need).
+    """
+    import warnings
+
+    import sqlalchemy as sa
+
+    wanted = set(only) if only is not None else None
+
+    def keep(name: str, _metadata: Any) -> bool:
+        if name == VERSION_TABLE or name.startswith("_alembic_tmp_"):
+            return False
+        return wanted is None or name in wanted
+
+    metadata = sa.MetaData()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection", sa.exc.SAWarning)
+        metadata.reflect(conn, only=keep)
+    return metadata
 
 
 def create_engine(url: str | URL, *, migrating: bool = False, **kwargs: Any) -> Engine:

@@ -36,12 +36,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from workbench import db
-from workbench.autogen import type_ddl
 from workbench.config import VERSION_TABLE, Config
 from workbench.errors import RevisionError, WorkbenchError
 from workbench.loader import load_schema
 from workbench.results import DiagramOutput, DiagramResult, DiagramStatus
-from workbench.revisions import ColumnState, HistoryModel, capture, script_directory
+from workbench.revisions import ColumnState, HistoryModel, capture, script_directory, type_ddl
 
 if TYPE_CHECKING:
     from sqlalchemy import ForeignKeyConstraint, MetaData, Table

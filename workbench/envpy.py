@@ -59,8 +59,6 @@ class RunContext:
     on_step: Callable[[Step], None] | None = None
     extra_hook: ProcessHook | None = None
     """Runs after workbench's own ``process_revision_directives`` work."""
-    scripts: list[Any] = field(default_factory=list)
-    """The ``MigrationScript`` autogenerate produced, for the caller to report."""
     steps: list[Step] = field(default_factory=list)
 
 
@@ -153,7 +151,6 @@ def _directives(run: RunContext) -> ProcessHook:
         ours(context, revision, directives)
         if run.extra_hook is not None:
             run.extra_hook(context, revision, directives)
-        run.scripts[:] = list(directives)
 
     return hook
 
@@ -167,7 +164,7 @@ def _project_of(location: Path) -> Config | None:
 
 def _url(config: AlembicConfig, schema: str, project: Config | None) -> str:
     """Target for plain Alembic: ``-x url=``, alembic.ini, then workbench's own resolution."""
-    xargs = context_x_args(config)
+    xargs = _x_args(config)
     if xargs.get("url"):
         return xargs["url"]
     configured = config.get_main_option("sqlalchemy.url")
@@ -182,7 +179,7 @@ def _url(config: AlembicConfig, schema: str, project: Config | None) -> str:
     return project.resolve_url(schema)
 
 
-def context_x_args(config: AlembicConfig) -> dict[str, str]:
+def _x_args(config: AlembicConfig) -> dict[str, str]:
     pairs = getattr(config.cmd_opts, "x", None) or []
     return dict(p.split("=", 1) for p in pairs if "=" in p)
 
@@ -242,14 +239,14 @@ def _sqlite_guard(conn: Connection, external: bool) -> Iterator[None]:
     if conn.dialect.name != "sqlite" or external:
         yield
         return
+    from sqlalchemy import event
+
     raw: Any = conn.connection.driver_connection
     previous_isolation = raw.isolation_level
     listener = None
     if previous_isolation is not None:
         # A connection from a plain engine: pysqlite would commit before every
         # DDL statement. Switch to explicit BEGIN for this run.
-        from sqlalchemy import event
-
         raw.isolation_level = None
 
         def listener(c: Connection) -> None:
@@ -265,8 +262,6 @@ def _sqlite_guard(conn: Connection, external: bool) -> Iterator[None]:
             conn.rollback()
         raw.execute(f"PRAGMA foreign_keys={'ON' if was_on else 'OFF'}")
         if listener is not None:
-            from sqlalchemy import event
-
             event.remove(conn, "begin", listener)
             raw.isolation_level = previous_isolation
 
@@ -277,7 +272,7 @@ def _foreign_key_check(ctx: MigrationContext, step: Any) -> None:
     if not rows:
         return
     table, rowid, parent, _ = rows[0]
-    revision = step.up_revision_id if step.is_upgrade else ",".join(step.down_revision_ids)
+    revision = step.up_revision_id  # the revision applied or, going down, undone
     raise MigrationFailed(
         f"revision {revision} would leave {len(rows)} row(s) whose foreign keys point nowhere "
         f"(first: {table} row {rowid} refers to a missing {parent} row); "
@@ -287,27 +282,28 @@ def _foreign_key_check(ctx: MigrationContext, step: Any) -> None:
     )
 
 
+def _revision_frame(exc: BaseException) -> tuple[Path, int, str | None] | None:
+    """The deepest frame of ``exc``'s traceback in a revision file: file, line, revision id."""
+    found = None
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        path = Path(frame.f_code.co_filename)
+        if path.parent.name == "versions":
+            found = (path, line, str(frame.f_globals.get("revision", "")) or None)
+    return found
+
+
 def _from_revision(exc: Exception) -> bool:
     """Whether ``exc`` comes from running a revision: raised in its file, or by the database."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    if isinstance(exc, SQLAlchemyError):
-        return True
-    return any(
-        Path(frame.f_code.co_filename).parent.name == "versions"
-        for frame, _line in traceback.walk_tb(exc.__traceback__)
-    )
+    return isinstance(exc, SQLAlchemyError) or _revision_frame(exc) is not None
 
 
 def _failure(exc: Exception) -> MigrationFailed:
     """Name the revision file and line where ``exc`` was raised, and what it said."""
-    where = None
-    revision = None
-    for frame, line in traceback.walk_tb(exc.__traceback__):
-        path = Path(frame.f_code.co_filename)
-        if path.parent.name == "versions":
-            where = f"{path.parent.parent.name}/versions/{path.name}:{line}"
-            revision = str(frame.f_globals.get("revision", "")) or None
+    frame = _revision_frame(exc)
+    where = f"{frame[0].parent.parent.name}/versions/{frame[0].name}:{frame[1]}" if frame else None
+    revision = frame[2] if frame else None
     reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
     if len(reason) > 400:
         reason = reason[:400] + "..."

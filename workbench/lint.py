@@ -168,10 +168,6 @@ class RevisionOps:
         return state.type if state is not None else None
 
 
-EXECUTE = "execute_sql"
-"""The kind of ``op.execute(...)`` (Alembic's ``ExecuteSQLOp``, spelled as its class name)."""
-
-
 def _op(captured: CapturedOp) -> Any:
     """The Alembic operation object, typed loosely: rules read attributes of many kinds."""
     return captured.op
@@ -505,7 +501,7 @@ def enum_value_removed(rev: RevisionOps) -> Iterator[Hit]:
             removed = [v for v in before if v not in op.modify_type.enums]
             if removed:
                 yield Hit(f"{table_of(c)}.{op.column_name} loses enum {', '.join(removed)}", c)
-        elif c.kind == EXECUTE and _ENUM_SQL.search(_sql(op)):
+        elif c.kind == "execute" and _ENUM_SQL.search(_sql(op)):
             yield Hit(f"renames or drops an enum member: {_short(_sql(op))}", c)
 
 
@@ -654,10 +650,10 @@ def data_change_without_reverse(rev: RevisionOps) -> Iterator[Hit]:
     when the change needs no reverse. Backfills that ``generate`` writes
     (UPDATE of a column the revision then makes NOT NULL) are not reported.
     """
-    if any(c.kind == EXECUTE and _is_dml(_sql(_op(c))) for c in rev.downgrade.ops):
+    if any(c.kind == "execute" and _is_dml(_sql(_op(c))) for c in rev.downgrade.ops):
         return
     for index, c in enumerate(rev.upgrade.ops):
-        if c.kind != EXECUTE:
+        if c.kind != "execute":
             continue
         sql = _sql(_op(c))
         if _is_dml(sql) and not _is_backfill(rev, index, sql):
@@ -684,7 +680,7 @@ def set_not_null_without_backfill(rev: RevisionOps) -> Iterator[Hit]:
             if c.kind != "alter_column" or _op(c).modify_nullable is not False or table in created:
                 continue
             if any(
-                e.kind == EXECUTE and _updates(_sql(_op(e)), table or "", _op(c).column_name)
+                e.kind == "execute" and _updates(_sql(_op(e)), table or "", _op(c).column_name)
                 for e in ops[:index]
             ):
                 continue

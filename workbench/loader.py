@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import linecache
 import re
 import sys
 import traceback
@@ -363,8 +362,3 @@ def shorten(name: str) -> str:
         return name
     digest = hashlib.sha1(name.encode()).hexdigest()[:8]
     return f"{name[: MAX_IDENTIFIER - 9]}_{digest}"
-
-
-def source_line(path: Path, line: int) -> str:
-    """The text of ``path`` at ``line``, for messages."""
-    return linecache.getline(str(path), line).strip()

@@ -28,6 +28,7 @@ from workbench.errors import (
     RevisionError,
     WorkbenchError,
 )
+from workbench.files import write_atomic
 from workbench.loader import load_schema
 from workbench.results import (
     CurrentResult,
@@ -59,7 +60,6 @@ if TYPE_CHECKING:
 OnStep = Callable[[Step], None]
 Confirm = Callable[[Sequence[DestructiveChange]], bool]
 """Asked, before anything runs, whether to destroy the data listed; ``True`` goes ahead."""
-_KEEP_BROKEN = False
 
 
 # --- the script directory ----------------------------------------------------------------
@@ -91,19 +91,13 @@ def ensure_environment(cfg: Config, schema: str) -> list[Path]:
         text = (templates / source).read_text(encoding="utf-8")
         if source.endswith(".tmpl"):
             text = string.Template(text).substitute(schema=schema, location=rel)
-        _write_atomic(path, text)
+        write_atomic(path, text)
         created.append(path)
     versions = location / "versions"
     if not versions.exists():
         versions.mkdir(parents=True)
         created.append(versions)
     return created
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.wbtmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 def _remove(paths: list[Path]) -> None:
@@ -249,8 +243,7 @@ def _verify(cfg: Config, schema: str, script: Any, ac: Any) -> None:
             raise WorkbenchError(problems[0])
         command.upgrade(ac, "heads")
     except Exception as exc:
-        if not _KEEP_BROKEN:
-            path.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
         text = exc.text if isinstance(exc, WorkbenchError) else f"{type(exc).__name__}: {exc}"
         raise WorkbenchError(
             f"the revision generated for {schema!r} does not apply to a scratch SQLite "
@@ -384,7 +377,7 @@ def _guard(
     steps = _steps(scripts, before, revision, up=up)
     # A target without tables has nothing to lose: skip dry-running every pending
     # revision (for one 200-table revision, 0.25 s on top of 0.85 s to apply it).
-    changes = destructive_changes(conn, steps) if steps and _holds_tables(conn) else []
+    changes = destructive_changes(conn, steps)
     if conn.in_transaction():
         conn.rollback()
     if not changes or (confirm is not None and confirm(changes)):
@@ -397,25 +390,22 @@ def _guard(
     )
 
 
-def _holds_tables(conn: Connection) -> bool:
-    """Whether ``conn``'s database has a table besides Alembic's version table."""
-    import sqlalchemy as sa
-
-    return bool(set(sa.inspect(conn).get_table_names()) - {VERSION_TABLE})
-
-
 def _steps(
     scripts: ScriptDirectory, before: str | None, revision: str, *, up: bool
 ) -> list[tuple[Any, Literal["upgrade", "downgrade"]]]:
     """The revisions ``upgrade``/``downgrade`` to ``revision`` would run, in order."""
+    from alembic.util import CommandError
+
     current: Any = tuple(before.split(",")) if before else ()
     try:
         if up:
             steps = scripts._upgrade_revs(revision, current)
         else:
             steps = scripts._downgrade_revs(revision, current)
-    except Exception:
-        return []  # Alembic reports a bad destination itself, right after
+    except CommandError:
+        # A bad destination: Alembic reports it itself, right after. Anything
+        # else (its private API changed) must not switch the guard off quietly.
+        return []
     return [(s.revision, "upgrade" if s.is_upgrade else "downgrade") for s in steps]
 
 
@@ -478,10 +468,8 @@ def _render_sql(
         note = f"from {start}"
     else:
         try:
-            if db.exists(target):
-                with db.connect(target) as conn:
-                    start = _current(conn, scripts, schema, shown)
-                note = f"from {shown}'s current revision {start}" if start else note
+            start = _stamped(target, scripts, schema, shown)
+            note = f"from {shown}'s current revision {start}" if start else note
         except DatabaseError as exc:
             note = f"from base: the target could not be read ({exc.message})"
     if up:
@@ -549,7 +537,7 @@ def _alembic_errors(cfg: Config, schema: str) -> Iterator[None]:
     except CommandError as exc:
         text = " ".join(str(exc).split())
         lowered = text.lower()
-        if "multiple head" in lowered or "multiple heads" in lowered:
+        if "multiple head" in lowered:
             single_head(cfg, schema)
         if "batch mode" in lowered:
             # Offline (--sql) batch work on SQLite; _render_sql explains it.
@@ -570,17 +558,29 @@ def current(cfg: Config, schema: str, *, url: str | None = None) -> CurrentResul
     shown = db.redact(target)
     scripts = script_directory(cfg, schema)
     head = single_head(cfg, schema, scripts)
+    return CurrentResult(schema, shown, _stamped(target, scripts, schema, shown), head)
+
+
+def current_on(conn: Connection, cfg: Config, schema: str) -> CurrentResult:
+    """Where the database of an open connection stands: for callers that go on to use it."""
+    shown = db.redact(conn.engine.url)
+    scripts = script_directory(cfg, schema)
+    head = single_head(cfg, schema, scripts)
+    return CurrentResult(schema, shown, _current(conn, scripts, schema, shown), head)
+
+
+def _stamped(target: str, scripts: ScriptDirectory, schema: str, shown: str) -> str | None:
+    """The revision ``target`` is stamped with; ``None`` for a SQLite file not made yet."""
     if not db.exists(target):
-        return CurrentResult(schema, shown, None, head)
+        return None
     with db.connect(target) as conn:
-        revision = _current(conn, scripts, schema, shown)
-    return CurrentResult(schema, shown, revision, head)
+        return _current(conn, scripts, schema, shown)
 
 
 def history(cfg: Config, schema: str) -> list[Revision]:
     """The revisions of ``schema``, base first."""
-    script_directory(cfg, schema)  # a clear error when there is no history yet
-    return list_revisions(cfg, schema)
+    scripts = script_directory(cfg, schema)  # a clear error when there is no history yet
+    return list_revisions(cfg, schema, scripts)
 
 
 def schemas(cfg: Config, *, url: str | None = None) -> list[SchemaSummary]:
@@ -597,21 +597,22 @@ def schemas(cfg: Config, *, url: str | None = None) -> list[SchemaSummary]:
             tables = len(load_schema(cfg, name).metadata.tables)
         except WorkbenchError as exc:
             tables, error = 0, exc.text
+        scripts = None
         try:
-            revisions = list_revisions(cfg, name)
-            head = single_head(cfg, name)
+            scripts = script_directory(cfg, name) if has_history(cfg, name) else None
+            revisions = list_revisions(cfg, name, scripts)
+            head = single_head(cfg, name, scripts)
         except WorkbenchError as exc:
             revisions, head, error = [], None, error or exc.text
         target = cfg.resolve_url(name, url)
         shown = db.redact(target)
         state: Literal["absent", "empty", "stamped", "unreachable"] = "absent"
         revision = None
-        sqlite_file = db.sqlite_path(target)
         # A missing SQLite file is reported, not created; a server is asked.
-        if sqlite_file is None or sqlite_file.is_file():
+        if db.exists(target):
             try:
-                if has_history(cfg, name):
-                    revision = current(cfg, name, url=url).revision
+                if scripts is not None:
+                    revision = _stamped(target, scripts, name, shown)
                 state = "stamped" if revision else "empty"
             except WorkbenchError as exc:
                 state, error = "unreachable", error or exc.text

@@ -21,6 +21,7 @@ from typing import Any
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import MigrateOperation, Operations
+from alembic.operations import ops as alembic_ops
 
 IMPORT_LINE = "import workbench.ops  # registers op.create_enum_type, op.sync_enum_values and co."
 
@@ -249,6 +250,14 @@ def _render_drop(autogen_context: AutogenContext, op: DropEnumTypeOp) -> str:
     autogen_context.imports.add(IMPORT_LINE)
     schema = f", schema={op.schema!r}" if op.schema else ""
     return f"op.drop_enum_type({_args(op.name, op.values)}{schema})"
+
+
+@renderers.dispatch_for(alembic_ops.RenameTableOp)
+def _render_rename_table(autogen_context: AutogenContext, op: alembic_ops.RenameTableOp) -> str:
+    # Alembic's autogenerate never writes rename_table itself, so it has no
+    # renderer; workbench writes one for a table rename (see workbench.safety).
+    schema = f", schema={op.schema!r}" if op.schema else ""
+    return f"op.rename_table({op.table_name!r}, {op.new_table_name!r}{schema})"
 
 
 @renderers.dispatch_for(SyncEnumValuesOp)

@@ -18,7 +18,7 @@ import contextlib
 import io
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -90,13 +90,18 @@ def has_history(cfg: Config, schema: str) -> bool:
     return (cfg.migrations_path(schema) / "env.py").is_file()
 
 
-def list_revisions(cfg: Config, schema: str) -> list[Revision]:
-    """The revisions of ``schema`` from base to head (an empty list before the first one)."""
+def list_revisions(
+    cfg: Config, schema: str, scripts: ScriptDirectory | None = None
+) -> list[Revision]:
+    """The revisions of ``schema`` from base to head (an empty list before the first one).
+
+    Pass ``scripts`` when the caller has already loaded the script directory.
+    """
     if not has_history(cfg, schema):
         return []
-    scripts = script_directory(cfg, schema)
+    scripts = scripts if scripts is not None else script_directory(cfg, schema)
     heads = set(scripts.get_heads())
-    chain = [
+    return [
         Revision(
             id=s.revision,
             down_revisions=_tuple(s.down_revision),
@@ -104,10 +109,15 @@ def list_revisions(cfg: Config, schema: str) -> list[Revision]:
             path=Path(s.path),
             is_head=s.revision in heads,
         )
-        for s in scripts.walk_revisions("base", "heads")
+        for s in chain(scripts)
     ]
-    chain.reverse()
-    return chain
+
+
+def chain(scripts: ScriptDirectory, upto: str = "heads") -> list[Script]:
+    """The revisions from base up to ``upto`` (every head by default), base first."""
+    ordered = list(scripts.walk_revisions("base", upto))
+    ordered.reverse()
+    return ordered
 
 
 def single_head(cfg: Config, schema: str, scripts: ScriptDirectory | None = None) -> str | None:
@@ -151,8 +161,15 @@ class CapturedOp:
 
     @property
     def kind(self) -> str:
-        """The operation's snake-case name, such as ``add_column`` or ``sync_enum_values``."""
+        """The ``op.`` method that made it: ``add_column``, ``execute``, ``sync_enum_values``..."""
         return _op_name(self.op)
+
+    @property
+    def table(self) -> str | None:
+        """The table the operation changes: its batch, its ``table_name``, or a new
+        foreign key's source table (``create_foreign_key`` has no ``table_name``)."""
+        op: Any = self.op
+        return self.batch or getattr(op, "table_name", None) or getattr(op, "source_table", None)
 
 
 @dataclass(frozen=True)
@@ -170,9 +187,16 @@ class Capture:
 
 
 def _op_name(op: Any) -> str:
-    """``AddColumnOp`` -> ``add_column``; ``ExecuteSQLOp`` -> ``execute_sql``."""
-    name = type(op).__name__.removesuffix("Op")
+    """The ``op.`` method that makes the operation: ``AddColumnOp`` -> ``add_column``."""
+    name = type(op).__name__
+    if name in _METHODS:
+        return _METHODS[name]
+    name = name.removesuffix("Op")
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+_METHODS = {"ExecuteSQLOp": "execute"}
+"""Operations whose ``op.`` method is not their class name in snake case."""
 
 
 def capture(
@@ -289,9 +313,7 @@ def capture_history(
     versions = cfg.migrations_path(schema) / "versions"
     key = (str(versions), direction, _signature(versions))
     if key not in _captured:
-        scripts = script_directory(cfg, schema)
-        ordered = list(scripts.walk_revisions("base", "heads"))
-        ordered.reverse()
+        ordered = chain(script_directory(cfg, schema))
         _captured[key] = tuple(capture(s, direction) for s in ordered)
     return list(_captured[key])
 
@@ -366,7 +388,7 @@ class HistoryModel:
         import workbench.ops as wb_ops
 
         op: Any = captured.op
-        table = captured.batch or getattr(op, "table_name", None)
+        table = captured.table
         if isinstance(op, ops.CreateTableOp):
             import sqlalchemy as sa
 
@@ -406,8 +428,14 @@ class HistoryModel:
             name = op.modify_name or op.column_name
             columns.pop(op.column_name, None)
             columns[name] = state
-        elif isinstance(op, (wb_ops.CreateEnumTypeOp, wb_ops.SyncEnumValuesOp)):
+        elif isinstance(op, wb_ops.CreateEnumTypeOp):
             self.enums[op.name] = list(op.values)
+        elif isinstance(op, wb_ops.SyncEnumValuesOp):
+            self.enums[op.name] = list(op.values)
+            # The columns typed with the enum hold the new members from now on.
+            for table_name, column in self.enum_users(op.name):
+                state = self.tables[table_name][column]
+                state.type = _with_members(state.type, op.values)
         elif isinstance(op, wb_ops.DropEnumTypeOp):
             self.enums.pop(op.name, None)
 
@@ -417,11 +445,62 @@ class HistoryModel:
             self.enums[name] = list(type_.enums)
 
 
+# --- types and operations, as every capability reads them --------------------------------
+
+
+def impl(type_: Any) -> Any:
+    """The type a ``TypeDecorator`` stores (any other type as it is)."""
+    return getattr(type_, "impl_instance", type_)
+
+
+def type_ddl(type_: TypeEngine[Any] | None) -> str | None:
+    """The DDL a type compiles to on PostgreSQL, the normal form used to compare types.
+
+    Two types that PostgreSQL would write the same way are the same type here;
+    an enum compiles to its name, so changes to its members are left to
+    ``sync_enum_values``.
+    """
+    if type_ is None:
+        return None
+    from sqlalchemy.dialects import postgresql
+
+    try:
+        return str(type_.compile(dialect=postgresql.dialect()))  # type: ignore[no-untyped-call]
+    except Exception:
+        return repr(type_)
+
+
+def leaves(ops: Iterable[Any], table: str | None = None) -> Iterator[tuple[Any, str | None]]:
+    """Every operation of an autogenerate directive list, ``ModifyTableOps`` opened, with its
+    table."""
+    from alembic.operations import ops as alembic_ops
+
+    for op in ops:
+        if isinstance(op, alembic_ops.ModifyTableOps):
+            yield from leaves(op.ops, op.table_name)
+        else:
+            yield op, table or getattr(op, "table_name", None)
+
+
+def _with_members(type_: Any, values: Sequence[str]) -> Any:
+    """A copy of enum type ``type_`` with ``values`` as its members."""
+    import sqlalchemy as sa
+
+    old = impl(type_)
+    return sa.Enum(
+        *values,
+        name=old.name,
+        schema=old.schema,
+        native_enum=old.native_enum,
+        create_constraint=old.create_constraint,
+    )
+
+
 def enum_name(type_: Any) -> str | None:
     """The name of a named enum type (``None`` for anything else)."""
     import sqlalchemy as sa
 
-    type_ = getattr(type_, "impl_instance", type_)
+    type_ = impl(type_)
     if isinstance(type_, sa.Enum) and type_.name:
         return str(type_.name)
     return None

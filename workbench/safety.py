@@ -33,9 +33,10 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from workbench.config import VERSION_TABLE
 from workbench.errors import WorkbenchError
 from workbench.results import BackfillRequest, DestructiveChange, RenameCandidate
-from workbench.revisions import CapturedOp, HistoryModel, capture
+from workbench.revisions import CapturedOp, HistoryModel, capture, impl, type_ddl
 
 if TYPE_CHECKING:
     from alembic.operations.ops import MigrationScript
@@ -56,25 +57,14 @@ Direction = Literal["upgrade", "downgrade"]
 # --- types -------------------------------------------------------------------------------
 
 
-def _impl(type_: Any) -> Any:
-    return getattr(type_, "impl_instance", type_)
-
-
 def type_sql(type_: Any) -> str:
-    """A type as PostgreSQL spells it (``VARCHAR(100)``), or its repr when it has no spelling."""
-    if type_ is None:
-        return "unknown type"
-    from sqlalchemy.dialects import postgresql
-
-    try:
-        return str(_impl(type_).compile(dialect=postgresql.dialect()))  # type: ignore[no-untyped-call]
-    except Exception:
-        return repr(type_)
+    """A type as PostgreSQL spells it (``VARCHAR(100)``); ``unknown type`` when not known."""
+    return type_ddl(type_) or "unknown type"
 
 
 def family(type_: Any) -> str | None:
     """The broad kind of a type (``String``, ``Integer``, ``DateTime``...); ``None`` if unknown."""
-    affinity = getattr(_impl(type_), "_type_affinity", None) if type_ is not None else None
+    affinity = getattr(impl(type_), "_type_affinity", None) if type_ is not None else None
     return affinity.__name__ if affinity is not None else None
 
 
@@ -103,7 +93,7 @@ def narrowing(old: Any, new: Any) -> str | None:
 
     if old is None or new is None:
         return None
-    o, n = _impl(old), _impl(new)
+    o, n = impl(old), impl(new)
     if isinstance(o, sa.Enum) or isinstance(n, sa.Enum) or type_sql(o) == type_sql(n):
         return None
     fo, fn = family(o), family(n)
@@ -301,7 +291,8 @@ def generation_hook(
     intents = _parse_renames(renames or {})
     values = dict(backfills or {})
     _check_backfills(values)
-    _register_rename_table_renderer()
+    import workbench.ops  # noqa: F401  (renders the rename_table a table rename becomes)
+
     sink = notes if notes is not None else []
 
     def hook(context: MigrationContext, revision: Any, directives: list[Any]) -> None:
@@ -314,18 +305,6 @@ def generation_hook(
         _Backfiller(metadata, history, values, ask_backfill, sink).run(script)
 
     return hook
-
-
-def _register_rename_table_renderer() -> None:
-    """Alembic's autogenerate never writes ``rename_table`` itself, so it has no renderer."""
-    from alembic.autogenerate import renderers
-    from alembic.operations import ops
-
-    def render(autogen_context: Any, op: ops.RenameTableOp) -> str:
-        schema = f", schema={op.schema!r}" if op.schema else ""
-        return f"op.rename_table({op.table_name!r}, {op.new_table_name!r}{schema})"
-
-    renderers.dispatch_for(ops.RenameTableOp, replace=True)(render)
 
 
 def _unmatched(intents: Sequence[_Rename], used: Collection[_Rename]) -> None:
@@ -709,8 +688,14 @@ def destructive_changes(
     """
     import sqlalchemy as sa
 
+    if not steps:
+        return []
     inspector = sa.inspect(conn)
-    live = set(inspector.get_table_names())
+    live = set(inspector.get_table_names()) - {VERSION_TABLE}
+    if not live:
+        # Nothing to lose: no revision is read (for one 200-table revision on a
+        # fresh database, reading it would cost a quarter of applying it).
+        return []
     columns: dict[str, dict[str, Any]] = {}
 
     def live_columns(table: str) -> dict[str, Any]:

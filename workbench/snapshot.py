@@ -470,10 +470,14 @@ def normalize_sql(text: str) -> str:
         if ch in "'\"":
             quote = ch
         out.append(ch)
-    result = "".join(out)
-    while _wrapped(result):
-        result = result[1:-1].strip()
-    return result
+    return unwrap("".join(out))
+
+
+def unwrap(text: str) -> str:
+    """``text`` without the parentheses that wrap all of it (``(CURRENT_TIMESTAMP)``)."""
+    while _wrapped(text):
+        text = text[1:-1].strip()
+    return text
 
 
 def _wrapped(text: str) -> bool:

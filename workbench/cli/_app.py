@@ -8,10 +8,12 @@ libraries (SQLAlchemy, Alembic, SQLModel) are imported inside commands so that
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -218,6 +220,52 @@ def shown_target(target: str, root: Path) -> str:
 def emit_json(document: Any) -> None:
     """Print the one JSON document of a ``--json`` run on stdout."""
     typer.echo(json.dumps(document, indent=2, default=str))
+
+
+# --- what several commands share -----------------------------------------------------------
+
+SchemaArg = Annotated[str, typer.Argument(help="The schema: a module name in schemas/, like blog.")]
+UrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        help="Target database URL (default: $WORKBENCH_URL, else [tool.workbench], else "
+        ".workbench/SCHEMA.sqlite3).",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
+SqlOpt = Annotated[
+    bool, typer.Option("--sql", help="Print the SQL instead of running it (nothing is changed).")
+]
+YesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--yes",
+        "-y",
+        help="Do not ask before dropping data (tables, columns, narrowed values) in the target.",
+    ),
+]
+
+
+def interactive() -> bool:
+    """Whether to ask questions: stdin and stdout are a terminal.
+
+    ``WORKBENCH_INTERACTIVE=1`` (or ``0``) forces it either way, for scripts and tests.
+    """
+    forced = os.environ.get("WORKBENCH_INTERACTIVE", "").strip()
+    if forced in ("0", "1"):
+        return forced == "1"
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+@contextlib.contextmanager
+def asking() -> Iterator[None]:
+    """Ctrl-C or end of input at a question interrupts the command like Ctrl-C anywhere."""
+    try:
+        yield
+    except typer.Abort:
+        raise KeyboardInterrupt from None
 
 
 def main() -> None:

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from workbench.cli._app import app, config, console, emit_json, say
-from workbench.cli.migrate import JsonOpt, SchemaArg
+from workbench.cli._app import JsonOpt, SchemaArg, app, config, console, emit_json, say
 from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from workbench.cli._app import EXIT_FINDINGS, EXIT_OK, app, config, emit_json, say
+from workbench.cli._app import EXIT_FINDINGS, EXIT_OK, JsonOpt, app, config, emit_json, say
 from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
@@ -39,9 +39,7 @@ def check(
             show_default=False,
         ),
     ] = None,
-    json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON document instead of text.")
-    ] = False,
+    json: JsonOpt = False,
     junit: Annotated[
         Path | None,
         typer.Option(

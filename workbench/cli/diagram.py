@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from workbench.cli._app import EXIT_FINDINGS, app, config, emit_json, say
+from workbench.cli._app import EXIT_FINDINGS, JsonOpt, app, config, emit_json, say
 from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
@@ -124,9 +124,7 @@ def diagram(
         bool,
         typer.Option("--open", help="Open the diagram in the system viewer once written."),
     ] = False,
-    json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON document instead of text.")
-    ] = False,
+    json: JsonOpt = False,
 ) -> None:
     """Draw the ER diagram of a schema (SVG by default) into diagrams/, or check it is fresh.
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from workbench.cli._app import EXIT_FINDINGS, app, config, emit_json, say
+from workbench.cli._app import EXIT_FINDINGS, JsonOpt, SchemaArg, app, config, emit_json, say
 
 _STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 
@@ -14,9 +14,7 @@ _STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 @app.command()
 def lint(
     ctx: typer.Context,
-    schema: Annotated[
-        str, typer.Argument(help="The schema: a module name in schemas/, like blog.")
-    ],
+    schema: SchemaArg,
     revision: Annotated[
         str | None,
         typer.Option(
@@ -26,9 +24,7 @@ def lint(
             show_default=False,
         ),
     ] = None,
-    json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON document instead of text.")
-    ] = False,
+    json: JsonOpt = False,
 ) -> None:
     """Report what in the revisions can lose data, lock tables, or fail on one backend.
 

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from workbench.cli._app import app, config, emit_json, say, shown_target
+from workbench.cli._app import (
+    JsonOpt,
+    SchemaArg,
+    SqlOpt,
+    UrlOpt,
+    YesOpt,
+    app,
+    asking,
+    config,
+    emit_json,
+    interactive,
+    say,
+    shown_target,
+)
 from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
@@ -22,40 +32,6 @@ if TYPE_CHECKING:
         RenameCandidate,
         Step,
     )
-
-SchemaArg = Annotated[str, typer.Argument(help="The schema: a module name in schemas/, like blog.")]
-UrlOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--url",
-        help="Target database URL (default: $WORKBENCH_URL, else [tool.workbench], else "
-        ".workbench/SCHEMA.sqlite3).",
-        show_default=False,
-    ),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
-SqlOpt = Annotated[
-    bool, typer.Option("--sql", help="Print the SQL instead of running it (nothing is changed).")
-]
-YesOpt = Annotated[
-    bool,
-    typer.Option(
-        "--yes",
-        "-y",
-        help="Do not ask before dropping data (tables, columns, narrowed values) in the target.",
-    ),
-]
-
-
-def interactive() -> bool:
-    """Whether to ask questions: stdin and stdout are a terminal.
-
-    ``WORKBENCH_INTERACTIVE=1`` (or ``0``) forces it either way, for scripts and tests.
-    """
-    forced = os.environ.get("WORKBENCH_INTERACTIVE", "").strip()
-    if forced in ("0", "1"):
-        return forced == "1"
-    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def _pairs(values: Sequence[str], option: str, example: str) -> dict[str, str]:
@@ -69,22 +45,13 @@ def _pairs(values: Sequence[str], option: str, example: str) -> dict[str, str]:
     return pairs
 
 
-@contextlib.contextmanager
-def _asking() -> Iterator[None]:
-    """Ctrl-C or end of input at a question interrupts the command like Ctrl-C anywhere."""
-    try:
-        yield
-    except typer.Abort:
-        raise KeyboardInterrupt from None
-
-
 def _ask_rename(candidate: RenameCandidate) -> bool:
-    with _asking():
+    with asking():
         return typer.confirm(candidate.question, default=False)
 
 
 def _ask_backfill(request: BackfillRequest) -> str | None:
-    with _asking():
+    with asking():
         answer: str = typer.prompt(request.question, default="", show_default=False)
     return answer.strip() or None
 
@@ -93,7 +60,7 @@ def _confirm_destruction(changes: Sequence[DestructiveChange]) -> bool:
     say("This would destroy data in the target:", style="yellow")
     for change in changes:
         say(f"  revision {change.revision} {change.description}", style="yellow")
-    with _asking():
+    with asking():
         return typer.confirm("Go ahead?", default=False)
 
 

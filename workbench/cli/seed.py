@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from workbench.cli._app import app, config, console, emit_json, say, shown_target
+from workbench.cli._app import (
+    JsonOpt,
+    SchemaArg,
+    UrlOpt,
+    app,
+    asking,
+    config,
+    console,
+    emit_json,
+    interactive,
+    say,
+    shown_target,
+)
 from workbench.errors import Refused, WorkbenchError
 
 if TYPE_CHECKING:
@@ -45,9 +56,7 @@ def parse_rows(items: list[str]) -> int | dict[str, int] | None:
 @app.command()
 def seed(
     ctx: typer.Context,
-    schema: Annotated[
-        str, typer.Argument(help="The schema: a module name in schemas/, like blog.")
-    ],
+    schema: SchemaArg,
     rows: Annotated[
         list[str] | None,
         typer.Option(
@@ -62,15 +71,7 @@ def seed(
         int,
         typer.Option("--seed", help="The same seed gives the same rows, byte for byte."),
     ] = 0,
-    url: Annotated[
-        str | None,
-        typer.Option(
-            "--url",
-            help="Target database URL (default: $WORKBENCH_URL, else [tool.workbench], else "
-            ".workbench/SCHEMA.sqlite3).",
-            show_default=False,
-        ),
-    ] = None,
+    url: UrlOpt = None,
     truncate: Annotated[
         bool,
         typer.Option(
@@ -93,9 +94,7 @@ def seed(
         int,
         typer.Option("--sample", help="Show this many rows of each table afterwards.", min=0),
     ] = 0,
-    json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON document instead of text.")
-    ] = False,
+    json: JsonOpt = False,
 ) -> None:
     """Fill the target with fake rows that satisfy every constraint, in one transaction.
 
@@ -132,15 +131,19 @@ def seed(
 
 
 def _confirm_truncate(target: str, schema: str, root: Any, *, as_json: bool) -> None:
-    where = shown_target(target, root)
+    from workbench.db import redact
+
+    where = shown_target(redact(target), root)
     question = f"Delete every row of the {schema} tables in {where} before seeding?"
-    if as_json or not sys.stdin.isatty():
+    if as_json or not interactive():
         raise Refused(
             f"--truncate deletes every row of the {schema} tables in {where}, and there is no "
             "terminal to ask.",
             hint="Pass --yes to confirm.",
         )
-    if not typer.confirm(question, default=False):
+    with asking():
+        confirmed = typer.confirm(question, default=False)
+    if not confirmed:
         raise Refused("not confirmed: nothing was deleted or seeded.")
 
 
