@@ -38,7 +38,12 @@ def test_configured_folders_and_urls_are_read(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[tool.workbench]\nschema = 'x'\n", "unknown key"),
+        ("[tool.workbench]\nschemata = 'x'\n", "unknown key"),
+        ("[tool.workbench]\nschema = 'x'\n", "must be a table of schema names"),
+        ("[tool.workbench.schema.app]\nbackends = ['mysql']\n", "backends must be"),
+        ("[tool.workbench.schema.app]\nbackends = []\n", "backends must be"),
+        ("[tool.workbench.schema.app]\nmodel = 'x'\n", "unknown key"),
+        ("[tool.workbench.schema.app]\nmodels = 3\n", "models must be a string"),
         ("[tool.workbench]\nschemas = 3\n", "must be a string"),
         ("[tool.workbench]\nurls = 'x'\n", "must map schema names"),
         ("[tool.workbench\n", "Fix the TOML syntax"),
@@ -74,3 +79,18 @@ def test_unknown_schema_lists_the_known_ones(examples: Project) -> None:
         examples.cfg.schema_path("blgo")
     with pytest.raises(ProjectError, match="not a schema name"):
         examples.cfg.schema_path("../etc")
+
+
+def test_a_schema_declares_its_backends_models_and_history(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.workbench]\n[tool.workbench.urls]\napp = 'sqlite:///urls.db'\n"
+        "[tool.workbench.schema.app]\nmodels = 'app.models:Base.metadata'\n"
+        "alembic_ini = 'alembic.ini'\nbackends = ['postgresql']\n"
+        "url = 'postgresql://app@db/app'\n"
+    )
+    cfg = load(tmp_path)
+    assert cfg.backends("app") == ("postgresql",)
+    assert cfg.backends("blog") == ("sqlite", "postgresql")
+    assert cfg.spec("app").models == "app.models:Base.metadata"
+    assert cfg.spec("app").alembic_ini == "alembic.ini"
+    assert cfg.resolve_url("app", environ={}) == "postgresql://app@db/app"

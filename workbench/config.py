@@ -23,7 +23,34 @@ VERSION_TABLE = "alembic_version"
 STATE_DIR = ".workbench"
 """Per-project, git-ignored folder holding the embedded SQLite databases."""
 
-_KNOWN_KEYS = {"schemas", "migrations", "diagrams", "url", "urls"}
+_KNOWN_KEYS = {"schemas", "migrations", "diagrams", "url", "urls", "schema"}
+_SPEC_KEYS = {"models", "alembic_ini", "backends", "url"}
+
+BACKENDS: tuple[str, ...] = ("sqlite", "postgresql")
+"""The backends workbench supports; a schema supports all of them unless it declares fewer."""
+
+
+@dataclass(frozen=True)
+class SchemaSpec:
+    """What ``[tool.workbench.schema.NAME]`` declares about one schema.
+
+    Attributes:
+        models: the import path of the models' MetaData (``pkg.models:Base.metadata``,
+            or a declarative base / SQLModel class); set for an adopted schema
+            whose models live outside ``schemas/``.
+        alembic_ini: the path (relative to the project root) of the ``alembic.ini``
+            of an adopted history, whose script location, ``prepend_sys_path``,
+            version table and file template are used as they are.
+        backends: the backends the schema supports; findings are due only for these.
+        url: the schema's target URL (like ``[tool.workbench.urls]``).
+    """
+
+    models: str | None = None
+    alembic_ini: str | None = None
+    backends: tuple[str, ...] = BACKENDS
+    url: str | None = None
+
+
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -47,6 +74,15 @@ class Config:
     diagrams_dir: Path
     url: str | None = None
     urls: Mapping[str, str] = field(default_factory=dict)
+    specs: Mapping[str, SchemaSpec] = field(default_factory=dict)
+
+    def spec(self, name: str) -> SchemaSpec:
+        """What the project declares about schema ``name`` (defaults when nothing)."""
+        return self.specs.get(name) or SchemaSpec()
+
+    def backends(self, name: str) -> tuple[str, ...]:
+        """The backends schema ``name`` supports: findings are due only for these."""
+        return self.spec(name).backends
 
     @classmethod
     def at(cls, root: Path | str, **overrides: Any) -> Config:
@@ -118,7 +154,7 @@ class Config:
             return url
         if env.get("WORKBENCH_URL"):
             return env["WORKBENCH_URL"]
-        configured = self.urls.get(name) or self.url
+        configured = self.spec(name).url or self.urls.get(name) or self.url
         if configured:
             return _expand(configured, env, where=f"the URL configured for {name!r}")
         return self.default_url(name)
@@ -188,6 +224,7 @@ def load(root: Path) -> Config:
             f"{pyproject}: [tool.workbench.urls] must map schema names to URL strings.",
             hint='For example: blog = "postgresql://app@localhost/blog".',
         )
+    specs = _specs(table.get("schema", {}), pyproject)
     base = root.resolve()
     return Config(
         root=base,
@@ -196,7 +233,49 @@ def load(root: Path) -> Config:
         diagrams_dir=base / table.get("diagrams", "diagrams"),
         url=table.get("url"),
         urls=dict(urls),
+        specs=specs,
     )
+
+
+def _specs(table: Any, pyproject: Path) -> dict[str, SchemaSpec]:
+    """Parse ``[tool.workbench.schema.NAME]`` tables."""
+    where = f"{pyproject}: [tool.workbench.schema]"
+    example = 'For example: [tool.workbench.schema.app] backends = ["postgresql"].'
+    if not isinstance(table, dict):
+        raise ProjectError(f"{where} must be a table of schema names.", hint=example)
+    specs: dict[str, SchemaSpec] = {}
+    for name, body in table.items():
+        if not _SCHEMA_NAME.match(name) or not isinstance(body, dict):
+            raise ProjectError(
+                f"{where}.{name} must be a table named like a Python module.", hint=example
+            )
+        unknown = sorted(set(body) - _SPEC_KEYS)
+        if unknown:
+            raise ProjectError(
+                f"{where}.{name}: unknown key(s): {', '.join(unknown)}.",
+                hint=f"Known keys: {', '.join(sorted(_SPEC_KEYS))}.",
+            )
+        for key in ("models", "alembic_ini", "url"):
+            if key in body and not isinstance(body[key], str):
+                raise ProjectError(f"{where}.{name}: {key} must be a string.")
+        backends = body.get("backends", list(BACKENDS))
+        if (
+            not isinstance(backends, list)
+            or not backends
+            or not all(isinstance(b, str) and b in BACKENDS for b in backends)
+        ):
+            raise ProjectError(
+                f"{where}.{name}: backends must be a non-empty list drawn from "
+                f"{', '.join(BACKENDS)}.",
+                hint=example,
+            )
+        specs[name] = SchemaSpec(
+            models=body.get("models"),
+            alembic_ini=body.get("alembic_ini"),
+            backends=tuple(b for b in BACKENDS if b in backends),
+            url=body.get("url"),
+        )
+    return specs
 
 
 def discover(start: Path | None = None) -> Config:
