@@ -1,7 +1,7 @@
 """Typed results that capabilities return and the CLI renders.
 
 Every result is a frozen dataclass with a ``to_json()`` that gives the document
-the ``--json`` contract in DESIGN.md promises. Capabilities share these types so
+the ``--json`` contract (README.md, docs/) promises. Capabilities share these types so
 that they never need to import one another.
 """
 
@@ -311,13 +311,6 @@ class Evidence:
     timed_out: bool = False
     """The query was stopped at the time limit without the index: ``ms_before`` is a lower
     bound."""
-
-    @property
-    def speedup(self) -> float:
-        """How many times faster the query ran with the index (time, else cost)."""
-        if self.ms_after > 0:
-            return self.ms_before / self.ms_after
-        return float("inf")
 
     def to_json(self) -> dict[str, Any]:
         return {
