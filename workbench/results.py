@@ -81,6 +81,11 @@ class GenerateResult:
     """What the writer should look at: a drop + add left as written that looks like a
     rename, a NOT NULL column added with no value for existing rows (``workbench lint``
     reports both as errors)."""
+    backends: tuple[str, ...] = ()
+    """The backends the revision was proven on (upgrade, downgrade, upgrade), such as
+    ``("sqlite", "postgresql")``."""
+    unproved: tuple[str, ...] = ()
+    """Backends the schema supports that it was not proven on, each with the reason."""
 
     @property
     def changed(self) -> bool:
@@ -93,6 +98,8 @@ class GenerateResult:
             "path": str(self.path) if self.path else None,
             "operations": list(self.operations),
             "notes": list(self.notes),
+            "backends": list(self.backends),
+            "unproved": list(self.unproved),
         }
 
 
