@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from workbench import db
+from workbench import compat, db
 from workbench.autogen import describe_all, is_empty, post_process
 from workbench.config import VERSION_TABLE, Config
 from workbench.envpy import RunContext
@@ -549,9 +549,9 @@ def _steps(
     current: Any = tuple(before.split(",")) if before else ()
     try:
         if up:
-            steps = scripts._upgrade_revs(revision, current)
+            steps = compat.upgrade_steps(scripts, revision, current)
         else:
-            steps = scripts._downgrade_revs(revision, current)
+            steps = compat.downgrade_steps(scripts, revision, current)
     except CommandError:
         # A bad destination: Alembic reports it itself, right after. Anything
         # else (its private API changed) must not switch the guard off quietly.

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from workbench.cli._app import (
+    EXIT_FINDINGS,
     JsonOpt,
     SchemaArg,
     SqlOpt,
@@ -22,6 +23,7 @@ from workbench.cli._app import (
     say,
     shown_target,
 )
+from workbench.cli._hints import command_line
 from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
         DestructiveChange,
         MigrateResult,
         RenameCandidate,
+        StatusReport,
         Step,
     )
 
@@ -332,6 +335,93 @@ def current(
     say(f"{schema}: {shown_target(result.target, cfg.root)} is at {where}{tail}")
     if not result.at_head:
         say(f"  head is {result.head}: run `workbench upgrade {schema}`", style="yellow")
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    schema: Annotated[
+        str | None,
+        typer.Argument(help="The schema: a module name in schemas/ (default: every schema)."),
+    ] = None,
+    url: UrlOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Show what is pending on the target: revisions, what they would destroy, lint findings.
+
+    Reads the target, never writes it. For each schema: the revision the target
+    is at, the revisions an upgrade to head would run with their operations,
+    what the destructive-apply guard counts for them on this target (predicted
+    from their operations, without running them), and the lint findings on
+    them. Exit 1 when a pending revision would destroy data or has a lint error.
+
+    Example: `workbench status blog --url postgresql://app@localhost/blog`
+    """
+    from workbench.revisions import has_history
+    from workbench.status import status as run_status
+
+    cfg = config(ctx)
+    names = [schema] if schema else cfg.schema_names()
+    reports = []
+    skipped = []
+    for name in names:
+        if schema is None and not has_history(cfg, name):
+            skipped.append(name)
+            continue
+        reports.append(run_status(cfg, name, url=url))
+    ok = all(r.ok for r in reports)
+    if json:
+        if schema is not None:
+            emit_json(reports[0].to_json())
+        else:
+            emit_json({"ok": ok, "schemas": [r.to_json() for r in reports], "no_history": skipped})
+    else:
+        for report in reports:
+            _render_status(report, cfg.root, ctx)
+        for name in skipped:
+            say(
+                f"{name}: no revisions yet; write the first with "
+                f"`{command_line(ctx, 'generate', name, '-m', 'initial')}`."
+            )
+    if not ok:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _render_status(report: StatusReport, root: Path, ctx: typer.Context) -> None:
+    target = shown_target(report.target, root)
+    where = {
+        "absent": "not created yet",
+        "empty": "at no revision",
+        "stamped": f"at {report.current}",
+    }[report.target_state]
+    if not report.pending:
+        say(f"{report.schema}: {target} is {where} (head); nothing pending.")
+        return
+    count = len(report.pending)
+    say(
+        f"{report.schema}: {target} is {where}; {count} revision{'s' if count != 1 else ''} "
+        f"pending to head {report.head}:"
+    )
+    for pending in report.pending:
+        say(f"  {pending.id}  {pending.message}")
+        for line in pending.operations:
+            say(f"      {line}", style="dim")
+    if report.destructive:
+        say(f"  would destroy data in {target} ({report.guard}):", style="yellow")
+        for change in report.destructive:
+            say(f"    revision {change.revision} {change.description}", style="yellow")
+    else:
+        say(f"  destroys nothing {target} holds ({report.guard}).")
+    for finding in report.findings:
+        where_line = f":{finding.line}" if finding.line else ""
+        style = "red" if finding.severity == "error" else "yellow"
+        say(
+            f"  {finding.severity} {finding.code} {finding.revision}{where_line}: "
+            f"{finding.message}",
+            style=style,
+        )
+    if report.ok:
+        say(f"  Apply with `{command_line(ctx, 'upgrade', report.schema)}`.")
 
 
 @app.command()
