@@ -214,8 +214,7 @@ def connect_error(exc: BaseException, url: str | URL) -> DatabaseError:
         )
     if "password authentication failed" in lowered or "no password supplied" in lowered:
         return DatabaseError(
-            f"the server at {where} refused the login of "
-            f"{_who(parsed.username)}: {reason}.",
+            f"the server at {where} refused the login of {_who(parsed.username)}: {reason}.",
             hint="Check the user name and password in the URL (or $PGPASSWORD).",
         )
     if "does not exist" in lowered and "database" in lowered:

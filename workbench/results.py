@@ -1,7 +1,7 @@
 """Typed results that capabilities return and the CLI renders.
 
 Every result is a frozen dataclass with a ``to_json()`` that gives the document
-the ``--json`` contract in DESIGN.md promises. Capabilities share these types so
+the ``--json`` contract (README.md, docs/) promises. Capabilities share these types so
 that they never need to import one another.
 """
 
@@ -88,6 +88,11 @@ class GenerateResult:
     refused: bool = False
     """Nothing was written: the revision was known to be unsafe (``notes``) and nobody
     accepted it (no terminal to ask on, and no ``--accept``)."""
+    backends: tuple[str, ...] = ()
+    """The backends the revision was proven on (upgrade, downgrade, upgrade), such as
+    ``("sqlite", "postgresql")``."""
+    unproved: tuple[str, ...] = ()
+    """Backends the schema supports that it was not proven on, each with the reason."""
 
     @property
     def changed(self) -> bool:
@@ -104,6 +109,8 @@ class GenerateResult:
             "fixes": list(self.fixes),
             "replaced": self.replaced,
             "refused": self.refused,
+            "backends": list(self.backends),
+            "unproved": list(self.unproved),
         }
 
 
@@ -384,13 +391,6 @@ class Evidence:
     timed_out: bool = False
     """The query was stopped at the time limit without the index: ``ms_before`` is a lower
     bound."""
-
-    @property
-    def speedup(self) -> float:
-        """How many times faster the query ran with the index (time, else cost)."""
-        if self.ms_after > 0:
-            return self.ms_before / self.ms_after
-        return float("inf")
 
     def to_json(self) -> dict[str, Any]:
         return {

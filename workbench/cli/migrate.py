@@ -185,14 +185,28 @@ def generate(
         ),
     ] = False,
     url: UrlOpt = None,
+    against: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--against",
+            help="Where to prove the new revision (upgrade, downgrade, upgrade): `sqlite` or a "
+            "PostgreSQL server URL (scratch databases are made there and dropped). Repeatable. "
+            "Default: sqlite, plus $WORKBENCH_POSTGRES_URL when set; a PostgreSQL-only schema "
+            "uses a local or throwaway server when none is given.",
+            show_default=False,
+        ),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """Write the next revision from the difference between the models and the history.
 
-    The history is applied to a scratch SQLite database and compared with the
-    models; your own database is never touched. With no difference, nothing is
-    written. The first generate of a schema also writes migrations/SCHEMA/
-    (env.py, alembic.ini, script.py.mako).
+    The history is applied to a scratch database (SQLite, or PostgreSQL for a
+    PostgreSQL-only schema) and compared with the models; your own database is
+    never touched. With no difference, nothing is written. The new revision is
+    proven (upgrade, downgrade, upgrade) on every backend the schema supports
+    and --against reaches before it is kept; the output says which. The first
+    generate of a schema also writes migrations/SCHEMA/ (env.py, alembic.ini,
+    script.py.mako).
 
     A dropped and an added column that are a rename are written as a rename
     with --rename (or a renamed_from hint in the model); on a terminal,
@@ -224,6 +238,7 @@ def generate(
         backfills=backfills,
         ask_rename=_ask_rename if ask else None,
         ask_backfill=_ask_backfill if ask else None,
+        against=against,
     )
     if json:
         emit_json(result.to_json())
@@ -255,6 +270,12 @@ def generate(
     say(f"{schema}: {verb} {result.revision}  {cfg.rel(result.path)}")
     for line in result.operations:
         say(f"  {line}")
+    if result.backends:
+        names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+        proved = ", ".join(names.get(b, b) for b in result.backends)
+        say(f"  proved on {proved} (upgrade, downgrade, upgrade)", style="dim")
+    for reason in result.unproved:
+        say(f"  not proved on {reason}", style="yellow")
     if empty:
         say("  (empty: fill in upgrade() and downgrade())", style="dim")
     for note in result.notes:
