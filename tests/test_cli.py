@@ -139,3 +139,115 @@ def test_python_dash_m_workbench_and_the_version() -> None:
         check=False,
     )
     assert done.returncode == 0 and done.stdout.startswith("workbench ")
+
+
+# --- status: what is pending on a target ----------------------------------------------------
+
+DROP_NAME = '''
+"""drop users.name
+
+Revision ID: c0ffee000001
+Revises: 7b192ac1fbac
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "c0ffee000001"
+down_revision = "7b192ac1fbac"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("users") as batch_op:
+        batch_op.drop_column("name")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("users") as batch_op:
+        batch_op.add_column(sa.Column("name", sa.String(100), nullable=True))
+'''
+
+
+def _insert_users(url: str, count: int) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        for n in range(count):
+            conn.execute(
+                sa.text("INSERT INTO users (email, name) VALUES (:e, :n)"),
+                {"e": f"u{n}@example.com", "n": f"user {n}"},
+            )
+    engine.dispose()
+
+
+def test_status_lists_pending_revisions_and_does_not_create_the_target(blog: Project) -> None:
+    code, out, _ = run(blog, "status", "blog")
+    assert code == 0, out
+    assert "not created yet; 1 revision pending" in out and "7b192ac1fbac  initial" in out
+    assert "create table users" in out
+    assert not (blog.root / ".workbench" / "blog.sqlite3").exists()
+    run(blog, "upgrade", "blog")
+    code, out, _ = run(blog, "status", "blog", "--json")
+    document = json.loads(out)
+    assert code == 0 and document["ok"] is True
+    assert document["current"] == "7b192ac1fbac" and document["pending"] == []
+
+
+def test_status_counts_what_pending_revisions_destroy_on_this_target(
+    blog: Project, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{(tmp_path / 'other.db').as_posix()}"
+    assert run(blog, "upgrade", "blog", "--url", url)[0] == 0
+    _insert_users(url, 3)
+    blog.write_revision("blog", "c0ffee000001_drop_name.py", DROP_NAME)
+    code, out, _ = run(blog, "status", "blog", "--url", url)
+    assert code == 1, out
+    assert "1 revision pending" in out and "c0ffee000001  drop users.name" in out
+    assert "drop column users.name" in out
+    assert "drops column users.name holding 3 non-null values" in out and "predicted" in out
+    assert f"--url {url}" not in out  # not ok: no "apply with" line
+    code, out, _ = run(blog, "status", "blog", "--url", url, "--json")
+    document = json.loads(out)
+    assert code == 1 and document["ok"] is False and document["guard"] == "predicted"
+    assert [d["rows"] for d in document["destructive"]] == [3]
+    assert [f["revision"] for f in document["findings"]] == ["c0ffee000001"]
+    # Nothing ran: the target is where it was, its column still there.
+    assert json.loads(run(blog, "current", "blog", "--url", url, "--json")[1])["revision"] == (
+        "7b192ac1fbac"
+    )
+    # The default target is empty: the same revision destroys nothing there.
+    run(blog, "upgrade", "blog", "7b192ac1fbac")
+    code, out, _ = run(blog, "status", "blog")
+    assert code == 0 and "holding" not in out and "destroys nothing" in out
+
+
+def test_status_exits_1_on_a_lint_error_in_a_pending_revision(blog: Project) -> None:
+    blog.write_revision(
+        "blog",
+        "c0ffee000002_add_nn.py",
+        DROP_NAME.replace("drop users.name", "add users.nick")
+        .replace("c0ffee000001", "c0ffee000002")
+        .replace(
+            'batch_op.drop_column("name")',
+            'batch_op.add_column(sa.Column("nick", sa.String(20), nullable=False))',
+        )
+        .replace(
+            'batch_op.add_column(sa.Column("name", sa.String(100), nullable=True))',
+            'batch_op.drop_column("nick")',
+        ),
+    )
+    code, out, _ = run(blog, "status", "blog", "--json")
+    document = json.loads(out)
+    assert code == 1 and document["destructive"] == []
+    assert any(
+        f["severity"] == "error" and f["revision"] == "c0ffee000002" for f in document["findings"]
+    )
+
+
+def test_status_of_every_schema(examples: Project) -> None:
+    code, out, _ = run(examples, "status")
+    assert code == 0
+    for name in ("blog", "products", "student_course"):
+        assert f"{name}: .workbench/{name}.sqlite3 is not created yet" in out

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from workbench import compat
 from workbench.config import Config
 from workbench.errors import RevisionError
 from workbench.results import Revision
@@ -216,7 +217,7 @@ def capture(
     recorder = _recorder_class()(context, sink=sink, path=path)
     function = getattr(script.module, direction, None)
     error = raises = None
-    recorder._install_proxy()
+    compat.install_op_proxy(recorder)
     try:
         if function is not None:
             function()
@@ -226,7 +227,7 @@ def capture(
     except Exception as exc:
         error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
     finally:
-        recorder._remove_proxy()
+        compat.remove_op_proxy(recorder)
     return Capture(script.revision, path, direction, tuple(sink), error, raises)
 
 
@@ -240,7 +241,6 @@ def _recorder_class() -> type[Any]:
         return _RECORDER
     from alembic.operations import BatchOperations, Operations
     from alembic.operations import ops as alembic_ops
-    from alembic.operations.batch import BatchOperationsImpl
 
     def line_in(path: Path) -> int | None:
         frame = sys._getframe(2)
@@ -277,24 +277,12 @@ def _recorder_class() -> type[Any]:
         def batch_alter_table(  # type: ignore[override]
             self, table_name: str, schema: str | None = None, recreate: str = "auto", **kw: Any
         ) -> Iterator[Any]:
-            impl = BatchOperationsImpl(  # type: ignore[no-untyped-call]
-                self,
-                table_name,
-                schema,
-                recreate,
-                kw.get("copy_from"),
-                kw.get("table_args", ()),
-                kw.get("table_kwargs", {}),
-                kw.get("reflect_args", ()),
-                kw.get("reflect_kwargs", {}),
-                kw.get("naming_convention"),
-                kw.get("partial_reordering"),
-            )
+            impl = compat.batch_impl(self, table_name, schema, recreate, kw)
             yield RecordingBatch(self.migration_context, impl, self._sink, self._path)
 
     # Alembic installs the module-level `op` proxy per exact class; the recorder
     # shares the registration of Operations so `op.add_column(...)` reaches it.
-    Recorder._setups[Recorder] = Operations._setups[Operations]
+    compat.share_op_registrations(Recorder, Operations)
     _RECORDER = Recorder
     return Recorder
 

@@ -33,6 +33,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from workbench import compat
 from workbench.config import VERSION_TABLE
 from workbench.errors import WorkbenchError
 from workbench.results import BackfillRequest, DestructiveChange, RenameCandidate
@@ -65,7 +66,7 @@ def type_sql(type_: Any) -> str:
 
 def family(type_: Any) -> str | None:
     """The broad kind of a type (``String``, ``Integer``, ``DateTime``...); ``None`` if unknown."""
-    affinity = getattr(impl(type_), "_type_affinity", None) if type_ is not None else None
+    affinity = compat.type_affinity(impl(type_)) if type_ is not None else None
     return affinity.__name__ if affinity is not None else None
 
 
@@ -595,7 +596,7 @@ class _Backfiller:
                 if value is None:
                     head.append(op)
                     continue
-                column = op.column._copy()
+                column = compat.copy_column(op.column)
                 column.nullable = True
                 head.append(alembic_ops.AddColumnOp(table, column, schema=schema))
                 op = alembic_ops.AlterColumnOp(

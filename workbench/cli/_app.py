@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover
     from click import exceptions as _click_exceptions  # type: ignore[no-redef]
 
 from workbench import __version__
+from workbench.compat import command_line_rest
 from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class WorkbenchGroup(TyperGroup):
     """Turns a ``WorkbenchError`` into ``Error: ...`` and exit code 2, the one place that does."""
 
     def invoke(self, ctx: Any) -> Any:
-        rest = [*getattr(ctx, "_protected_args", []), *ctx.args]
+        rest = command_line_rest(ctx)
         as_json = "--json" in rest
         try:
             return super().invoke(ctx)
