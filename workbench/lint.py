@@ -16,7 +16,7 @@ comment line right above it::
 ``[WB101,WB102]`` silences several; rule names work as well as ids.
 
 Public API, stable for the other capabilities (``check`` fails on lint errors,
-proof 5 of DESIGN.md):
+proof 5 of `check`: see ARCHITECTURE.md and docs/check.md):
 
 * :func:`lint_revisions` ``(cfg, schema, revision=None) -> list[Finding]``:
   the findings, base to head; ``revision`` limits them to one revision

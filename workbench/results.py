@@ -1,7 +1,7 @@
 """Typed results that capabilities return and the CLI renders.
 
 Every result is a frozen dataclass with a ``to_json()`` that gives the document
-the ``--json`` contract in DESIGN.md promises. Capabilities share these types so
+the ``--json`` contract (README.md, docs/) promises. Capabilities share these types so
 that they never need to import one another.
 """
 
@@ -81,6 +81,13 @@ class GenerateResult:
     """What the writer should look at: a drop + add left as written that looks like a
     rename, a NOT NULL column added with no value for existing rows (``workbench lint``
     reports both as errors)."""
+    fixes: tuple[str, ...] = ()
+    """The flags that resolve the notes, such as ``--rename users.full_name=display_name``."""
+    replaced: str | None = None
+    """The revision ``--replace`` removed (the newest, not applied to the target)."""
+    refused: bool = False
+    """Nothing was written: the revision was known to be unsafe (``notes``) and nobody
+    accepted it (no terminal to ask on, and no ``--accept``)."""
     backends: tuple[str, ...] = ()
     """The backends the revision was proven on (upgrade, downgrade, upgrade), such as
     ``("sqlite", "postgresql")``."""
@@ -93,11 +100,15 @@ class GenerateResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "ok": not self.refused,
             "schema": self.schema,
             "revision": self.revision,
             "path": str(self.path) if self.path else None,
             "operations": list(self.operations),
             "notes": list(self.notes),
+            "fixes": list(self.fixes),
+            "replaced": self.replaced,
+            "refused": self.refused,
             "backends": list(self.backends),
             "unproved": list(self.unproved),
         }
@@ -380,13 +391,6 @@ class Evidence:
     timed_out: bool = False
     """The query was stopped at the time limit without the index: ``ms_before`` is a lower
     bound."""
-
-    @property
-    def speedup(self) -> float:
-        """How many times faster the query ran with the index (time, else cost)."""
-        if self.ms_after > 0:
-            return self.ms_before / self.ms_after
-        return float("inf")
 
     def to_json(self) -> dict[str, Any]:
         return {
