@@ -65,6 +65,12 @@ _PASS_THROUGH = (
 class WorkbenchGroup(TyperGroup):
     """Turns a ``WorkbenchError`` into ``Error: ...`` and exit code 2, the one place that does."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from workbench.cli._help import plain_metavars
+
+        plain_metavars(self)
+
     def invoke(self, ctx: Any) -> Any:
         rest = command_line_rest(ctx)
         as_json = "--json" in rest
