@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import Project
+from tests.conftest import REPO, Project
 from workbench.cli import app
 from workbench.errors import WorkbenchError
 
@@ -251,3 +251,122 @@ def test_status_of_every_schema(examples: Project) -> None:
     assert code == 0
     for name in ("blog", "products", "student_course"):
         assert f"{name}: .workbench/{name}.sqlite3 is not created yet" in out
+
+
+# --- generate: rewriting the newest revision, and known risks without a terminal -----------
+
+NICK = "    name: str = Field(max_length=100)\n"
+
+
+def _rename_name_to_full_name(blog: Project, *, view_count: bool = False) -> None:
+    path = blog.root / "schemas" / "blog.py"
+    text = path.read_text()
+    new = "    full_name: str = Field(max_length=100)\n" + ("    view_count: int\n" * view_count)
+    path.write_text(text.replace(NICK, new, 1))
+
+
+def test_generate_without_a_terminal_does_not_write_a_likely_rename(blog: Project) -> None:
+    _rename_name_to_full_name(blog)
+    code, out, _ = run(blog, "generate", "blog", "-m", "full name")
+    assert code == 1, out
+    assert "not written" in out and "look alike" in out
+    assert (
+        f"`workbench --project {blog.root} generate blog -m 'full name' "
+        "--rename users.name=full_name`" in out
+    )
+    assert "--accept`" in out
+    assert len(blog.versions("blog")) == 1
+    code, out, _ = run(blog, "generate", "blog", "-m", "full name", "--json")
+    document = json.loads(out)
+    assert code == 1 and document["refused"] is True and document["path"] is None
+    assert document["fixes"] == ["--rename users.name=full_name"]
+    assert len(blog.versions("blog")) == 1
+
+
+def test_generate_without_a_terminal_does_not_write_not_null_without_a_value(
+    blog: Project,
+) -> None:
+    path = blog.root / "schemas" / "blog.py"
+    path.write_text(path.read_text().replace(NICK, NICK + "    view_count: int\n", 1))
+    code, out, _ = run(blog, "generate", "blog", "-m", "views")
+    assert code == 1 and "--backfill users.view_count=SQL_EXPRESSION" in out
+    assert len(blog.versions("blog")) == 1
+    code, out, _ = run(blog, "generate", "blog", "-m", "views", "--backfill", "users.view_count=0")
+    assert code == 0 and "wrote revision" in out
+    # The summary of the backfill is cut between words, not inside one.
+    assert "IS NU\n" not in out and '"view_count" IS ...' in out
+
+
+def test_generate_accept_then_replace_with_the_fix(blog: Project, tmp_path: Path) -> None:
+    _rename_name_to_full_name(blog, view_count=True)
+    code, out, _ = run(blog, "generate", "blog", "-m", "full name", "--accept")
+    assert code == 0 and "wrote revision" in out
+    first = blog.versions("blog")[-1]
+    # The warning says exactly what to run to rewrite it; a rename settles its backfills.
+    assert (
+        "--replace -m 'full name' --rename users.name=full_name "
+        "--backfill users.view_count=SQL_EXPRESSION`" in out
+    )
+    assert "--backfill users.full_name" not in out.split("To rewrite")[1]
+    # Without --replace, the flag matches nothing (the change is in the history): the
+    # error says to replace the newest revision.
+    code, _, err = run(
+        blog, "generate", "blog", "-m", "x", "--rename", "users.name=full_name",
+        "--backfill", "users.view_count=0",
+    )  # fmt: skip
+    assert code == 2 and "--replace" in err and first.stem.split("_")[3] in err
+    # Applied to a target: refused, with the downgrade to run first, on that target.
+    url = f"sqlite:///{(tmp_path / 'other.db').as_posix()}"
+    assert run(blog, "upgrade", "blog", "--url", url)[0] == 0
+    code, _, err = run(
+        blog, "generate", "blog", "-m", "full name", "--replace", "--url", url,
+        "--rename", "users.name=full_name", "--backfill", "users.view_count=0",
+    )  # fmt: skip
+    assert code == 2 and "is applied to" in err
+    assert f"`workbench --project {blog.root} downgrade blog -1 --url {url}`" in err
+    assert blog.versions("blog")[-1] == first and first.exists()
+    # Not applied to the default target: rewritten in place of the newest.
+    code, out, _ = run(
+        blog, "generate", "blog", "-m", "full name", "--replace",
+        "--rename", "users.name=full_name", "--backfill", "users.view_count=0",
+    )  # fmt: skip
+    assert code == 0 and "replaced revision" in out, out
+    assert len(blog.versions("blog")) == 2 and not first.exists()
+    text = blog.versions("blog")[-1].read_text()
+    assert "new_column_name='full_name'" in text and "drop_column('name')" not in text
+    assert run(blog, "upgrade", "blog")[0] == 0
+
+
+def test_replace_keeps_the_newest_revision_when_nothing_would_replace_it(
+    blog: Project,
+) -> None:
+    _rename_name_to_full_name(blog)
+    assert run(blog, "generate", "blog", "-m", "full name", "--accept")[0] == 0
+    written = blog.versions("blog")[-1]
+    (blog.root / "schemas" / "blog.py").write_text((REPO / "schemas" / "blog.py").read_text())
+    code, _, err = run(blog, "generate", "blog", "-m", "again", "--replace")
+    assert code == 2 and "it was kept" in err and written.exists()
+
+
+def test_hints_carry_the_users_url_and_project(blog: Project, tmp_path: Path) -> None:
+    url = f"sqlite:///{(tmp_path / 'other.db').as_posix()}"
+    code, _, err = run(blog, "seed", "blog", "--url", url, "--rows", "3")
+    assert code == 2
+    assert f"`workbench --project {blog.root} upgrade blog --url {url}`" in err
+
+
+def test_guard_refusal_names_no_python(blog: Project) -> None:
+    assert run(blog, "upgrade", "blog")[0] == 0
+    assert run(blog, "seed", "blog", "--rows", "2")[0] == 0
+    code, _, err = run(blog, "downgrade", "blog", "base")
+    assert code == 2 and "--yes" in err and "yes=True" not in err and "=True" not in err
+
+
+def test_a_refused_login_without_a_user_in_the_url_never_says_user_none() -> None:
+    from workbench.db import connect_error
+
+    error = connect_error(
+        Exception('password authentication failed for user "root"'),
+        "postgresql://127.0.0.1/app",
+    )
+    assert "None" not in error.text and "the URL names none" in error.text

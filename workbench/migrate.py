@@ -536,7 +536,7 @@ def _guard(
     lost = "; ".join(f"revision {c.revision} {c.description}" for c in changes)
     raise Refused(
         f"{verb} would destroy data in {shown}: {lost}. Nothing was changed.",
-        hint="Back up what you need, then run it again with --yes (yes=True).",
+        hint="Back up what you need, then run it again with --yes.",
     )
 
 

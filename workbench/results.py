@@ -81,6 +81,13 @@ class GenerateResult:
     """What the writer should look at: a drop + add left as written that looks like a
     rename, a NOT NULL column added with no value for existing rows (``workbench lint``
     reports both as errors)."""
+    fixes: tuple[str, ...] = ()
+    """The flags that resolve the notes, such as ``--rename users.full_name=display_name``."""
+    replaced: str | None = None
+    """The revision ``--replace`` removed (the newest, not applied to the target)."""
+    refused: bool = False
+    """Nothing was written: the revision was known to be unsafe (``notes``) and nobody
+    accepted it (no terminal to ask on, and no ``--accept``)."""
     backends: tuple[str, ...] = ()
     """The backends the revision was proven on (upgrade, downgrade, upgrade), such as
     ``("sqlite", "postgresql")``."""
@@ -93,11 +100,15 @@ class GenerateResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "ok": not self.refused,
             "schema": self.schema,
             "revision": self.revision,
             "path": str(self.path) if self.path else None,
             "operations": list(self.operations),
             "notes": list(self.notes),
+            "fixes": list(self.fixes),
+            "replaced": self.replaced,
+            "refused": self.refused,
             "backends": list(self.backends),
             "unproved": list(self.unproved),
         }

@@ -74,7 +74,9 @@ class WorkbenchGroup(TyperGroup):
         except WorkbenchError as exc:
             if _state(ctx).traceback:
                 raise
-            fail(exc.text, as_json=as_json)
+            from workbench.cli._hints import carry
+
+            fail(carry(exc.text, ctx, rest), as_json=as_json)
         except KeyboardInterrupt:
             if _state(ctx).traceback:
                 raise

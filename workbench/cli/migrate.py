@@ -167,6 +167,24 @@ def generate(
             show_default=False,
         ),
     ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Rewrite the newest revision instead of adding one after it (to add --rename "
+            "or --backfill after a warning). Refused when the target has applied it.",
+        ),
+    ] = False,
+    accept: Annotated[
+        bool,
+        typer.Option(
+            "--accept",
+            help="Write the revision even with a known risk (a drop + add that looks like a "
+            "rename, a NOT NULL column with no value). Without a terminal, generate otherwise "
+            "writes nothing and exits 1.",
+        ),
+    ] = False,
+    url: UrlOpt = None,
     against: Annotated[
         list[str] | None,
         typer.Option(
@@ -195,10 +213,14 @@ def generate(
     generate asks when a pair looks like one. A NOT NULL column added to a
     table that may hold rows is written as add nullable, backfill, set NOT
     NULL, with --backfill, the model's default, or the value you type.
+    Without a terminal (CI, scripts, --json), a revision with such a risk left
+    is not written: generate exits 1 and names the flags that resolve it.
+    --replace rewrites the newest revision when the target (--url) has not
+    applied it.
 
     Example: `workbench generate blog -m "rename full_name" --rename users.full_name=display_name`
     """
-    from workbench.migrate import generate as run_generate
+    from workbench.rework import generate as run_generate
 
     cfg = config(ctx)
     renames = _pairs(rename or [], "--rename", "TABLE.OLD=NEW or OLD=NEW")
@@ -208,6 +230,9 @@ def generate(
         cfg,
         schema,
         message,
+        replace=replace,
+        url=url,
+        unsafe="write" if ask or accept else "refuse",
         empty=empty,
         renames=renames,
         backfills=backfills,
@@ -217,11 +242,32 @@ def generate(
     )
     if json:
         emit_json(result.to_json())
+        if result.refused:
+            raise typer.Exit(EXIT_FINDINGS)
         return
-    if result.path is None:
+    if result.path is None and not result.refused:
         say(f"{schema}: no changes; nothing written.")
         return
-    say(f"{schema}: wrote revision {result.revision}  {cfg.rel(result.path)}")
+    given = [w for k, v in renames.items() for w in ("--rename", f"{k}={v}")]
+    given += [w for k, v in backfills.items() for w in ("--backfill", f"{k}={v}")]
+    fixed = given + [w for flag in result.fixes for w in flag.split(" ", 1)]
+    if result.refused:
+        say(f"{schema}: not written: the revision would carry a known risk.", style="red")
+        for line in result.operations:
+            say(f"  {line}")
+        for note in result.notes:
+            say(f"  warning: {note}", style="yellow")
+        resolve = command_line(ctx, "generate", schema, "-m", message, *fixed)
+        accepted = command_line(ctx, "generate", schema, "-m", message, *given, "--accept")
+        say(
+            f"Resolve it with `{resolve}` (SQL_EXPRESSION: the value existing rows get), or "
+            f"write it as it is with `{accepted}`.",
+            style="yellow",
+        )
+        raise typer.Exit(EXIT_FINDINGS)
+    assert result.path is not None
+    verb = f"replaced revision {result.replaced} with" if result.replaced else "wrote revision"
+    say(f"{schema}: {verb} {result.revision}  {cfg.rel(result.path)}")
     for line in result.operations:
         say(f"  {line}")
     if result.backends:
@@ -234,6 +280,9 @@ def generate(
         say("  (empty: fill in upgrade() and downgrade())", style="dim")
     for note in result.notes:
         say(f"  warning: {note}", style="yellow")
+    if result.fixes:
+        rewrite = command_line(ctx, "generate", schema, "--replace", "-m", message, *fixed)
+        say(f"  To rewrite this revision with the fix, run `{rewrite}`.", style="yellow")
 
 
 def _progress(step: Step) -> None:
