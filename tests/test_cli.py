@@ -375,9 +375,10 @@ def test_a_refused_login_without_a_user_in_the_url_never_says_user_none() -> Non
 
 def test_init_again_without_the_example_does_not_point_at_it(tmp_path: Path) -> None:
     root = tmp_path / "shop"
-    assert "Next: workbench generate example -m initial" in runner.invoke(
-        app, ["init", str(root)]
-    ).stdout
+    assert (
+        "Next: workbench generate example -m initial"
+        in runner.invoke(app, ["init", str(root)]).stdout
+    )
     (root / "schemas" / "example.py").rename(root / "schemas" / "shop.py")
     again = runner.invoke(app, ["init", str(root)])
     assert again.exit_code == 0 and "generate example" not in again.stdout
