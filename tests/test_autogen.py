@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import textwrap
+from typing import Any
+
 import pytest
 import sqlalchemy as sa
 from alembic.operations import ops
 from sqlmodel.sql.sqltypes import AutoString
 
+from tests.conftest import Project
+from workbench import db, migrate
 from workbench.autogen import default_sql, order_by_foreign_keys, render_item
+from workbench.config import Config, load
+from workbench.errors import WorkbenchError
 from workbench.revisions import type_ddl
 
 
@@ -104,3 +111,161 @@ def test_type_normal_form(
 )
 def test_default_normal_form_sees_through_backend_spellings(left: object, right: object) -> None:
     assert default_sql(sa.DefaultClause(left)) == default_sql(sa.DefaultClause(right))
+
+
+# --- generate proves each revision on every backend the schema supports -------------------
+
+
+NAMING = """
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    })
+"""
+
+
+def _schema(project: Project, name: str, body: str) -> None:
+    project.write_schema(name, NAMING + textwrap.dedent(body))
+
+
+def _declare_backends(project: Project, name: str, backends: list[str]) -> None:
+    pyproject = project.root / "pyproject.toml"
+    listed = ", ".join(f'"{b}"' for b in backends)
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8")
+        + f"\n[tool.workbench.schema.{name}]\nbackends = [{listed}]\n",
+        encoding="utf-8",
+    )
+
+
+def _roundtrip(cfg: Config, name: str, url: str) -> None:
+    """Upgrade to head, downgrade to base and up again on ``url``; every table gone at base."""
+    import sqlalchemy as sa
+
+    migrate.upgrade(cfg, name, url=url, yes=True)
+    migrate.downgrade(cfg, name, "base", url=url, yes=True)
+    with db.connect(url) as conn:
+        left = set(sa.inspect(conn).get_table_names()) - {"alembic_version"}
+    assert left == set()
+    migrate.upgrade(cfg, name, url=url, yes=True)
+
+
+ITEMS = """
+class Item(Base):
+    __tablename__ = "items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(40))
+"""
+
+
+def test_generate_proves_on_every_backend_it_is_given(
+    project: Project, postgres_server: str
+) -> None:
+    _schema(project, "shop", ITEMS)
+    result = migrate.generate(project.cfg, "shop", "initial", against=["sqlite", postgres_server])
+    assert result.backends == ("sqlite", "postgresql")
+    assert result.unproved == ()
+    assert result.to_json()["backends"] == ["sqlite", "postgresql"]
+
+
+def test_generate_says_when_postgresql_was_not_proved(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("WORKBENCH_POSTGRES_URL", raising=False)
+    _schema(project, "shop", ITEMS)
+    result = migrate.generate(project.cfg, "shop", "initial")
+    assert result.backends == ("sqlite",)
+    assert len(result.unproved) == 1 and result.unproved[0].startswith("PostgreSQL")
+
+
+def _sqlite_only_sql(context: Any, revision: Any, directives: list[Any]) -> None:
+    """A hook that adds SQL only SQLite understands: the revision then fails on PostgreSQL."""
+    if directives:
+        directives[0].upgrade_ops.ops.append(ops.ExecuteSQLOp("SELECT julianday('now')"))
+
+
+def test_a_revision_that_fails_on_postgresql_is_not_written(
+    project: Project, postgres_server: str
+) -> None:
+    _schema(project, "shop", ITEMS)
+    with pytest.raises(WorkbenchError) as caught:
+        migrate.generate(
+            project.cfg,
+            "shop",
+            "initial",
+            hook=_sqlite_only_sql,
+            against=["sqlite", postgres_server],
+        )
+    assert "fails on PostgreSQL (upgrade" in caught.value.text
+    assert "julianday" in caught.value.text
+    versions = project.root / "migrations" / "shop" / "versions"
+    assert not list(versions.glob("*.py")) if versions.exists() else True
+
+
+PG_ONLY_HISTORY = '''
+"""initial"""
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision = "a1"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "docs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("body", postgresql.JSONB(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_docs"),
+    )
+    op.execute("CREATE INDEX ix_docs_body ON docs USING gin (body)")
+
+
+def downgrade() -> None:
+    op.execute("DROP INDEX ix_docs_body")
+    op.drop_table("docs")
+'''
+
+DOCS = """
+from sqlalchemy.dialects import postgresql
+
+class Doc(Base):
+    __tablename__ = "docs"
+    __table_args__ = (sa.Index("ix_docs_body", "body", postgresql_using="gin"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body: Mapped[dict] = mapped_column(postgresql.JSONB())
+"""
+
+
+def test_a_postgresql_only_history_is_replayed_on_postgresql(
+    project: Project, postgres_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _declare_backends(project, "docs", ["postgresql"])
+    _schema(
+        project, "docs", DOCS + "    title: Mapped[str | None] = mapped_column(sa.String(80))\n"
+    )
+    project.write_revision("docs", "a1_initial.py", PG_ONLY_HISTORY)
+    monkeypatch.setenv("WORKBENCH_POSTGRES_URL", postgres_server)
+    result = migrate.generate(load(project.root), "docs", "add title")
+    assert result.backends == ("postgresql",)
+    assert result.operations == ("add column docs.title (VARCHAR(80), nullable)",)
+    with db.scratch(postgres_server) as url:
+        _roundtrip(load(project.root), "docs", url)
+
+
+def test_a_postgresql_only_schema_refuses_sqlite_alone(project: Project) -> None:
+    _declare_backends(project, "docs", ["postgresql"])
+    _schema(project, "docs", DOCS)
+    with pytest.raises(WorkbenchError) as caught:
+        migrate.generate(load(project.root), "docs", "initial", against=["sqlite"])
+    assert "supports PostgreSQL only" in caught.value.text

@@ -436,10 +436,18 @@ def describe(op: Any, table: str | None = None) -> str:
         ]
         return f"change enum type {op.name}: {'; '.join(p for p in parts if p) or 'reorder'}"
     if isinstance(op, alembic_ops.ExecuteSQLOp):
-        return f"execute {' '.join(str(op.sqltext).split())[:60]}"
+        return f"execute {clip(' '.join(str(op.sqltext).split()), 60)}"
     return type(op).__name__
 
 
 def describe_all(ops: Sequence[Any]) -> list[str]:
     """One line per leaf operation."""
     return [describe(op, table) for op, table in leaves(ops)]
+
+
+def clip(text: str, size: int) -> str:
+    """``text`` cut to about ``size`` characters at a word boundary, marked with ``...``."""
+    if len(text) <= size:
+        return text
+    cut = text.rfind(" ", 0, size + 1)
+    return (text[:cut] if cut > size // 2 else text[:size]).rstrip() + " ..."

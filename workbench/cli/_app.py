@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover
     from click import exceptions as _click_exceptions  # type: ignore[no-redef]
 
 from workbench import __version__
+from workbench.compat import command_line_rest
 from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
@@ -65,14 +66,16 @@ class WorkbenchGroup(TyperGroup):
     """Turns a ``WorkbenchError`` into ``Error: ...`` and exit code 2, the one place that does."""
 
     def invoke(self, ctx: Any) -> Any:
-        rest = [*getattr(ctx, "_protected_args", []), *ctx.args]
+        rest = command_line_rest(ctx)
         as_json = "--json" in rest
         try:
             return super().invoke(ctx)
         except WorkbenchError as exc:
             if _state(ctx).traceback:
                 raise
-            fail(exc.text, as_json=as_json)
+            from workbench.cli._hints import carry
+
+            fail(carry(exc.text, ctx, rest), as_json=as_json)
         except KeyboardInterrupt:
             if _state(ctx).traceback:
                 raise
