@@ -269,3 +269,98 @@ def test_a_postgresql_only_schema_refuses_sqlite_alone(project: Project) -> None
     with pytest.raises(WorkbenchError) as caught:
         migrate.generate(load(project.root), "docs", "initial", against=["sqlite"])
     assert "supports PostgreSQL only" in caught.value.text
+
+
+# --- type changes PostgreSQL cannot cast by itself get postgresql_using --------------------
+
+
+def _server(url: str) -> str:
+    """A PostgreSQL database URL serves as the server URL that scratch databases are made on."""
+    return url
+
+
+def _against(url: str) -> list[str]:
+    return ["sqlite"] if url.startswith("sqlite") else ["sqlite", _server(url)]
+
+
+GRADE_TEXT = """
+import enum
+
+class Grade(enum.Enum):
+    A = "A"
+    B = "B"
+
+class Student(Base):
+    __tablename__ = "students"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grade: Mapped[str | None] = mapped_column(sa.String(2))
+"""
+
+
+def test_text_to_enum_gets_a_cast_both_ways(project: Project, target_url: str) -> None:
+    cfg = project.cfg
+    _schema(project, "school", GRADE_TEXT)
+    migrate.generate(cfg, "school", "initial", against=_against(target_url))
+    migrate.upgrade(cfg, "school", url=target_url)
+    with db.connect(target_url) as conn:
+        conn.exec_driver_sql("INSERT INTO students (id, grade) VALUES (1, 'A')")
+        conn.commit()
+    _schema(
+        project,
+        "school",
+        GRADE_TEXT.replace(
+            "Mapped[str | None] = mapped_column(sa.String(2))",
+            "Mapped[Grade | None] = mapped_column(sa.Enum(Grade, name='grade'))",
+        ),
+    )
+    result = migrate.generate(cfg, "school", "grade enum", against=_against(target_url))
+    assert result.path is not None
+    text = result.path.read_text(encoding="utf-8")
+    assert "postgresql_using='grade::grade'" in text
+    migrate.upgrade(cfg, "school", url=target_url)
+    migrate.downgrade(cfg, "school", url=target_url, yes=True)
+    migrate.upgrade(cfg, "school", url=target_url)
+    with db.connect(target_url) as conn:
+        assert conn.exec_driver_sql("SELECT grade FROM students").scalar_one() == "A"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "value", "expected"),
+    [
+        (sa.String(10), sa.Integer(), "'42'", "NULLIF(x, '')::integer"),
+        (sa.Text(), sa.Numeric(10, 2), "'4.5'", "NULLIF(x, '')::numeric(10, 2)"),
+        (sa.String(36), sa.Uuid(), "'6f1c2a0e-7a0c-4a53-9d1e-2b6a1f1d9c11'", "NULLIF(x, '')::uuid"),
+        (sa.String(10), sa.Date(), "'2024-02-29'", "NULLIF(x, '')::date"),
+        (sa.String(5), sa.Boolean(), "'true'", "NULLIF(x, '')::boolean"),
+        (sa.Integer(), sa.Boolean(), "1", "x <> 0"),
+        (sa.Boolean(), sa.Integer(), "true", "x::integer"),
+        (sa.Integer(), sa.Uuid(), "7", "lpad(to_hex(x), 32, '0')::uuid"),
+        (sa.Enum("a", "b", name="e1"), sa.Enum("a", "b", name="e2"), "'a'", "x::text::e2"),
+        (sa.Enum("a", "b", name="e1"), sa.Integer(), None, "x::text::integer"),
+        (sa.Integer(), sa.BigInteger(), "1", None),
+        (sa.Integer(), sa.String(20), "1", None),
+        (sa.Enum("a", name="e1"), sa.String(5), "'a'", None),
+        (sa.DateTime(), sa.Date(), "'2024-01-01 10:00'", None),
+    ],
+)
+def test_postgresql_using_converts_values_on_postgresql(
+    pg_url: str, old: Any, new: Any, value: str | None, expected: str | None
+) -> None:
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from workbench.autogen import postgresql_using
+
+    using = postgresql_using("x", old, new)
+    assert using == expected
+    with db.connect(pg_url) as conn:
+        for t in (old, new):
+            if isinstance(t, sa.Enum):
+                t.create(conn, checkfirst=True)
+        sa.Table("t", sa.MetaData(), sa.Column("x", old)).create(conn)
+        if value is not None:
+            conn.exec_driver_sql(f"INSERT INTO t (x) VALUES ({value})")
+        operations = Operations(MigrationContext.configure(conn))
+        kw = {"postgresql_using": using} if using else {}
+        operations.alter_column("t", "x", type_=new, existing_type=old, **kw)
+        assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar_one() == (value is not None)
