@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer.main
 from typer.testing import CliRunner
 
 from tests.conftest import REPO, Project
@@ -370,3 +371,43 @@ def test_a_refused_login_without_a_user_in_the_url_never_says_user_none() -> Non
         "postgresql://127.0.0.1/app",
     )
     assert "None" not in error.text and "the URL names none" in error.text
+
+
+def test_init_again_without_the_example_does_not_point_at_it(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    assert (
+        "Next: workbench generate example -m initial"
+        in runner.invoke(app, ["init", str(root)]).stdout
+    )
+    (root / "schemas" / "example.py").rename(root / "schemas" / "shop.py")
+    again = runner.invoke(app, ["init", str(root)])
+    assert again.exit_code == 0 and "generate example" not in again.stdout
+    assert "Next: workbench generate shop -m initial" in again.stdout
+
+
+def test_upgrade_and_downgrade_json(blog: Project) -> None:
+    code, out, _ = run(blog, "upgrade", "blog", "--json")
+    document = json.loads(out)
+    assert code == 0 and document["after"] == "7b192ac1fbac" and document["before"] is None
+    assert [s["revision"] for s in document["steps"]] == ["7b192ac1fbac"]
+    assert document["steps"][0]["seconds"] >= 0
+    code, out, _ = run(blog, "downgrade", "blog", "base", "--yes", "--json")
+    document = json.loads(out)
+    assert code == 0 and document["after"] is None and document["direction"] == "down"
+    code, out, _ = run(blog, "upgrade", "blog", "nope", "--json")
+    assert code == 2 and json.loads(out)["ok"] is False
+
+
+COMMAND_NAMES = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", [None, *COMMAND_NAMES])
+def test_help_shows_flags_as_flags_and_values_by_meaning(name: str | None) -> None:
+    result = runner.invoke(app, [*([name] if name else []), "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    assert "<bool>" not in result.stdout and "list[" not in result.stdout
+    if name == "seed":
+        assert "--rows" in result.stdout and "[TABLE=]COUNT ..." in result.stdout
+        assert "--rows 1000 --rows comments=5000" in result.stdout
+    if name == "generate":
+        assert "TABLE.OLD=NEW ..." in result.stdout and "TABLE.COLUMN=SQL ..." in result.stdout

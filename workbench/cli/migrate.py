@@ -87,7 +87,25 @@ def init(
     for path in result.kept:
         say(f"kept     {_rel(path, result.root)}", style="dim")
     say()
-    say(f"Project ready in {result.root}. Next: workbench generate example -m initial")
+    say(f"Project ready in {result.root}. Next: {_next_after_init(result.root, result)}")
+
+
+def _next_after_init(root: Path, result: Any) -> str:
+    """The next command: generate the example only when there is one to generate."""
+    from workbench.config import load
+    from workbench.revisions import has_history
+
+    example = any(p.name == "example.py" for p in (*result.created, *result.kept))
+    cfg = load(root)
+    names = cfg.schema_names()
+    fresh = [n for n in names if not has_history(cfg, n)]
+    if example and "example" in fresh:
+        return "workbench generate example -m initial"
+    if fresh:
+        return f"workbench generate {fresh[0]} -m initial"
+    if names:
+        return "workbench status (what is pending on each schema's target)"
+    return "add a schema module to schemas/, then workbench generate NAME -m initial"
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -153,8 +171,10 @@ def generate(
         list[str] | None,
         typer.Option(
             "--rename",
+            metavar="TABLE.OLD=NEW ...",
             help="A rename, not a drop + add: TABLE.OLD=NEW for a column, OLD=NEW for a table "
-            "(TABLE as the models name it). Repeatable.",
+            "(TABLE as the models name it). Repeatable: --rename users.name=full_name "
+            "--rename post=posts.",
             show_default=False,
         ),
     ] = None,
@@ -162,8 +182,9 @@ def generate(
         list[str] | None,
         typer.Option(
             "--backfill",
+            metavar="TABLE.COLUMN=SQL ...",
             help="TABLE.COLUMN=SQL_EXPRESSION: the value existing rows get when the column "
-            "is added (or made) NOT NULL. Repeatable.",
+            "is added (or made) NOT NULL. Repeatable: --backfill posts.view_count=0.",
             show_default=False,
         ),
     ] = None,
@@ -290,16 +311,19 @@ def _progress(step: Step) -> None:
     say(f"  {arrow} {step.revision}  {step.message}  ({step.seconds * 1000:.0f} ms)")
 
 
-def _applying(sql: bool, yes: bool) -> dict[str, Any]:
+def _applying(sql: bool, yes: bool, json: bool = False) -> dict[str, Any]:
     """What upgrade and downgrade add to the call: progress lines, --yes, the guard's question."""
     return {
-        "on_step": None if sql else _progress,
+        "on_step": None if sql or json else _progress,
         "yes": yes,
-        "confirm": _confirm_destruction if interactive() else None,
+        "confirm": _confirm_destruction if interactive() and not json else None,
     }
 
 
-def _report(result: MigrateResult, root: Path) -> None:
+def _report(result: MigrateResult, root: Path, json: bool = False) -> None:
+    if json:
+        emit_json({"ok": True, **result.to_json()})
+        return
     if result.sql is not None:
         typer.echo(result.sql, nl=False)
         return
@@ -320,6 +344,7 @@ def upgrade(
     url: UrlOpt = None,
     sql: SqlOpt = False,
     yes: YesOpt = False,
+    json: JsonOpt = False,
 ) -> None:
     """Apply revisions up to head (or REVISION), each in one transaction.
 
@@ -333,8 +358,8 @@ def upgrade(
     from workbench.migrate import upgrade as run_upgrade
 
     cfg = config(ctx)
-    result = run_upgrade(cfg, schema, revision, url=url, sql=sql, **_applying(sql, yes))
-    _report(result, cfg.root)
+    result = run_upgrade(cfg, schema, revision, url=url, sql=sql, **_applying(sql, yes, json))
+    _report(result, cfg.root, json)
 
 
 @app.command()
@@ -348,6 +373,7 @@ def downgrade(
     url: UrlOpt = None,
     sql: SqlOpt = False,
     yes: YesOpt = False,
+    json: JsonOpt = False,
 ) -> None:
     """Undo revisions: one step by default, `base` for all of them.
 
@@ -360,8 +386,8 @@ def downgrade(
     from workbench.migrate import downgrade as run_downgrade
 
     cfg = config(ctx)
-    result = run_downgrade(cfg, schema, revision, url=url, sql=sql, **_applying(sql, yes))
-    _report(result, cfg.root)
+    result = run_downgrade(cfg, schema, revision, url=url, sql=sql, **_applying(sql, yes, json))
+    _report(result, cfg.root, json)
 
 
 @app.command()
