@@ -415,7 +415,8 @@ class Evidence:
     ms_before: float
     ms_after: float
     cost_before: float | None = None
-    """PostgreSQL's estimated total cost; ``None`` on SQLite, which has no cost."""
+    """PostgreSQL's estimated total cost; on SQLite, the virtual-machine instructions the query
+    ran (SQLite has no cost estimate); both are the same for the same data, unlike a time."""
     cost_after: float | None = None
     timed_out: bool = False
     """The query was stopped at the time limit without the index: ``ms_before`` is a lower
