@@ -1,7 +1,7 @@
 """Typed results that capabilities return and the CLI renders.
 
 Every result is a frozen dataclass with a ``to_json()`` that gives the document
-the ``--json`` contract in DESIGN.md promises. Capabilities share these types so
+the ``--json`` contract (README.md, docs/) promises. Capabilities share these types so
 that they never need to import one another.
 """
 
@@ -81,6 +81,18 @@ class GenerateResult:
     """What the writer should look at: a drop + add left as written that looks like a
     rename, a NOT NULL column added with no value for existing rows (``workbench lint``
     reports both as errors)."""
+    fixes: tuple[str, ...] = ()
+    """The flags that resolve the notes, such as ``--rename users.full_name=display_name``."""
+    replaced: str | None = None
+    """The revision ``--replace`` removed (the newest, not applied to the target)."""
+    refused: bool = False
+    """Nothing was written: the revision was known to be unsafe (``notes``) and nobody
+    accepted it (no terminal to ask on, and no ``--accept``)."""
+    backends: tuple[str, ...] = ()
+    """The backends the revision was proven on (upgrade, downgrade, upgrade), such as
+    ``("sqlite", "postgresql")``."""
+    unproved: tuple[str, ...] = ()
+    """Backends the schema supports that it was not proven on, each with the reason."""
 
     @property
     def changed(self) -> bool:
@@ -88,11 +100,17 @@ class GenerateResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "ok": not self.refused,
             "schema": self.schema,
             "revision": self.revision,
             "path": str(self.path) if self.path else None,
             "operations": list(self.operations),
             "notes": list(self.notes),
+            "fixes": list(self.fixes),
+            "replaced": self.replaced,
+            "refused": self.refused,
+            "backends": list(self.backends),
+            "unproved": list(self.unproved),
         }
 
 
@@ -210,6 +228,68 @@ class DestructiveChange:
 
     def to_json(self) -> dict[str, Any]:
         return {"revision": self.revision, "description": self.description, "rows": self.rows}
+
+
+# --- status and squash --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingRevision:
+    """A revision the target has not applied yet, with what it does."""
+
+    id: str
+    message: str
+    path: Path
+    operations: tuple[str, ...] = ()
+    """One human line per operation of its upgrade."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "message": self.message,
+            "path": str(self.path),
+            "operations": list(self.operations),
+        }
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """What ``status`` found for one schema: where the target stands and what would run."""
+
+    schema: str
+    target: str
+    """The target URL, password redacted."""
+    current: str | None
+    head: str | None
+    target_state: Literal["absent", "empty", "stamped"]
+    pending: tuple[PendingRevision, ...] = ()
+    """The revisions ``upgrade`` would run, in order."""
+    destructive: tuple[DestructiveChange, ...] = ()
+    """What the destructive-apply guard counts for them on the target."""
+    guard: Literal["predicted", "measured"] = "predicted"
+    """``predicted``: counted from the operations the revisions expose, without running them;
+    ``measured``: the revisions were run in a transaction that was rolled back."""
+    findings: tuple[Finding, ...] = ()
+    """Lint findings on the pending revisions."""
+
+    @property
+    def ok(self) -> bool:
+        """Nothing pending destroys data, and no pending revision has a lint error."""
+        return not self.destructive and not any(f.severity == "error" for f in self.findings)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "schema": self.schema,
+            "target": self.target,
+            "current": self.current,
+            "head": self.head,
+            "target_state": self.target_state,
+            "pending": [p.to_json() for p in self.pending],
+            "guard": self.guard,
+            "destructive": [d.to_json() for d in self.destructive],
+            "findings": [f.to_json() for f in self.findings],
+        }
 
 
 # --- check, lint, advise, seed, diagram ---------------------------------------------------
@@ -340,13 +420,6 @@ class Evidence:
     timed_out: bool = False
     """The query was stopped at the time limit without the index: ``ms_before`` is a lower
     bound."""
-
-    @property
-    def speedup(self) -> float:
-        """How many times faster the query ran with the index (time, else cost)."""
-        if self.ms_after > 0:
-            return self.ms_before / self.ms_after
-        return float("inf")
 
     def to_json(self) -> dict[str, Any]:
         return {

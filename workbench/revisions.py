@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from workbench import compat
 from workbench.config import Config, own_env_directory
 from workbench.errors import RevisionError
 from workbench.results import Revision
+from workbench.walker import Dispatch, Names, Step, table_of
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -180,8 +182,7 @@ class CapturedOp:
     def table(self) -> str | None:
         """The table the operation changes: its batch, its ``table_name``, or a new
         foreign key's source table (``create_foreign_key`` has no ``table_name``)."""
-        op: Any = self.op
-        return self.batch or getattr(op, "table_name", None) or getattr(op, "source_table", None)
+        return table_of(self.op, self.batch)
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,7 @@ def capture(
     recorder = _recorder_class()(context, sink=sink, path=path)
     function = getattr(script.module, direction, None)
     error = raises = None
-    recorder._install_proxy()
+    compat.install_op_proxy(recorder)
     try:
         if function is not None:
             function()
@@ -238,7 +239,7 @@ def capture(
     except Exception as exc:
         error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
     finally:
-        recorder._remove_proxy()
+        compat.remove_op_proxy(recorder)
     return Capture(script.revision, path, direction, tuple(sink), error, raises)
 
 
@@ -252,7 +253,6 @@ def _recorder_class() -> type[Any]:
         return _RECORDER
     from alembic.operations import BatchOperations, Operations
     from alembic.operations import ops as alembic_ops
-    from alembic.operations.batch import BatchOperationsImpl
 
     def line_in(path: Path) -> int | None:
         frame = sys._getframe(2)
@@ -289,24 +289,12 @@ def _recorder_class() -> type[Any]:
         def batch_alter_table(  # type: ignore[override]
             self, table_name: str, schema: str | None = None, recreate: str = "auto", **kw: Any
         ) -> Iterator[Any]:
-            impl = BatchOperationsImpl(  # type: ignore[no-untyped-call]
-                self,
-                table_name,
-                schema,
-                recreate,
-                kw.get("copy_from"),
-                kw.get("table_args", ()),
-                kw.get("table_kwargs", {}),
-                kw.get("reflect_args", ()),
-                kw.get("reflect_kwargs", {}),
-                kw.get("naming_convention"),
-                kw.get("partial_reordering"),
-            )
+            impl = compat.batch_impl(self, table_name, schema, recreate, kw)
             yield RecordingBatch(self.migration_context, impl, self._sink, self._path)
 
     # Alembic installs the module-level `op` proxy per exact class; the recorder
     # shares the registration of Operations so `op.add_column(...)` reaches it.
-    Recorder._setups[Recorder] = Operations._setups[Operations]
+    compat.share_op_registrations(Recorder, Operations)
     _RECORDER = Recorder
     return Recorder
 
@@ -395,66 +383,97 @@ class HistoryModel:
         ]
 
     def apply(self, captured: CapturedOp) -> None:
-        from alembic.operations import ops
-
-        import workbench.ops as wb_ops
-
-        op: Any = captured.op
-        table = captured.table
-        if isinstance(op, ops.CreateTableOp):
-            import sqlalchemy as sa
-
-            self.tables[op.table_name] = {
-                c.name: ColumnState(c.type, c.nullable, c.server_default)
-                for c in op.columns
-                if isinstance(c, sa.Column)
-            }
-            for c in op.columns:
-                if isinstance(c, sa.Column):
-                    self._note_enum(c.type)
-        elif isinstance(op, ops.DropTableOp):
-            self.tables.pop(op.table_name, None)
-        elif isinstance(op, ops.RenameTableOp):
-            if op.table_name in self.tables:
-                self.tables[op.new_table_name] = self.tables.pop(op.table_name)
-        elif isinstance(op, ops.AddColumnOp) and table is not None:
-            c = op.column
-            self.tables.setdefault(table, {})[c.name] = ColumnState(
-                c.type, c.nullable, c.server_default
-            )
-            self._note_enum(c.type)
-        elif isinstance(op, ops.DropColumnOp) and table is not None:
-            self.tables.get(table, {}).pop(op.column_name, None)
-        elif isinstance(op, ops.AlterColumnOp) and table is not None:
-            columns = self.tables.setdefault(table, {})
-            state = columns.get(op.column_name) or ColumnState(
-                op.existing_type, op.existing_nullable, op.existing_server_default
-            )
-            if op.modify_type is not None:
-                state.type = op.modify_type
-                self._note_enum(op.modify_type)
-            if op.modify_nullable is not None:
-                state.nullable = op.modify_nullable
-            if op.modify_server_default is not False:
-                state.server_default = op.modify_server_default
-            name = op.modify_name or op.column_name
-            columns.pop(op.column_name, None)
-            columns[name] = state
-        elif isinstance(op, wb_ops.CreateEnumTypeOp):
-            self.enums[op.name] = list(op.values)
-        elif isinstance(op, wb_ops.SyncEnumValuesOp):
-            self.enums[op.name] = list(op.values)
-            # The columns typed with the enum hold the new members from now on.
-            for table_name, column in self.enum_users(op.name):
-                state = self.tables[table_name][column]
-                state.type = _with_members(state.type, op.values)
-        elif isinstance(op, wb_ops.DropEnumTypeOp):
-            self.enums.pop(op.name, None)
+        """Replay one operation (dispatched by its class, see :data:`_REPLAY`)."""
+        _REPLAY(self, Step.at(captured, Names()))
 
     def _note_enum(self, type_: Any) -> None:
         name = enum_name(type_)
         if name is not None:
             self.enums[name] = list(type_.enums)
+
+    def _state(self, column: Any) -> ColumnState:
+        self._note_enum(column.type)
+        return ColumnState(column.type, column.nullable, column.server_default)
+
+
+_REPLAY: Dispatch[HistoryModel] = Dispatch("history model")
+"""How each operation changes the history model; an operation not registered changes nothing."""
+
+
+@_REPLAY.handles("CreateTableOp")
+def _create_table(model: HistoryModel, step: Step) -> None:
+    import sqlalchemy as sa
+
+    op = step.op
+    model.tables[op.table_name] = {
+        c.name: model._state(c) for c in op.columns if isinstance(c, sa.Column)
+    }
+
+
+@_REPLAY.handles("DropTableOp")
+def _drop_table(model: HistoryModel, step: Step) -> None:
+    model.tables.pop(step.op.table_name, None)
+
+
+@_REPLAY.handles("RenameTableOp")
+def _rename_table(model: HistoryModel, step: Step) -> None:
+    op = step.op
+    if op.table_name in model.tables:
+        model.tables[op.new_table_name] = model.tables.pop(op.table_name)
+
+
+@_REPLAY.handles("AddColumnOp")
+def _add_column(model: HistoryModel, step: Step) -> None:
+    if step.table is not None:
+        column = step.op.column
+        model.tables.setdefault(step.table, {})[column.name] = model._state(column)
+
+
+@_REPLAY.handles("DropColumnOp")
+def _drop_column(model: HistoryModel, step: Step) -> None:
+    if step.table is not None:
+        model.tables.get(step.table, {}).pop(step.op.column_name, None)
+
+
+@_REPLAY.handles("AlterColumnOp")
+def _alter_column(model: HistoryModel, step: Step) -> None:
+    op = step.op
+    if step.table is None:
+        return
+    columns = model.tables.setdefault(step.table, {})
+    state = columns.get(op.column_name) or ColumnState(
+        op.existing_type, op.existing_nullable, op.existing_server_default
+    )
+    if op.modify_type is not None:
+        state.type = op.modify_type
+        model._note_enum(op.modify_type)
+    if op.modify_nullable is not None:
+        state.nullable = op.modify_nullable
+    if op.modify_server_default is not False:
+        state.server_default = op.modify_server_default
+    name = op.modify_name or op.column_name
+    columns.pop(op.column_name, None)
+    columns[name] = state
+
+
+@_REPLAY.handles("CreateEnumTypeOp")
+def _create_enum(model: HistoryModel, step: Step) -> None:
+    model.enums[step.op.name] = list(step.op.values)
+
+
+@_REPLAY.handles("SyncEnumValuesOp")
+def _sync_enum(model: HistoryModel, step: Step) -> None:
+    op = step.op
+    model.enums[op.name] = list(op.values)
+    # The columns typed with the enum hold the new members from now on.
+    for table_name, column in model.enum_users(op.name):
+        state = model.tables[table_name][column]
+        state.type = _with_members(state.type, op.values)
+
+
+@_REPLAY.handles("DropEnumTypeOp")
+def _drop_enum(model: HistoryModel, step: Step) -> None:
+    model.enums.pop(step.op.name, None)
 
 
 # --- types and operations, as every capability reads them --------------------------------
