@@ -292,6 +292,35 @@ class StatusReport:
         }
 
 
+@dataclass(frozen=True)
+class SquashResult:
+    """The revision ``squash`` wrote in place of the start of a history."""
+
+    schema: str
+    revision: str
+    """The squashed revision's id: the id of the last revision it replaces."""
+    path: Path
+    removed: tuple[str, ...]
+    """The revisions replaced, base first (the last one's id lives on)."""
+    dropped: tuple[str, ...] = ()
+    """Data migrations inside the range, left out of the squashed revision, one line each."""
+    backends: tuple[str, ...] = ()
+    """Where the squashed history was proved to build the same schema."""
+    unproved: tuple[str, ...] = ()
+    """Backends the schema supports that it was not proved on, with the reason."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "revision": self.revision,
+            "path": str(self.path),
+            "removed": list(self.removed),
+            "dropped": list(self.dropped),
+            "backends": list(self.backends),
+            "unproved": list(self.unproved),
+        }
+
+
 # --- check, lint, advise, seed, diagram ---------------------------------------------------
 
 Severity = Literal["error", "warning", "info"]

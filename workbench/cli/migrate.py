@@ -567,6 +567,74 @@ def _render_status(report: StatusReport, root: Path, ctx: typer.Context) -> None
 
 
 @app.command()
+def squash(
+    ctx: typer.Context,
+    schema: SchemaArg,
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            metavar="REV",
+            help="The last revision to squash: base .. REV become one revision with REV's id.",
+        ),
+    ],
+    against: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--against",
+            metavar="TARGET ...",
+            help="Where to prove the squash: `sqlite` or a PostgreSQL server URL (scratch "
+            "databases are made there and dropped). Repeatable. Default: sqlite, plus "
+            "$WORKBENCH_POSTGRES_URL when set.",
+            show_default=False,
+        ),
+    ] = None,
+    message: Annotated[
+        str | None,
+        typer.Option("-m", "--message", help="The squashed revision's message."),
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Replace the revisions from base to REV with one revision that builds the same schema.
+
+    The squashed revision keeps REV's id, so later revisions still follow it and
+    a database at REV or past it is unaffected. It is kept only when, on a
+    scratch database of every backend proved, it builds the same schema as the
+    revisions it replaces (at REV and at head) and goes down to an empty
+    database. Data migrations inside the range (INSERT, UPDATE, DELETE,
+    bulk_insert) are left out and listed.
+
+    Example: `workbench squash blog --to 3f2a9c1b7d4e`
+    """
+    from workbench.squash import squash as run_squash
+
+    cfg = config(ctx)
+    result = run_squash(cfg, schema, to, against=against, message=message)
+    if json:
+        emit_json(result.to_json())
+        return
+    count = len(result.removed)
+    say(
+        f"{schema}: squashed {count} revisions ({result.removed[0]} .. {result.revision}) into "
+        f"{cfg.rel(result.path)}"
+    )
+    names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+    proved = ", ".join(names.get(b, b) for b in result.backends)
+    say(f"  proved on {proved}: the same schema at {result.revision} and at head", style="dim")
+    for reason in result.unproved:
+        say(f"  not proved on {reason}", style="yellow")
+    if result.dropped:
+        say("  data migrations left out (a fresh install has no rows for them):", style="yellow")
+        for line in result.dropped:
+            say(f"    {line}", style="yellow")
+    say(
+        "  A database stamped with one of the removed revisions before "
+        f"{result.revision} must be upgraded to {result.revision} with the old history first.",
+        style="dim",
+    )
+
+
+@app.command()
 def history(ctx: typer.Context, schema: SchemaArg, json: JsonOpt = False) -> None:
     """List the revisions of a schema, oldest first.
 
