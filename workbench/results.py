@@ -189,6 +189,35 @@ class InitResult:
 
 
 @dataclass(frozen=True)
+class AdoptedSchema:
+    """One existing Alembic history that ``init --adopt`` found, and what it learnt of it."""
+
+    name: str
+    ini: Path | None
+    """The ``alembic.ini`` (``None`` for a ``[tool.alembic]`` table in pyproject.toml)."""
+    script_location: Path
+    revisions: int
+    models: str | None
+    """The models' import path, or ``None`` when it could not be found (see ``notes``)."""
+    version_table: str | None = None
+    written: bool = False
+    """Whether its ``[tool.workbench.schema.NAME]`` table was written (not already there)."""
+    notes: tuple[str, ...] = ()
+    """What was found, and what could not be determined, in plain words."""
+
+
+@dataclass(frozen=True)
+class AdoptResult:
+    """What ``init --adopt`` found in a project and wrote to its ``pyproject.toml``."""
+
+    root: Path
+    pyproject: Path
+    schemas: tuple[AdoptedSchema, ...] = ()
+    created: bool = False
+    """Whether ``pyproject.toml`` was created (else tables were appended to it)."""
+
+
+@dataclass(frozen=True)
 class DestructiveChange:
     """Data an operation would destroy in a live target, counted before it runs."""
 
