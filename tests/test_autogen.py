@@ -364,3 +364,62 @@ def test_postgresql_using_converts_values_on_postgresql(
         kw = {"postgresql_using": using} if using else {}
         operations.alter_column("t", "x", type_=new, existing_type=old, **kw)
         assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar_one() == (value is not None)
+
+
+# --- foreign-key cycles: create_table without the edge, create_foreign_key after -----------
+
+DVD_RENTAL = """
+class Store(Base):
+    __tablename__ = "store"
+    store_id: Mapped[int] = mapped_column(primary_key=True)
+    manager_staff_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("staff.staff_id", use_alter=True), unique=True
+    )
+
+class Staff(Base):
+    __tablename__ = "staff"
+    staff_id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("store.store_id"))
+"""
+
+PLAIN_CYCLE = """
+class A(Base):
+    __tablename__ = "a"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    b_id: Mapped[int | None] = mapped_column(sa.ForeignKey("b.id"))
+
+class B(Base):
+    __tablename__ = "b"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    a_id: Mapped[int] = mapped_column(sa.ForeignKey("a.id"))
+"""
+
+
+@pytest.mark.parametrize("models", [DVD_RENTAL, PLAIN_CYCLE], ids=["use_alter", "plain"])
+def test_foreign_key_cycles_are_created_after_their_tables(
+    project: Project, target_url: str, models: str
+) -> None:
+    from workbench.check import check
+
+    _schema(project, "cyc", models)
+    result = migrate.generate(project.cfg, "cyc", "initial", against=_against(target_url))
+    assert result.path is not None
+    text = result.path.read_text(encoding="utf-8")
+    upgrade, downgrade = text.split("def downgrade")
+    creates = upgrade.split("batch_op.create_foreign_key")
+    assert len(creates) == 2, upgrade
+    # The deferred edge is nowhere in a create_table, and comes after both tables.
+    assert "use_alter" not in text
+    assert upgrade.rindex("op.create_table") < upgrade.index("create_foreign_key")
+    assert downgrade.index("batch_op.drop_constraint") < downgrade.index("op.drop_table")
+    _roundtrip(project.cfg, "cyc", target_url)
+    with db.connect(target_url) as conn:
+        keys = {
+            (t, fk["referred_table"])
+            for t in ("store", "staff", "a", "b")
+            if sa.inspect(conn).has_table(t)
+            for fk in sa.inspect(conn).get_foreign_keys(t)
+        }
+    assert len(keys) == 2
+    report = check(project.cfg, ["cyc"], against=_against(target_url))
+    assert report.ok, [f.message for f in report.findings]

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer.main
 from typer.testing import CliRunner
 
 from tests.conftest import REPO, Project
@@ -370,3 +371,149 @@ def test_a_refused_login_without_a_user_in_the_url_never_says_user_none() -> Non
         "postgresql://127.0.0.1/app",
     )
     assert "None" not in error.text and "the URL names none" in error.text
+
+
+def test_init_again_without_the_example_does_not_point_at_it(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    assert (
+        "Next: workbench generate example -m initial"
+        in runner.invoke(app, ["init", str(root)]).stdout
+    )
+    (root / "schemas" / "example.py").rename(root / "schemas" / "shop.py")
+    again = runner.invoke(app, ["init", str(root)])
+    assert again.exit_code == 0 and "generate example" not in again.stdout
+    assert "Next: workbench generate shop -m initial" in again.stdout
+
+
+def test_upgrade_and_downgrade_json(blog: Project) -> None:
+    code, out, _ = run(blog, "upgrade", "blog", "--json")
+    document = json.loads(out)
+    assert code == 0 and document["after"] == "7b192ac1fbac" and document["before"] is None
+    assert [s["revision"] for s in document["steps"]] == ["7b192ac1fbac"]
+    assert document["steps"][0]["seconds"] >= 0
+    code, out, _ = run(blog, "downgrade", "blog", "base", "--yes", "--json")
+    document = json.loads(out)
+    assert code == 0 and document["after"] is None and document["direction"] == "down"
+    code, out, _ = run(blog, "upgrade", "blog", "nope", "--json")
+    assert code == 2 and json.loads(out)["ok"] is False
+
+
+COMMAND_NAMES = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", [None, *COMMAND_NAMES])
+def test_help_shows_flags_as_flags_and_values_by_meaning(name: str | None) -> None:
+    result = runner.invoke(app, [*([name] if name else []), "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    assert "<bool>" not in result.stdout and "list[" not in result.stdout
+    if name == "seed":
+        assert "--rows" in result.stdout and "[TABLE=]COUNT ..." in result.stdout
+        assert "--rows 1000 --rows comments=5000" in result.stdout
+    if name == "generate":
+        assert "TABLE.OLD=NEW ..." in result.stdout and "TABLE.COLUMN=SQL ..." in result.stdout
+
+
+# --- squash ----------------------------------------------------------------------------------
+
+STEP = '''
+"""{message}
+
+Revision ID: {rev}
+Revises: {down}
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "{rev}"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+{up}
+
+
+def downgrade() -> None:
+{down_body}
+'''
+
+
+def _step(blog: Project, rev: str, down: str, message: str, up: str, down_body: str) -> Path:
+    return blog.write_revision(
+        "blog",
+        f"{rev}_{message.replace(' ', '_')}.py",
+        STEP.format(rev=rev, down=down, message=message, up=up, down_body=down_body),
+    )
+
+
+def _long_history(blog: Project) -> None:
+    _step(
+        blog, "aaaa00000002", "7b192ac1fbac", "nick",
+        '    with op.batch_alter_table("users") as batch_op:\n'
+        '        batch_op.add_column(sa.Column("nick", sa.String(40), nullable=True))\n'
+        '        batch_op.create_index("ix_users_nick", ["nick"])',
+        '    with op.batch_alter_table("users") as batch_op:\n'
+        '        batch_op.drop_index("ix_users_nick")\n'
+        '        batch_op.drop_column("nick")',
+    )  # fmt: skip
+    _step(
+        blog, "aaaa00000003", "aaaa00000002", "nick from name",
+        '    op.execute("UPDATE users SET nick = name")\n'
+        '    op.create_table("badges", sa.Column("id", sa.Integer(), primary_key=True),\n'
+        '                    sa.Column("label", sa.String(30), nullable=False))',
+        '    op.drop_table("badges")',
+    )  # fmt: skip
+    _step(
+        blog, "aaaa00000004", "aaaa00000003", "age",
+        '    with op.batch_alter_table("users") as batch_op:\n'
+        '        batch_op.add_column(sa.Column("age", sa.Integer(), nullable=True))',
+        '    with op.batch_alter_table("users") as batch_op:\n'
+        '        batch_op.drop_column("age")',
+    )  # fmt: skip
+
+
+def test_squash_replaces_base_to_rev_and_keeps_later_revisions_working(
+    blog: Project, against: str, tmp_path: Path
+) -> None:
+    _long_history(blog)
+    # A database already past REV before the squash.
+    url = f"sqlite:///{(tmp_path / 'past.db').as_posix()}"
+    assert run(blog, "upgrade", "blog", "aaaa00000003", "--url", url)[0] == 0
+    code, out, err = run(blog, "squash", "blog", "--to", "aaaa00000003", "--against", against)
+    assert code == 0, err
+    backend = "PostgreSQL" if against != "sqlite" else "SQLite"
+    assert f"proved on {backend}" in out
+    assert "UPDATE users SET nick = name" in out  # the data migration left out, listed
+    names = [p.name for p in blog.versions("blog")]
+    assert len(names) == 2 and any("aaaa00000003_squashed" in n for n in names)
+    assert "aaaa00000004_age.py" in names
+    code, out, _ = run(blog, "history", "blog", "--json")
+    chain = [(r["id"], r["down_revisions"]) for r in json.loads(out)["revisions"]]
+    assert chain == [("aaaa00000003", []), ("aaaa00000004", ["aaaa00000003"])]
+    # The database past REV is unaffected: it goes on to head.
+    assert run(blog, "upgrade", "blog", "--url", url)[0] == 0
+    # A fresh install builds the schema in two steps and round-trips.
+    fresh = f"sqlite:///{(tmp_path / 'fresh.db').as_posix()}"
+    code, out, _ = run(blog, "upgrade", "blog", "--url", fresh)
+    assert code == 0 and "up   aaaa00000003" in out and "up   aaaa00000004" in out
+    assert run(blog, "downgrade", "blog", "base", "--url", fresh, "--yes")[0] == 0
+
+
+def test_squash_refuses_what_it_cannot_read_and_changes_nothing(blog: Project) -> None:
+    _long_history(blog)
+    path = blog.versions("blog")[2]
+    path.write_text(
+        path.read_text().replace(
+            'op.execute("UPDATE users SET nick = name")',
+            'op.get_bind().execute(sa.text("UPDATE users SET nick = name"))',
+        )
+    )
+    before = sorted(p.read_text() for p in blog.versions("blog"))
+    code, _, err = run(blog, "squash", "blog", "--to", "aaaa00000004")
+    assert code == 2 and "op.get_bind()" in err and "aaaa00000003" in err
+    assert sorted(p.read_text() for p in blog.versions("blog")) == before
+    code, _, err = run(blog, "squash", "blog", "--to", "7b192ac1fbac")
+    assert code == 2 and "nothing to squash" in err
+    code, _, err = run(blog, "squash", "blog", "--to", "zzz")
+    assert code == 2 and "no revision 'zzz'" in err

@@ -189,6 +189,35 @@ class InitResult:
 
 
 @dataclass(frozen=True)
+class AdoptedSchema:
+    """One existing Alembic history that ``init --adopt`` found, and what it learnt of it."""
+
+    name: str
+    ini: Path | None
+    """The ``alembic.ini`` (``None`` for a ``[tool.alembic]`` table in pyproject.toml)."""
+    script_location: Path
+    revisions: int
+    models: str | None
+    """The models' import path, or ``None`` when it could not be found (see ``notes``)."""
+    version_table: str | None = None
+    written: bool = False
+    """Whether its ``[tool.workbench.schema.NAME]`` table was written (not already there)."""
+    notes: tuple[str, ...] = ()
+    """What was found, and what could not be determined, in plain words."""
+
+
+@dataclass(frozen=True)
+class AdoptResult:
+    """What ``init --adopt`` found in a project and wrote to its ``pyproject.toml``."""
+
+    root: Path
+    pyproject: Path
+    schemas: tuple[AdoptedSchema, ...] = ()
+    created: bool = False
+    """Whether ``pyproject.toml`` was created (else tables were appended to it)."""
+
+
+@dataclass(frozen=True)
 class DestructiveChange:
     """Data an operation would destroy in a live target, counted before it runs."""
 
@@ -260,6 +289,35 @@ class StatusReport:
             "guard": self.guard,
             "destructive": [d.to_json() for d in self.destructive],
             "findings": [f.to_json() for f in self.findings],
+        }
+
+
+@dataclass(frozen=True)
+class SquashResult:
+    """The revision ``squash`` wrote in place of the start of a history."""
+
+    schema: str
+    revision: str
+    """The squashed revision's id: the id of the last revision it replaces."""
+    path: Path
+    removed: tuple[str, ...]
+    """The revisions replaced, base first (the last one's id lives on)."""
+    dropped: tuple[str, ...] = ()
+    """Data migrations inside the range, left out of the squashed revision, one line each."""
+    backends: tuple[str, ...] = ()
+    """Where the squashed history was proved to build the same schema."""
+    unproved: tuple[str, ...] = ()
+    """Backends the schema supports that it was not proved on, with the reason."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "revision": self.revision,
+            "path": str(self.path),
+            "removed": list(self.removed),
+            "dropped": list(self.dropped),
+            "backends": list(self.backends),
+            "unproved": list(self.unproved),
         }
 
 
@@ -386,7 +444,8 @@ class Evidence:
     ms_before: float
     ms_after: float
     cost_before: float | None = None
-    """PostgreSQL's estimated total cost; ``None`` on SQLite, which has no cost."""
+    """PostgreSQL's estimated total cost; on SQLite, the virtual-machine instructions the query
+    ran (SQLite has no cost estimate); both are the same for the same data, unlike a time."""
     cost_after: float | None = None
     timed_out: bool = False
     """The query was stopped at the time limit without the index: ``ms_before`` is a lower

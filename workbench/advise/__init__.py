@@ -90,7 +90,14 @@ def advise(
     advice = model_advice(views)
     texts = list(statements)
     if queries is not None:
-        texts += read_queries(queries)
+        read = read_queries(queries)
+        if not read:
+            raise WorkbenchError(
+                f"the workload file {queries} holds no SQL statement.",
+                hint="Pass a file of SQL statements separated by ';' (or one written by "
+                "`pytest --workbench-capture FILE`).",
+            )
+        texts += read
     report = AdviceReport(schema=schema)
     if texts:
         proven, rejected, queries_used, skipped, backend, hypo = _workload(
@@ -171,9 +178,17 @@ def _workload(
     backend = "sqlite" if against == "sqlite" else db.backend(against)
     from workbench import migrate
     from workbench.advise.proof import Bench, prove
-    from workbench.advise.workload import analyse
+    from workbench.advise.workload import NOT_SQL, analyse
 
     parsed, skipped = analyse(texts, tables, backend)
+    if not parsed and all(NOT_SQL in line for line in skipped):
+        shown = "; ".join(skipped[:2])
+        raise WorkbenchError(
+            f"the workload has no SQL statement advise can read ({len(skipped)} "
+            f"statement{'s' if len(skipped) != 1 else ''}: {shown}).",
+            hint="Pass a file of SQL statements separated by ';' (SELECT, UPDATE or DELETE "
+            "with literals or placeholders), such as `pytest --workbench-capture FILE` writes.",
+        )
     if not parsed:
         return [], [], 0, skipped, backend, False
     found = [
@@ -202,9 +217,18 @@ def _workload(
     return advice, rejected, len(parsed), [*skipped, *failed], backend, hypo
 
 
+FAN_OUT = 20
+"""Rows of a table per row of a parent table no query reads: a doctor has many appointments.
+With as many parents as children, every foreign key would match one row, and an index that
+serves the sort after the key (``WHERE doctor_id = ? ORDER BY starts_at``) would prove
+nothing."""
+
+
 def rows_for(metadata: MetaData, queries: Iterable[Query], rows: int) -> dict[str, int]:
-    """``rows`` for each table the queries read and each table those refer to; 0 elsewhere."""
-    wanted = {t for q in queries for t in q.tables}
+    """``rows`` for each table the queries read; ``rows / FAN_OUT`` (at least 10) for each
+    table those refer to that no query reads; 0 elsewhere."""
+    read = {t for q in queries for t in q.tables}
+    wanted = set(read)
     todo = list(wanted)
     while todo:
         table = metadata.tables.get(todo.pop())
@@ -215,7 +239,11 @@ def rows_for(metadata: MetaData, queries: Iterable[Query], rows: int) -> dict[st
             if parent not in wanted:
                 wanted.add(parent)
                 todo.append(parent)
-    return {name: (rows if name in wanted else 0) for name in metadata.tables}
+    parents = max(rows // FAN_OUT, min(rows, 10))
+    return {
+        name: (rows if name in read else parents if name in wanted else 0)
+        for name in metadata.tables
+    }
 
 
 __all__ = [
