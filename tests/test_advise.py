@@ -804,8 +804,8 @@ def _seeded_target(project: Project, url: str, rows: int) -> None:
     migrate.upgrade(project.cfg, "clinic", url=url)
     from workbench.seed import seed
 
-    seed(project.cfg, "clinic", url=url, fill_defaults=True, rows={"doctors": rows // 20, "categories": rows // 20,
-         "appointments": rows, "items": rows}, seed=1)  # fmt: skip
+    counts = {"doctors": rows // 20, "categories": rows // 20, "appointments": rows, "items": rows}
+    seed(project.cfg, "clinic", url=url, fill_defaults=True, rows=counts, seed=1)
 
 
 def test_url_with_rows_proves_on_a_copy_of_the_target_and_leaves_it_alone(
