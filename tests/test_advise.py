@@ -563,7 +563,7 @@ def test_cli_proves_a_workload_and_shows_the_evidence(project: Project) -> None:
     result = _cli(project, "advise", "blog", "--queries", "queries.sql", "--rows", "3000")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert out.startswith("blog: 5 queries proved on sqlite with 3,000 rows per table")
+    assert out.startswith("blog: 5 queries proved on sqlite with 3,000 seeded rows per table")
     assert re.search(r"WB313\s+create\s+\(created_at\)", out)
     assert "before: SCAN posts; USE TEMP B-TREE FOR ORDER BY" in out
     assert "after:  SCAN posts USING INDEX ix_posts_created_at" in out
@@ -798,3 +798,60 @@ def test_a_workload_with_no_sql_is_an_error(project: Project, text: str) -> None
     result = _cli(project, "advise", "blog", "--queries", "queries.sql")
     assert result.exit_code == 2, result.output
     assert "no SQL statement" in result.stderr and "Traceback" not in result.stderr
+
+
+def _seeded_target(project: Project, url: str, rows: int) -> None:
+    migrate.upgrade(project.cfg, "clinic", url=url)
+    from workbench.seed import seed
+
+    counts = {"doctors": rows // 20, "categories": rows // 20, "appointments": rows, "items": rows}
+    seed(project.cfg, "clinic", url=url, fill_defaults=True, rows=counts, seed=1)
+
+
+def test_url_with_rows_proves_on_a_copy_of_the_target_and_leaves_it_alone(
+    project: Project, tmp_path: Path
+) -> None:
+    corpus_project(project, "clinic")
+    url = f"sqlite:///{(tmp_path / 'live.db').as_posix()}"
+    _seeded_target(project, url, CORPUS_ROWS)
+    before = (tmp_path / "live.db").read_bytes()
+    report = advise(project.cfg, "clinic", url=url, queries=CORPUS / "clinic" / "workload.sql")
+    assert report.proved_on == "target copy" and report.proof_note == ""
+    assert report.rows is None
+    assert ("create", "appointments", ("doctor_id", "starts_at")) in {
+        (a.action, a.table, a.columns) for a in report.advice
+    }
+    assert (tmp_path / "live.db").read_bytes() == before
+    result = _cli(
+        project, "advise", "clinic", "--url", url, "--queries",
+        str(CORPUS / "clinic" / "workload.sql"),
+    )  # fmt: skip
+    assert result.exit_code == 0 and "proved on a copy of the target, on its own rows" in (
+        result.stdout
+    )
+
+
+def test_url_without_rows_or_hypopg_says_it_proved_on_seeded_data(
+    project: Project, target_url: str
+) -> None:
+    corpus_project(project, "clinic")
+    migrate.upgrade(project.cfg, "clinic", url=target_url)
+    report = advise(
+        project.cfg, "clinic", url=target_url, queries=CORPUS / "clinic" / "workload.sql",
+        rows=CORPUS_ROWS,
+    )  # fmt: skip
+    assert report.proved_on == "seeded" and "hold no rows" in report.proof_note
+    if target_url.startswith("postgresql"):
+        _seeded_target(project, target_url, 200)
+        report = advise(
+            project.cfg, "clinic", url=target_url, queries=CORPUS / "clinic" / "workload.sql",
+            rows=CORPUS_ROWS,
+        )  # fmt: skip
+        with db.connect(target_url) as conn:
+            hypopg = conn.exec_driver_sql(
+                "SELECT 1 FROM pg_extension WHERE extname = 'hypopg'"
+            ).first()
+        if hypopg is None:
+            assert report.proved_on == "seeded" and "HypoPG" in report.proof_note
+        else:  # pragma: no cover - a server with HypoPG installed in the database
+            assert report.proved_on == "target hypopg"

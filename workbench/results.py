@@ -527,6 +527,13 @@ class AdviceReport:
     """Rows seeded per table for the proof."""
     hypothetical: bool = False
     """Whether PostgreSQL costs were first screened with HypoPG's hypothetical indexes."""
+    proved_on: str | None = None
+    """Whose data the proof used: ``seeded`` (a scratch database seeded with ``rows``),
+    ``target copy`` (a copy of the ``--url`` SQLite file, its own rows) or ``target hypopg``
+    (the ``--url`` PostgreSQL database itself, read only: EXPLAIN with HypoPG's
+    hypothetical indexes and its own statistics)."""
+    proof_note: str = ""
+    """Why the proof used seeded data although ``--url`` was given, when it did."""
     revision: str | None = None
     path: Path | None = None
     seconds: float = 0.0
@@ -541,6 +548,8 @@ class AdviceReport:
             "backend": self.backend,
             "rows": self.rows,
             "hypothetical": self.hypothetical,
+            "proved_on": self.proved_on,
+            "proof_note": self.proof_note or None,
             "revision": self.revision,
             "path": str(self.path) if self.path else None,
             "seconds": round(self.seconds, 3),

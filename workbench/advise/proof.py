@@ -67,7 +67,9 @@ class Bench:
     back, so every measurement sees the same data.
     """
 
-    def __init__(self, conn: Connection, *, hypothetical: bool | None = None) -> None:
+    def __init__(
+        self, conn: Connection, *, hypothetical: bool | None = None, read_only: bool = False
+    ) -> None:
         self.conn = conn
         self.backend = conn.dialect.name
         if conn.in_transaction():
@@ -76,9 +78,22 @@ class Bench:
         assert self.raw is not None
         self._samples: dict[tuple[str, str, str], Any] = {}
         self._counts: dict[str, int] = {}
+        self.read_only = read_only
+        """A live target (PostgreSQL with HypoPG installed): every statement runs in a
+        read-only transaction, nothing is timed or built, indexes are hypothetical and
+        verdicts rest on the planner's costs with the target's own statistics."""
         if self.backend == "postgresql":
             self.raw.autocommit = True
+            if read_only:
+                self._exec("SET default_transaction_read_only = on")
             self._exec(f"SET statement_timeout = {int(TIMEOUT_S * 1000)}")
+        if read_only:
+            if self.backend != "postgresql" or not self._exec(
+                "SELECT 1 FROM pg_extension WHERE extname = 'hypopg'"
+            ):
+                raise ValueError("a read-only bench needs PostgreSQL with HypoPG installed")
+            self.hypothetical = True
+            return
         self.hypothetical = self._hypopg() if hypothetical is not False else False
         if hypothetical and not self.hypothetical:
             from workbench.errors import DatabaseError
@@ -124,7 +139,8 @@ class Bench:
 
     def analyze(self) -> None:
         """Refresh the planner's statistics (after seeding, and after adding an index)."""
-        self._exec("ANALYZE")
+        if not self.read_only:
+            self._exec("ANALYZE")
 
     # -- sampling values for placeholders ---------------------------------------------------
 
@@ -180,6 +196,8 @@ class Bench:
         Runs are repeated until they add up to :data:`BUDGET_S` (at most
         :data:`MAX_RUNS`): a lookup is timed many times, a slow scan once.
         """
+        if self.read_only:
+            return 0.0, False
         cur = self.raw.cursor()
         best, spent, runs = math.inf, 0.0, 0
         try:
@@ -253,7 +271,13 @@ class Bench:
 
     @contextlib.contextmanager
     def index(self, table: str, columns: Sequence[str], name: str) -> Iterator[str]:
-        """A real index on the scratch database for the duration; yields its name."""
+        """A real index on the scratch database for the duration; yields its name.
+
+        On a read-only bench, a hypothetical one (yields the name plans show)."""
+        if self.read_only:
+            with self.hypothetical_index(table, columns) as hypo:
+                yield hypo
+            return
         cols = ", ".join(self.quote(c) for c in columns)
         self._exec(f"CREATE INDEX {self.quote(name)} ON {self.quote(table)} ({cols})")
         try:
@@ -418,10 +442,10 @@ def _measure(
     """Build the index for real and measure the related queries; why not, if proven on none."""
     trial = _Trial(candidate, name, {}, replaces=replaces)
     why: dict[str, str] = {}
-    with bench.index(candidate.table, candidate.columns, name):
+    with bench.index(candidate.table, candidate.columns, name) as built:
         for i in related:
             plan, cost = bench.explain(sqls[i])
-            if not uses(plan, name):  # cannot be proven on this query: no need to time it
+            if not uses(plan, built):  # cannot be proven on this query: no need to time it
                 why[queries[i].text] = _why_not(queries[i], before[i], None, name)
                 continue
             dml = queries[i].kind != "select"
