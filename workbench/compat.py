@@ -153,7 +153,6 @@ def copy_column(column: Any) -> Any:
     return method()
 
 
-
 def forget_created_types(migration_context: Any) -> None:
     """Clear the memo of named types (PostgreSQL enums) Alembic's DDL runner created.
 
