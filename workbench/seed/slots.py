@@ -298,7 +298,7 @@ class Texts(Slot):
 
 
 class Misc(Slot):
-    """JSON, bytes and UUID columns that are not keys."""
+    """JSON, bytes, ARRAY and UUID columns that are not keys."""
 
     def __init__(self, col: ColumnSpec, null_share: float, unique: bool, salt: int) -> None:
         self.columns, self.col, self.null_share = (col.name,), col, null_share
@@ -321,6 +321,12 @@ class Misc(Slot):
             if self.unique:
                 words = [f"{w}-{g}" for w, g in zip(words, range(b.g0, b.g0 + n), strict=True)]
             out = [f'{{"{k}": "{w}"}}' for k, w in zip(keys, words, strict=True)]
+        elif kind == "array":
+            sizes = V.uniform(rng, n, 0, 3)
+            if self.col.item_kind == "int":
+                out = [V.uniform(rng, k, 1, 100) for k in sizes]
+            else:
+                out = [V.MAKERS["words"](rng, k) for k in sizes]
         else:
             size = min(self.col.max_len or 16, 16)
             out = [rng.randbytes(size) for _ in range(n)]
