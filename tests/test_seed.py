@@ -749,3 +749,46 @@ def test_a_custom_type_that_takes_no_value_is_a_clear_error(tmp_path: Path) -> N
     with engine.connect() as conn, pytest.raises(SeedError, match=r"t\.v .*info=\{\"seed\""):
         seed_connection(conn, metadata, 5)
     engine.dispose()
+
+
+def _house_code(rng: Any) -> str:
+    return f"H-{rng.randrange(1000):03d}"
+
+
+def test_a_column_chooses_its_generator_in_the_models(target_url: str) -> None:
+    metadata = sa.MetaData()
+    sa.Table(
+        "pupil",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("nick", sa.String(40), nullable=False, info={"seed": "first_name"}),
+        sa.Column("house", sa.String(10), nullable=False, info={"seed": ["red", "blue"]}),
+        sa.Column("code", sa.String(10), nullable=False, info={"seed": _house_code}),
+        sa.Column("born", sa.Date, nullable=False, info={"seed": [date(2010, 3, 1)]}),
+    )
+    engine = db.create_engine(target_url)
+    try:
+        metadata.create_all(engine)
+        with engine.connect() as conn:
+            seed_connection(conn, metadata, 50, seed=1)
+            conn.commit()
+            rows = conn.execute(sa.text("SELECT nick, house, code, born FROM pupil")).all()
+    finally:
+        engine.dispose()
+    assert len(rows) == 50
+    assert {r.nick for r in rows} <= set(pools.FIRST_NAMES)
+    assert {r.house for r in rows} == {"red", "blue"}
+    assert all(re.fullmatch(r"H-\d{3}", r.code) for r in rows)
+    assert {str(r.born)[:10] for r in rows} == {"2010-03-01"}
+
+
+def test_an_unknown_generator_name_is_a_clear_error(tmp_path: Path) -> None:
+    metadata = sa.MetaData()
+    sa.Table(
+        "t",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("v", sa.String, info={"seed": "no_such_maker"}),
+    )
+    with pytest.raises(SeedError, match=r"t\.v asks for the seed generator 'no_such_maker'"):
+        plan_rows(metadata)

@@ -73,6 +73,9 @@ class ColumnSpec:
     processing (a type that converts values itself; see :mod:`workbench.seed.typed`)."""
     item_kind: str = ""
     """An ARRAY's items: ``int`` or ``str``."""
+    generator: Any = None
+    """The models' choice, ``info={"seed": ...}``: a generator's name, a list of values, or a
+    callable taking a ``random.Random`` (values of the column's Python type: kind ``python``)."""
 
 
 @dataclass
@@ -150,6 +153,10 @@ class Catalog:
 def column_spec(column: Column[Any], dialect: Any = None) -> ColumnSpec:
     """How the engine makes ``column``'s values: its kind, range, and whether through its type."""
     col = _storage_spec(column)
+    chosen = column.info.get("seed") if column.info else None
+    if chosen is not None:
+        _choose(col, column, chosen)
+        return col
     if is_custom(column.type):
         if dialect is None:
             from sqlalchemy.dialects import sqlite
@@ -168,6 +175,34 @@ def column_spec(column: Column[Any], dialect: Any = None) -> ColumnSpec:
                 col.scale = 2 if kind == "numeric" else 0
             col.typed = column.type
     return col
+
+
+def _choose(col: ColumnSpec, column: Column[Any], chosen: Any) -> None:
+    """A column whose generator the models name: ``info={"seed": ...}``."""
+    where = f"{column.table.name}.{column.name}"
+    if isinstance(chosen, str):
+        if chosen not in V.MAKERS:
+            raise SeedError(
+                f'{where} asks for the seed generator {chosen!r} (info={{"seed": ...}}), '
+                "which does not exist.",
+                hint=f"Use one of: {', '.join(sorted(V.MAKERS))}; or a list of values, or a "
+                "function of a random.Random returning one value.",
+            )
+    elif isinstance(chosen, list | tuple):
+        if not chosen:
+            raise SeedError(
+                f'{where} gives an empty list of values (info={{"seed": []}}).',
+                hint="List at least one value, or remove the seed entry.",
+            )
+        chosen = list(chosen)
+    elif not callable(chosen):
+        raise SeedError(
+            f'{where}: info={{"seed": {chosen!r}}} is neither a generator\'s name, a list of '
+            "values nor a function.",
+            hint="See docs/seed.md, 'Choosing a column's values'.",
+        )
+    col.kind, col.generator, col.typed = "python", chosen, column.type
+    col.enum = None
 
 
 _KIND_RANGES: dict[str, tuple[Any, Any]] = {

@@ -52,6 +52,7 @@ from workbench.seed.slots import (
     Domain,
     Earlier,
     Fixed,
+    Generated,
     Keys,
     ListedKeys,
     Misc,
@@ -449,6 +450,8 @@ class Planner:
                     f"{info.name} empty with --rows {info.name}=0.",
                 )
             return Choices(col, choices, share)
+        if col.kind == "python":
+            return Generated(col, share)
         excluded = frozenset(
             raw_value(col, a.value) for a in atoms if isinstance(a, Bound) and a.op == "<>"
         )

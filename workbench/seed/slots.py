@@ -513,3 +513,18 @@ class Distinct(Slot):
             value = domain.take([i])[0]
             values.extend(value if len(domain.columns) > 1 else [value])
         return tuple(values) in self.taken
+
+
+class Generated(Slot):
+    """Values the models chose a generator for: a named maker, or the user's function."""
+
+    def __init__(self, col: ColumnSpec, null_share: float) -> None:
+        self.columns, self.col, self.null_share = (col.name,), col, null_share
+
+    def make(self, b: Batch) -> None:
+        chosen, rng = self.col.generator, b.rng
+        if isinstance(chosen, str):
+            out = V.fit(V.MAKERS[chosen](rng, b.n), self.col.max_len)
+        else:
+            out = [chosen(rng) for _ in range(b.n)]
+        b.cols[self.columns[0]] = with_nulls(out, rng, self.null_share)
