@@ -411,3 +411,109 @@ def test_help_shows_flags_as_flags_and_values_by_meaning(name: str | None) -> No
         assert "--rows 1000 --rows comments=5000" in result.stdout
     if name == "generate":
         assert "TABLE.OLD=NEW ..." in result.stdout and "TABLE.COLUMN=SQL ..." in result.stdout
+
+
+# --- squash ----------------------------------------------------------------------------------
+
+STEP = '''
+"""{message}
+
+Revision ID: {rev}
+Revises: {down}
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "{rev}"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+{up}
+
+
+def downgrade() -> None:
+{down_body}
+'''
+
+
+def _step(blog: Project, rev: str, down: str, message: str, up: str, down_body: str) -> Path:
+    return blog.write_revision(
+        "blog",
+        f"{rev}_{message.replace(' ', '_')}.py",
+        STEP.format(rev=rev, down=down, message=message, up=up, down_body=down_body),
+    )
+
+
+def _long_history(blog: Project) -> None:
+    _step(
+        blog, "aaaa00000002", "7b192ac1fbac", "nick",
+        '    with op.batch_alter_table("users") as batch_op:\n'
+        '        batch_op.add_column(sa.Column("nick", sa.String(40), nullable=True))\n'
+        '        batch_op.create_index("ix_users_nick", ["nick"])',
+        '    with op.batch_alter_table("users") as batch_op:\n'
+        '        batch_op.drop_index("ix_users_nick")\n'
+        '        batch_op.drop_column("nick")',
+    )  # fmt: skip
+    _step(
+        blog, "aaaa00000003", "aaaa00000002", "nick from name",
+        '    op.execute("UPDATE users SET nick = name")\n'
+        '    op.create_table("badges", sa.Column("id", sa.Integer(), primary_key=True),\n'
+        '                    sa.Column("label", sa.String(30), nullable=False))',
+        '    op.drop_table("badges")',
+    )  # fmt: skip
+    _step(
+        blog, "aaaa00000004", "aaaa00000003", "age",
+        '    with op.batch_alter_table("users") as batch_op:\n'
+        '        batch_op.add_column(sa.Column("age", sa.Integer(), nullable=True))',
+        '    with op.batch_alter_table("users") as batch_op:\n'
+        '        batch_op.drop_column("age")',
+    )  # fmt: skip
+
+
+def test_squash_replaces_base_to_rev_and_keeps_later_revisions_working(
+    blog: Project, against: str, tmp_path: Path
+) -> None:
+    _long_history(blog)
+    # A database already past REV before the squash.
+    url = f"sqlite:///{(tmp_path / 'past.db').as_posix()}"
+    assert run(blog, "upgrade", "blog", "aaaa00000003", "--url", url)[0] == 0
+    code, out, err = run(blog, "squash", "blog", "--to", "aaaa00000003", "--against", against)
+    assert code == 0, err
+    backend = "PostgreSQL" if against != "sqlite" else "SQLite"
+    assert f"proved on {backend}" in out
+    assert "UPDATE users SET nick = name" in out  # the data migration left out, listed
+    names = [p.name for p in blog.versions("blog")]
+    assert len(names) == 2 and any("aaaa00000003_squashed" in n for n in names)
+    assert "aaaa00000004_age.py" in names
+    code, out, _ = run(blog, "history", "blog", "--json")
+    chain = [(r["id"], r["down_revisions"]) for r in json.loads(out)["revisions"]]
+    assert chain == [("aaaa00000003", []), ("aaaa00000004", ["aaaa00000003"])]
+    # The database past REV is unaffected: it goes on to head.
+    assert run(blog, "upgrade", "blog", "--url", url)[0] == 0
+    # A fresh install builds the schema in two steps and round-trips.
+    fresh = f"sqlite:///{(tmp_path / 'fresh.db').as_posix()}"
+    code, out, _ = run(blog, "upgrade", "blog", "--url", fresh)
+    assert code == 0 and "up   aaaa00000003" in out and "up   aaaa00000004" in out
+    assert run(blog, "downgrade", "blog", "base", "--url", fresh, "--yes")[0] == 0
+
+
+def test_squash_refuses_what_it_cannot_read_and_changes_nothing(blog: Project) -> None:
+    _long_history(blog)
+    path = blog.versions("blog")[2]
+    path.write_text(
+        path.read_text().replace(
+            'op.execute("UPDATE users SET nick = name")',
+            'op.get_bind().execute(sa.text("UPDATE users SET nick = name"))',
+        )
+    )
+    before = sorted(p.read_text() for p in blog.versions("blog"))
+    code, _, err = run(blog, "squash", "blog", "--to", "aaaa00000004")
+    assert code == 2 and "op.get_bind()" in err and "aaaa00000003" in err
+    assert sorted(p.read_text() for p in blog.versions("blog")) == before
+    code, _, err = run(blog, "squash", "blog", "--to", "7b192ac1fbac")
+    assert code == 2 and "nothing to squash" in err
+    code, _, err = run(blog, "squash", "blog", "--to", "zzz")
+    assert code == 2 and "no revision 'zzz'" in err

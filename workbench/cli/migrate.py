@@ -72,22 +72,89 @@ def init(
     directory: Annotated[
         Path, typer.Argument(help="Where to make the project (created if missing).")
     ] = Path("."),
+    adopt: Annotated[
+        bool,
+        typer.Option(
+            "--adopt",
+            help="Adopt the existing Alembic histories found here (alembic.ini, "
+            "[tool.alembic]) in place: nothing of yours moves or changes.",
+        ),
+    ] = False,
+    models: Annotated[
+        str | None,
+        typer.Option(
+            help="With --adopt: the models' import path, MODULE:ATTR (app.models:Base), "
+            "where env.py builds target_metadata at run time (Flask-Migrate).",
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(help="With --adopt: the schema's name (one history only)."),
+    ] = None,
 ) -> None:
-    """Make a new project: [tool.workbench], schemas/ with an example, migrations/, diagrams/.
+    """Make a new project, or adopt an existing Alembic project with --adopt.
 
-    Running it again adds only what is missing; nothing that exists is changed.
+    A new project gets [tool.workbench], schemas/ with an example, migrations/
+    and diagrams/; running it again adds only what is missing. With --adopt,
+    each alembic.ini found becomes a [tool.workbench.schema.NAME] table in
+    pyproject.toml, naming its models (read from env.py) and its alembic.ini.
 
-    Example: `workbench init shop && cd shop && workbench generate example -m initial`
+    Example: `workbench init --adopt --models app.models:Base`
     """
-    from workbench.project import init as run_init
+    if not adopt:
+        if models is not None or name is not None:
+            raise WorkbenchError(
+                "--models and --name go with --adopt.",
+                hint="Run `workbench init --adopt --models MODULE:ATTR`.",
+            )
+        from workbench.project import init as run_init
 
-    result = run_init(directory)
-    for path in result.created:
-        say(f"created  {_rel(path, result.root)}")
-    for path in result.kept:
-        say(f"kept     {_rel(path, result.root)}", style="dim")
+        result = run_init(directory)
+        for path in result.created:
+            say(f"created  {_rel(path, result.root)}")
+        for path in result.kept:
+            say(f"kept     {_rel(path, result.root)}", style="dim")
+        say()
+        say(f"Project ready in {result.root}. Next: {_next_after_init(result.root, result)}")
+        return
+    from workbench.project import adopt as run_adopt
+
+    adopted = run_adopt(directory, models=models, name=name)
+    for schema in adopted.schemas:
+        where = _rel(schema.ini, adopted.root) if schema.ini else "[tool.alembic] in pyproject.toml"
+        say(
+            f"{schema.name}: {where}, script location "
+            f"{_rel(schema.script_location, adopted.root)}, {schema.revisions} revision(s)"
+        )
+        say(
+            f"  models         {schema.models or 'NOT FOUND'}",
+            style=None if schema.models else "red",
+        )
+        if schema.version_table:
+            say(f"  version table  {schema.version_table}")
+        for note in schema.notes:
+            say(f"  - {note}", style="dim")
     say()
-    say(f"Project ready in {result.root}. Next: {_next_after_init(result.root, result)}")
+    verb = "created" if adopted.created else "updated"
+    written = [s.name for s in adopted.schemas if s.written]
+    if written:
+        tables = ", ".join(f"[tool.workbench.schema.{n}]" for n in written)
+        say(
+            f"{verb} {_rel(adopted.pyproject, adopted.root)}: added {tables}. "
+            "Your env.py and revisions were not changed."
+        )
+    else:
+        say("pyproject.toml already declares every history found; nothing written.")
+    missing = [s.name for s in adopted.schemas if s.models is None]
+    if missing:
+        say(
+            f"Not found: the models of {', '.join(missing)}. Run again with --models "
+            "MODULE:ATTR, or add models = ... in pyproject.toml.",
+            style="yellow",
+        )
+    else:
+        first = adopted.schemas[0].name
+        say(f"Next: workbench history {first}; workbench check {first}; workbench lint {first}")
 
 
 def _next_after_init(root: Path, result: Any) -> str:
@@ -497,6 +564,74 @@ def _render_status(report: StatusReport, root: Path, ctx: typer.Context) -> None
         )
     if report.ok:
         say(f"  Apply with `{command_line(ctx, 'upgrade', report.schema)}`.")
+
+
+@app.command()
+def squash(
+    ctx: typer.Context,
+    schema: SchemaArg,
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            metavar="REV",
+            help="The last revision to squash: base .. REV become one revision with REV's id.",
+        ),
+    ],
+    against: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--against",
+            metavar="TARGET ...",
+            help="Where to prove the squash: `sqlite` or a PostgreSQL server URL (scratch "
+            "databases are made there and dropped). Repeatable. Default: sqlite, plus "
+            "$WORKBENCH_POSTGRES_URL when set.",
+            show_default=False,
+        ),
+    ] = None,
+    message: Annotated[
+        str | None,
+        typer.Option("-m", "--message", help="The squashed revision's message."),
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Replace the revisions from base to REV with one revision that builds the same schema.
+
+    The squashed revision keeps REV's id, so later revisions still follow it and
+    a database at REV or past it is unaffected. It is kept only when, on a
+    scratch database of every backend proved, it builds the same schema as the
+    revisions it replaces (at REV and at head) and goes down to an empty
+    database. Data migrations inside the range (INSERT, UPDATE, DELETE,
+    bulk_insert) are left out and listed.
+
+    Example: `workbench squash blog --to 3f2a9c1b7d4e`
+    """
+    from workbench.squash import squash as run_squash
+
+    cfg = config(ctx)
+    result = run_squash(cfg, schema, to, against=against, message=message)
+    if json:
+        emit_json(result.to_json())
+        return
+    count = len(result.removed)
+    say(
+        f"{schema}: squashed {count} revisions ({result.removed[0]} .. {result.revision}) into "
+        f"{cfg.rel(result.path)}"
+    )
+    names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+    proved = ", ".join(names.get(b, b) for b in result.backends)
+    say(f"  proved on {proved}: the same schema at {result.revision} and at head", style="dim")
+    for reason in result.unproved:
+        say(f"  not proved on {reason}", style="yellow")
+    if result.dropped:
+        say("  data migrations left out (a fresh install has no rows for them):", style="yellow")
+        for line in result.dropped:
+            say(f"    {line}", style="yellow")
+    say(
+        "  A database stamped with one of the removed revisions before "
+        f"{result.revision} must be upgraded to {result.revision} with the old history first.",
+        style="dim",
+    )
 
 
 @app.command()
