@@ -459,3 +459,32 @@ def test_a_missing_package_is_named_with_where_to_install_it(plain: Path) -> Non
         load_schema(load(plain), "heroes")
     assert "'not_installed_pkg_xyz' is not installed" in caught.value.text
     assert "Install it in the environment workbench runs in" in caught.value.text
+
+
+def test_a_revision_that_fails_to_import_is_the_users_error_with_file_and_line(
+    plain: Path,
+) -> None:
+    assert runner.invoke(app, ["init", str(plain), "--adopt"]).exit_code == 0
+    revision = plain / "alembic" / "versions" / "b2_heroes.py"
+    revision.write_text(revision.read_text() + "\nimport not_installed_pkg_xyz\n")
+    code, out = cli(plain, "history", "heroes")
+    assert code == 2 and "alembic/versions/b2_heroes.py:" in out, out
+    assert "'not_installed_pkg_xyz' is not installed" in out and "bug in workbench" not in out
+    revision.write_text(revision.read_text().replace("import not_installed_pkg_xyz", "1 / 0"))
+    code, out = cli(plain, "upgrade", "heroes", "--url", "sqlite:///" + str(plain / "o.sqlite3"))
+    assert code == 2 and "b2_heroes.py:" in out and "ZeroDivisionError" in out, out
+    assert "bug in workbench" not in out
+
+
+def test_a_revision_that_raises_while_applied_names_its_file(plain: Path) -> None:
+    assert runner.invoke(app, ["init", str(plain), "--adopt"]).exit_code == 0
+    revision = plain / "alembic" / "versions" / "b2_heroes.py"
+    revision.write_text(
+        revision.read_text().replace(
+            '    op.create_index("ix_hero_name"',
+            '    raise KeyError("oops")\n    op.create_index("x"',
+        )
+    )
+    code, out = cli(plain, "upgrade", "heroes", "--url", "sqlite:///" + str(plain / "o.sqlite3"))
+    assert code == 2 and "b2_heroes.py:" in out and "KeyError" in out, out
+    assert "bug in workbench" not in out and "is at revision a1" in out
