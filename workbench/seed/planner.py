@@ -52,6 +52,7 @@ from workbench.seed.slots import (
     Domain,
     Earlier,
     Fixed,
+    Generated,
     Keys,
     ListedKeys,
     Misc,
@@ -284,8 +285,10 @@ class Planner:
                 raise SeedError(
                     f"cannot generate values for {info.name}.{col.name} of type {col.type_name}: "
                     "the seed engine does not know that type.",
-                    hint=f"Give {col.name} a server default or make it nullable, or leave "
-                    f"{info.name} empty with --rows {info.name}=0.",
+                    hint=f'Say how to make its values in the models: info={{"seed": [...]}} '
+                    "(a list of values of its Python type, or a function of a random.Random "
+                    f"returning one; see docs/seed.md), give {col.name} a server default or "
+                    f"make it nullable, or leave {info.name} empty with --rows {info.name}=0.",
                 )
             unique = col.name in unique_cols
             free_slots[col.name] = self._value_slot(d, col, unique)
@@ -447,12 +450,14 @@ class Planner:
                     f"{info.name} empty with --rows {info.name}=0.",
                 )
             return Choices(col, choices, share)
+        if col.kind == "python":
+            return Generated(col, share)
         excluded = frozenset(
             raw_value(col, a.value) for a in atoms if isinstance(a, Bound) and a.op == "<>"
         )
         if col.kind == "str":
             return self._text_slot(d, col, unique, atoms, excluded, share)
-        if col.kind in ("uuid", "json", "bytes"):
+        if col.kind in ("uuid", "json", "bytes", "array"):
             return Misc(col, share, unique, d.rng.getrandbits(122))
         if col.kind == "bool":
             p = V.true_share(col.name)

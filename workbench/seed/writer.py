@@ -27,6 +27,7 @@ from workbench.seed.catalog import (
 )
 from workbench.seed.planner import Plan, Planner
 from workbench.seed.slots import Batch, with_nulls
+from workbench.seed.typed import python_encoder, to_python
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -159,6 +160,14 @@ class Writer:
         self.backend = conn.dialect.name
         self.prep = conn.dialect.identifier_preparer
 
+    def encoder(self, col: ColumnSpec) -> Encoder:
+        """How ``col``'s raw values are written: the fast path, or through its type."""
+        if col.typed is not None:
+            return python_encoder(
+                col.typed, col.kind, col.scale, col.utc, self.conn.dialect, self.driver
+            )
+        return encoder(col, self.backend)
+
     def insert(self, plan: Plan, batches: Iterator[list[list[Any]]]) -> None:
         table = self.prep.format_table(plan.info.table)
         cols = ", ".join(self.prep.quote(c) for c in plan.columns)
@@ -269,9 +278,9 @@ class Writer:
 
 
 def batches(
-    plan: Plan, seed: int, backend: str, on_batch: Callable[[int], None]
+    plan: Plan, seed: int, writer: Writer, on_batch: Callable[[int], None]
 ) -> Iterator[list[list[Any]]]:
-    encoders = [encoder(plan.encoders[c], backend) for c in plan.columns]
+    encoders = [writer.encoder(plan.encoders[c]) for c in plan.columns]
     for number, i0 in enumerate(range(0, plan.count, BATCH_SIZE)):
         n = min(BATCH_SIZE, plan.count - i0)
         batch = Batch(Random(f"{seed}:{plan.info.key}:{number}"), i0, n, plan.existing + i0)
@@ -292,7 +301,7 @@ def write_table(writer: Writer, plan: Plan, seed: int, on_progress: OnProgress |
     if plan.count == 0:
         return
     try:
-        writer.insert(plan, batches(plan, seed, writer.backend, progress))
+        writer.insert(plan, batches(plan, seed, writer, progress))
     except SeedError:
         raise
     except Exception as exc:
@@ -349,9 +358,9 @@ def fill_deferred(writer: Writer, planner: Planner, plans: list[Plan], seed: int
             values = with_nulls(parents.take(V.skewed(rng, plan.count, parents.size)), rng, share)
             mine = own.take(range(plan.count))
             key_col = info.pk[0] if info.serial is None else info.serial
-            enc_key = param_encoder(info.cols[key_col], writer.backend)
+            enc_key = param_encoder(info.cols[key_col], writer.backend, writer.conn.dialect)
             ref_col = planner.encoding_for(info, fk.columns[0], {fk.name: parents}, {})
-            enc_val = param_encoder(ref_col, writer.backend)
+            enc_val = param_encoder(ref_col, writer.backend, writer.conn.dialect)
             rows = []
             for value, key in zip(values, mine, strict=True):
                 parts = value if len(fk.columns) > 1 and value is not None else [value]
@@ -364,8 +373,12 @@ def fill_deferred(writer: Writer, planner: Planner, plans: list[Plan], seed: int
             writer.update(info.table, fk.columns, [key_col], rows)
 
 
-def param_encoder(col: ColumnSpec, backend: str) -> Callable[[Any], Any]:
+def param_encoder(col: ColumnSpec, backend: str, dialect: Any) -> Callable[[Any], Any]:
     """One value as a query parameter (not COPY text)."""
+    if col.typed is not None:
+        convert = to_python(col.kind, col.scale, col.utc)
+        bind = col.typed.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+        return lambda v: None if v is None else bind(convert(v))
     if backend == "sqlite":
         encode = encoder(col, backend)
         return lambda v: None if v is None else encode([v])[0]
