@@ -42,7 +42,7 @@ def _execute(operations: Operations, statement: str) -> None:
     (an enum member ``a:b`` became ``NULL``), and ``sa.DDL`` formats ``%``, so it is doubled."""
     import sqlalchemy as sa
 
-    operations.execute(sa.DDL(statement.replace("%", "%%")))
+    operations.execute(sa.DDL(statement.replace("%", "%%")))  # type: ignore[no-untyped-call]
 
 
 def _qualified(name: str, schema: str | None) -> str:
