@@ -29,7 +29,9 @@ proof 5 of `check`: see ARCHITECTURE.md and docs/check.md):
 * :data:`RULES`: code to :class:`Rule`.
 """
 
+from workbench.lint import postgres as _postgres  # noqa: F401  (registers its rules)
 from workbench.lint import rules as _rules  # noqa: F401  (registers the rules)
+from workbench.lint import sqlite as _sqlite  # noqa: F401  (registers its rules)
 from workbench.lint.base import RULES, Hit, RevisionOps, Rule, rule
 from workbench.lint.run import check_revision, lint, lint_revisions
 

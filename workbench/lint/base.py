@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from workbench.lint.keys import Keys
 from workbench.results import Severity
 from workbench.revisions import Capture, CapturedOp, HistoryModel
 
@@ -96,6 +97,20 @@ class RevisionOps:
     before: HistoryModel
     """The tables and columns the history built before this revision."""
     source: list[str] = field(default_factory=list)
+    keys_before: Keys = field(default_factory=Keys)
+    """The keys, constraints and indexes the history built before this revision."""
+    keys_after: Keys = field(default_factory=Keys)
+    """The same after its upgrade: what its downgrade starts from."""
+    filled: frozenset[tuple[str, str]] = frozenset()
+    """Columns an earlier revision's upgrade filled with an UPDATE (backfilled)."""
+    backend: str = "postgresql"
+    """The dialect these operations were read for (revisions may branch on it)."""
+    backends: tuple[str, ...] = ("sqlite", "postgresql")
+    """The backends the schema supports."""
+
+    def keys(self, direction: Direction) -> Keys:
+        """A copy of the keys as they stand when ``direction`` starts."""
+        return (self.keys_before if direction == "upgrade" else self.keys_after).copy()
 
     def ops(self, direction: Direction) -> tuple[CapturedOp, ...]:
         return self.upgrade.ops if direction == "upgrade" else self.downgrade.ops
@@ -132,7 +147,8 @@ def _op(captured: CapturedOp) -> Any:
 
 
 def table_of(captured: CapturedOp) -> str | None:
-    return captured.batch or getattr(captured.op, "table_name", None)
+    """The table an operation changes (a new foreign key's source table included)."""
+    return captured.table
 
 
 def _prefix(direction: Direction) -> str:
@@ -164,6 +180,25 @@ def _updates(sql: str, table: str, column: str) -> bool:
         rf'"?{re.escape(column)}"?\s*='
     )
     return re.search(pattern, sql, re.I | re.S) is not None
+
+
+_UPDATE = re.compile(
+    r'^\s*UPDATE\s+(?:ONLY\s+)?(?:"?\w+"?\.)?"?(\w+)"?\s+(?:AS\s+\w+\s+)?SET\s+(.*?)'
+    r"(?:\bWHERE\b|\bFROM\b|\bRETURNING\b|;|$)",
+    re.I | re.S,
+)
+_ASSIGNED = re.compile(r'(?:^|,)\s*(?:\w+\.)?"?(\w+)"?\s*=')
+
+
+def filled_by(captured: CapturedOp) -> set[tuple[str, str]]:
+    """The ``(table, column)`` pairs an ``op.execute`` UPDATE sets (SQL text or ``sa.update``)."""
+    if captured.kind != "execute":
+        return set()
+    match = _UPDATE.search(_COMMENTS.sub(" ", _sql(captured.op)))
+    if match is None:
+        return set()
+    table, assignments = match.group(1), match.group(2)
+    return {(table, column) for column in _ASSIGNED.findall(assignments)}
 
 
 def _short(sql: str, size: int = 60) -> str:

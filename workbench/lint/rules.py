@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-from workbench import compat
 from workbench.lint.base import (
+    Direction,
     Hit,
     RevisionOps,
     _is_dml,
@@ -16,9 +16,11 @@ from workbench.lint.base import (
     _short,
     _sql,
     _updates,
+    filled_by,
     rule,
     table_of,
 )
+from workbench.lint.keys import KEYS, postgresql_name
 from workbench.revisions import CapturedOp
 from workbench.safety import (
     column_rename_pairs,
@@ -27,24 +29,34 @@ from workbench.safety import (
     table_rename_pairs,
     type_sql,
 )
+from workbench.walker import Names, Step, walk
 
 # --- the rules ---------------------------------------------------------------------------
 
 
-@rule("WB100", "unreadable-upgrade", "warning")
-def unreadable_upgrade(rev: RevisionOps) -> Iterator[Hit]:
-    """Lint could not read the whole upgrade without a database.
+@rule("WB100", "unreadable-revision", "warning")
+def unreadable_revision(rev: RevisionOps) -> Iterator[Hit]:
+    """Lint could not read the whole revision without a database.
 
-    Risk: the upgrade raised while being read offline (it queries the database
-    through ``op.get_bind()``, or it is broken), so no rule saw the operations
-    after that point.
+    Risk: reading stopped partway (the revision queries the database through
+    ``op.get_bind()``, reads its URL or closes it, imports what is not
+    installed, or is broken), so no rule saw the operations after that point.
+    Nothing is known to be wrong; nothing after that point was checked either.
 
-    Fix: keep revisions readable offline (data changes as ``op.execute("...")``
-    SQL text), or review that revision by hand and silence this line.
+    Fix: keep revisions readable offline (data changes as ``op.execute(...)``
+    with SQL text or ``sa.update(...)``), or review that revision by hand and
+    silence this line.
     """
     if rev.upgrade.error and not rev.upgrade.raises:
         yield Hit(
-            f"the upgrade could not be read: {rev.upgrade.error}", line=rev.def_line("upgrade")
+            f"the upgrade could not be read offline: {rev.upgrade.error}",
+            line=rev.def_line("upgrade"),
+        )
+    if rev.downgrade.offline:
+        yield Hit(
+            f"the downgrade could not be read offline: {rev.downgrade.error}",
+            line=rev.def_line("downgrade"),
+            direction="downgrade",
         )
 
 
@@ -149,7 +161,8 @@ def type_narrowing(rev: RevisionOps) -> Iterator[Hit]:
 
     Risk: values are truncated, rounded or rejected: PostgreSQL rounds
     ``NUMERIC`` scale and float-to-integer casts silently, and fails the
-    migration on a too-long string; SQLite keeps whatever it was given.
+    migration on a too-long string or on text that is not a member of the new
+    enum; SQLite keeps whatever it was given.
 
     Fix: check the data first (``SELECT ... WHERE length(col) > N``), clean it
     in the same revision, or widen instead. ``workbench upgrade`` counts the
@@ -160,7 +173,7 @@ def type_narrowing(rev: RevisionOps) -> Iterator[Hit]:
         if op.modify_type is None:
             continue
         old = rev.old_type(table, op.column_name, op)
-        reason = narrowing(old, op.modify_type)
+        reason = narrowing(old, op.modify_type) or _to_enum(old, op.modify_type)
         if reason:
             yield Hit(
                 f"changes {table}.{op.column_name} from {type_sql(old)} to "
@@ -169,116 +182,138 @@ def type_narrowing(rev: RevisionOps) -> Iterator[Hit]:
             )
 
 
-_BATCH_ONLY = {
-    "alter_column",
-    "drop_column",
-    "create_foreign_key",
-    "create_unique_constraint",
-    "create_check_constraint",
-    "create_primary_key",
-    "drop_constraint",
-}
+def _to_enum(old: Any, new: Any) -> str | None:
+    """Why text values may not fit an enum (``narrowing`` leaves enums to WB107)."""
+    import sqlalchemy as sa
 
-
-def _only_renames(op: Any) -> bool:
-    return bool(
-        op.modify_name
-        and op.modify_type is None
-        and op.modify_nullable is None
-        and op.modify_server_default is False
-        and op.modify_comment is False
+    o, n = getattr(old, "impl_instance", old), getattr(new, "impl_instance", new)
+    if old is None or not isinstance(n, sa.Enum) or isinstance(o, sa.Enum):
+        return None
+    if family(o) != "String":
+        return None
+    members = ", ".join(n.enums[:6]) + (", ..." if len(n.enums) > 6 else "")
+    return (
+        f"a value that is not a member ({members}) makes the PostgreSQL upgrade fail, "
+        "and stays as it is on SQLite"
     )
-
-
-@rule("WB105", "sqlite-needs-batch", "error", backend="sqlite")
-def sqlite_needs_batch(rev: RevisionOps) -> Iterator[Hit]:
-    """An operation SQLite can only run in batch mode is written outside a batch block.
-
-    Risk: SQLite's ALTER TABLE cannot change a column's type, nullability or
-    default, nor add or drop a constraint (and drops a column only when no
-    index or constraint uses it): the revision fails on SQLite, or Alembic
-    refuses it.
-
-    Fix: put it in ``with op.batch_alter_table("TABLE") as batch_op:`` (what
-    ``workbench generate`` writes); a pure rename (``new_column_name=`` alone)
-    may stay outside, SQLite 3.25+ renames in place.
-    """
-    for direction in ("upgrade", "downgrade"):
-        for c in rev.ops(direction):
-            if c.batch is not None or c.kind not in _BATCH_ONLY:
-                continue
-            if c.kind == "alter_column" and _only_renames(_op(c)):
-                continue
-            yield Hit(
-                f"{_prefix(direction)}op.{c.kind} on {table_of(c)} outside batch_alter_table: "
-                "SQLite cannot run it",
-                c,
-                direction,
-            )
 
 
 def _unnamed(name: Any) -> bool:
     return name is None or type(name).__name__ == "_NoneName"
 
 
-def _unnamed_in_table(columns: Iterable[Any]) -> Iterator[str]:
-    import sqlalchemy as sa
-
-    for item in columns:
-        if isinstance(item, sa.Column):
-            yield from _unnamed_on_column(item)
-        elif isinstance(item, sa.PrimaryKeyConstraint):
-            continue
-        elif isinstance(item, sa.Constraint) and _unnamed(item.name):
-            cols = ", ".join(compat.pending_column_names(item)) or "..."
-            kind = type(item).__name__.replace("Constraint", "").lower() or "constraint"
-            if isinstance(item, sa.ForeignKeyConstraint):
-                kind = "foreign key"
-                cols = ", ".join(compat.fk_target_text(e) for e in item.elements) or cols
-            yield f"{kind} ({cols})"
-
-
-def _unnamed_on_column(column: Any) -> Iterator[str]:
-    if column.unique and not column.primary_key:
-        yield f"unique ({column.name})"
-    for fk in column.foreign_keys:
-        if _unnamed(fk.name) and (fk.constraint is None or _unnamed(fk.constraint.name)):
-            yield f"foreign key ({column.name})"
-    for constraint in column.constraints:
-        if _unnamed(constraint.name):
-            yield f"check ({column.name})"
-
-
-@rule("WB106", "unnamed-constraint", "error")
+@rule("WB106", "unnamed-constraint", "warning", backend="sqlite")
 def unnamed_constraint(rev: RevisionOps) -> Iterator[Hit]:
-    """A constraint is created without a name.
+    """A UNIQUE, CHECK or foreign key constraint is created without a name (SQLite).
 
-    Risk: each backend invents its own name, so a later revision cannot drop or
-    change it portably, and SQLite batch mode (which copies the table) silently
-    loses unnamed UNIQUE and CHECK constraints.
+    Risk: PostgreSQL names it itself (``TABLE_COLUMN_key``, ``_fkey``,
+    ``_check``), and later revisions may rely on that name; SQLite gives it
+    none, so a later ``drop_constraint`` by that name fails there (WB117), and
+    batch mode silently leaves an unnamed CHECK out of the copied table.
 
     Fix: name it (``name=op.f("uq_users_email")``), or give the models' MetaData
     a naming convention and regenerate: every constraint workbench writes is
-    named. (A primary key may stay unnamed: batch mode keeps it, and PostgreSQL
-    names it ``TABLE_pkey``.)
+    named. (A primary key may stay unnamed: batch mode keeps it.)
     """
-    creators = {
-        "create_foreign_key",
-        "create_unique_constraint",
-        "create_check_constraint",
-    }
+    for direction in ("upgrade", "downgrade"):
+        # A constraint that existed before the revision was reported where it was made.
+        before = {
+            (t, k)
+            for known in {"upgrade": [rev.keys_before]}.get(
+                direction, [rev.keys_before, rev.keys_after]
+            )
+            for t, keys in known.tables.items()
+            for k in keys
+        }
+        after = rev.keys(direction)
+        walk(rev.ops(direction), KEYS, after)
+        for table, keys in sorted(after.tables.items()):
+            for key in keys:
+                if key.name is None and key.kind in _NAMED_LATER and (table, key) not in before:
+                    made = _maker(rev, direction, table)
+                    yield Hit(
+                        f"{_prefix(direction)}{key.kind} ({', '.join(key.columns) or key.text})"
+                        f" on {table} has no name on SQLite",
+                        made,
+                        direction,
+                    )
+
+
+_NAMED_LATER = ("unique", "foreign key", "check")
+
+
+def _maker(rev: RevisionOps, direction: Direction, table: str) -> CapturedOp | None:
+    """The first operation of ``direction`` on ``table`` that can create a constraint."""
+    for c in rev.ops(direction):
+        if table_of(c) == table and c.kind in _CREATES:
+            return c
+    return None
+
+
+_CREATES = {
+    "create_table",
+    "add_column",
+    "create_foreign_key",
+    "create_unique_constraint",
+    "create_check_constraint",
+}
+
+
+@rule("WB114", "drop-unnamed-constraint", "error")
+def drop_unnamed_constraint(rev: RevisionOps) -> Iterator[Hit]:
+    """A constraint is dropped with no name: drop_constraint(None, ...).
+
+    Risk: the operation cannot run on any backend (SQLAlchemy cannot emit DROP
+    CONSTRAINT without a name; batch mode raises "Constraint must have a
+    name"), so that direction of the revision fails every time. Autogenerate
+    writes it for a constraint that was created unnamed.
+
+    Fix: write the constraint's real name: PostgreSQL's own
+    (``TABLE_COLUMN_fkey``, ``TABLE_COLUMN_key``) where it was created unnamed,
+    or the name the naming convention gives it.
+    """
     for direction in ("upgrade", "downgrade"):
         for c in rev.ops(direction):
-            op = _op(c)
-            found: list[str] = []
-            if c.kind in creators and _unnamed(op.constraint_name):
-                found.append(c.kind.replace("create_", "").replace("_", " "))
-            elif c.kind == "create_table":
-                found.extend(_unnamed_in_table(op.columns))
-            elif c.kind == "add_column":
-                found.extend(_unnamed_on_column(op.column))
-            for what in found:
-                yield Hit(f"{_prefix(direction)}{what} on {table_of(c)} has no name", c, direction)
+            if c.kind == "drop_constraint" and _unnamed(_op(c).constraint_name):
+                what = _op(c).constraint_type or "constraint"
+                yield Hit(
+                    f"{_prefix(direction)}drops a {what} on {table_of(c)} with no name: "
+                    "it cannot run",
+                    c,
+                    direction,
+                )
+
+
+@rule("WB117", "drop-by-postgresql-name", "error", backend="sqlite")
+def drop_by_postgresql_name(rev: RevisionOps) -> Iterator[Hit]:
+    """A constraint created unnamed is dropped by the name PostgreSQL gave it, on SQLite.
+
+    Risk: PostgreSQL names an unnamed constraint ``TABLE_COLUMN_fkey`` (or
+    ``_key``, ``_check``, ``_pkey``) and the drop works there; SQLite never
+    named it, so batch mode fails with "No such constraint" and the revision
+    cannot run on SQLite.
+
+    Fix: on SQLite, recreate the table without it (``batch_alter_table`` with
+    ``table_args``/``reflect_args``), or declare the schema PostgreSQL-only
+    (``[tool.workbench.schema.NAME] backends = ["postgresql"]``) if SQLite is
+    not a backend you run.
+    """
+    for direction in ("upgrade", "downgrade"):
+        keys = rev.keys(direction)
+        for c in rev.ops(direction):
+            table = table_of(c)
+            name = _op(c).constraint_name if c.kind == "drop_constraint" else None
+            if table is not None and name and keys.knows(table):
+                named = [k for k in keys.of(table) if k.name == name]
+                unnamed = [k for k in keys.of(table) if k.name is None]
+                if not named and any(postgresql_name(table, k) == name for k in unnamed):
+                    yield Hit(
+                        f"{_prefix(direction)}drops {name} on {table}: PostgreSQL's name for a "
+                        "constraint created unnamed, which SQLite does not have",
+                        c,
+                        direction,
+                    )
+            keys.apply(Step.at(c, Names()))
 
 
 _ENUM_SQL = re.compile(r"\bALTER\s+TYPE\s+\S+\s+(RENAME|DROP)\s+VALUE\b", re.I)
@@ -424,6 +459,8 @@ def downgrade_not_reversible(rev: RevisionOps) -> Iterator[Hit]:
     silence this line on ``def downgrade``.
     """
     line = rev.def_line("downgrade")
+    if rev.downgrade.offline:
+        return  # not known to raise: WB100 says what could not be read
     if rev.downgrade.error:
         yield Hit(f"the downgrade raises: {rev.downgrade.error}", line=line, direction="downgrade")
     elif rev.upgrade.ops and not rev.downgrade.ops:
@@ -473,7 +510,7 @@ def data_change_without_reverse(rev: RevisionOps) -> Iterator[Hit]:
 
 @rule("WB113", "set-not-null-without-backfill", "warning")
 def set_not_null_without_backfill(rev: RevisionOps) -> Iterator[Hit]:
-    """An existing column becomes NOT NULL with no UPDATE before it in the revision.
+    """An existing column becomes NOT NULL with no UPDATE of it before, in any revision.
 
     Risk: the migration fails if any row holds NULL; on PostgreSQL it also scans
     the whole table under an ACCESS EXCLUSIVE lock.
@@ -490,11 +527,10 @@ def set_not_null_without_backfill(rev: RevisionOps) -> Iterator[Hit]:
             table = table_of(c)
             if c.kind != "alter_column" or _op(c).modify_nullable is not False or table in created:
                 continue
-            if any(
-                e.kind == "execute" and _updates(_sql(_op(e)), table or "", _op(c).column_name)
-                for e in ops[:index]
+            if (table, _op(c).column_name) in rev.filled or any(
+                (table, _op(c).column_name) in filled_by(e) for e in ops[:index]
             ):
-                continue
+                continue  # backfilled by an UPDATE in this revision or an earlier one
             if any(
                 e.kind == "add_column"
                 and _op(e).column.name == _op(c).column_name

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.config import Config
 from workbench.errors import RevisionError
-from workbench.lint.base import RULES, RevisionOps, Rule
+from workbench.lint.base import RULES, RevisionOps, Rule, filled_by
+from workbench.lint.keys import KEYS, Keys
 from workbench.results import Finding, LintReport
 from workbench.revisions import HistoryModel, capture, script_directory
+from workbench.walker import walk
 
 if TYPE_CHECKING:
     from alembic.script import Script, ScriptDirectory
@@ -84,16 +88,35 @@ class _Source:
         return False
 
 
-def check_revision(rev: RevisionOps, schema: str = "") -> list[Finding]:
-    """Run every rule on one revision; the findings not silenced by an ignore comment."""
+def check_revision(
+    rev: RevisionOps, schema: str = "", views: Mapping[str, RevisionOps] | None = None
+) -> list[Finding]:
+    """Run every rule on one revision; the findings not silenced by an ignore comment.
+
+    Args:
+        rev: the revision, read for the primary backend; rules about both
+            backends see it.
+        schema: the schema's name, copied into each finding.
+        views: the same revision read for each backend the schema supports
+            (a revision may branch on the dialect); a rule about one backend
+            sees that backend's reading, and is skipped when the schema does
+            not support it. Without it every rule sees ``rev``.
+    """
     source = _Source(rev.path)
-    rev.source = source.lines
     findings = []
     for registered in RULES.values():
-        for hit in registered.check(rev):
-            line = hit.line if hit.op is None else hit.op.line
-            if source.ignored(line, registered):
+        view = rev
+        if views is not None and registered.backend:
+            if registered.backend not in views:
                 continue
+            view = views[registered.backend]
+        view.source = source.lines
+        seen: set[tuple[str, int | None]] = set()
+        for hit in registered.check(view):
+            line = hit.line if hit.op is None else hit.op.line
+            if source.ignored(line, registered) or (hit.message, line) in seen:
+                continue
+            seen.add((hit.message, line))
             findings.append(
                 Finding(
                     code=registered.code,
@@ -127,24 +150,54 @@ def _wanted(scripts: ScriptDirectory, schema: str, revision: str | None) -> str 
     return str(found.revision)
 
 
+@dataclass
+class _Reader:
+    """The history as read for one backend so far."""
+
+    backend: str
+    model: HistoryModel = field(default_factory=HistoryModel)
+    keys: Keys = field(default_factory=Keys)
+    filled: set[tuple[str, str]] = field(default_factory=set)
+
+
 def _run(cfg: Config, schema: str, revision: str | None) -> tuple[list[str], list[Finding]]:
     scripts = script_directory(cfg, schema)
     wanted = _wanted(scripts, schema, revision)
     ordered: list[Script] = list(scripts.walk_revisions("base", "heads"))
     ordered.reverse()
-    model = HistoryModel()
+    backends = cfg.backends(schema)
+    # PostgreSQL first: rules about both backends read the revision as PostgreSQL runs it.
+    readers = [_Reader(b) for b in sorted(backends, key=lambda b: b != "postgresql")]
     read: list[str] = []
     findings: list[Finding] = []
     for script in ordered:
-        up = capture(script, "upgrade")
-        if wanted is None or script.revision == wanted:
-            view = RevisionOps(
-                script.revision, Path(script.path), up, capture(script, "downgrade"), model
-            )
-            findings.extend(check_revision(view, schema))
+        due = wanted is None or script.revision == wanted
+        views: dict[str, RevisionOps] = {}
+        ups = {}
+        for reader in readers:
+            up = ups[reader.backend] = capture(script, "upgrade", dialect=reader.backend)
+            before = reader.keys.copy()
+            walk(up.ops, KEYS, reader.keys)
+            if due:
+                views[reader.backend] = RevisionOps(
+                    script.revision,
+                    Path(script.path),
+                    up,
+                    capture(script, "downgrade", dialect=reader.backend),
+                    reader.model,
+                    keys_before=before,
+                    keys_after=reader.keys,
+                    filled=frozenset(reader.filled),
+                    backend=reader.backend,
+                    backends=backends,
+                )
+        if due:
+            findings.extend(check_revision(views[readers[0].backend], schema, views))
             read.append(script.revision)
-        for captured in up.ops:
-            model.apply(captured)
+        for reader in readers:
+            for captured in ups[reader.backend].ops:
+                reader.model.apply(captured)
+                reader.filled |= filled_by(captured)
     return read, findings
 
 
