@@ -269,3 +269,157 @@ def test_a_postgresql_only_schema_refuses_sqlite_alone(project: Project) -> None
     with pytest.raises(WorkbenchError) as caught:
         migrate.generate(load(project.root), "docs", "initial", against=["sqlite"])
     assert "supports PostgreSQL only" in caught.value.text
+
+
+# --- type changes PostgreSQL cannot cast by itself get postgresql_using --------------------
+
+
+def _server(url: str) -> str:
+    """A PostgreSQL database URL serves as the server URL that scratch databases are made on."""
+    return url
+
+
+def _against(url: str) -> list[str]:
+    return ["sqlite"] if url.startswith("sqlite") else ["sqlite", _server(url)]
+
+
+GRADE_TEXT = """
+import enum
+
+class Grade(enum.Enum):
+    A = "A"
+    B = "B"
+
+class Student(Base):
+    __tablename__ = "students"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grade: Mapped[str | None] = mapped_column(sa.String(2))
+"""
+
+
+def test_text_to_enum_gets_a_cast_both_ways(project: Project, target_url: str) -> None:
+    cfg = project.cfg
+    _schema(project, "school", GRADE_TEXT)
+    migrate.generate(cfg, "school", "initial", against=_against(target_url))
+    migrate.upgrade(cfg, "school", url=target_url)
+    with db.connect(target_url) as conn:
+        conn.exec_driver_sql("INSERT INTO students (id, grade) VALUES (1, 'A')")
+        conn.commit()
+    _schema(
+        project,
+        "school",
+        GRADE_TEXT.replace(
+            "Mapped[str | None] = mapped_column(sa.String(2))",
+            "Mapped[Grade | None] = mapped_column(sa.Enum(Grade, name='grade'))",
+        ),
+    )
+    result = migrate.generate(cfg, "school", "grade enum", against=_against(target_url))
+    assert result.path is not None
+    text = result.path.read_text(encoding="utf-8")
+    assert "postgresql_using='grade::grade'" in text
+    migrate.upgrade(cfg, "school", url=target_url)
+    migrate.downgrade(cfg, "school", url=target_url, yes=True)
+    migrate.upgrade(cfg, "school", url=target_url)
+    with db.connect(target_url) as conn:
+        assert conn.exec_driver_sql("SELECT grade FROM students").scalar_one() == "A"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "value", "expected"),
+    [
+        (sa.String(10), sa.Integer(), "'42'", "NULLIF(x, '')::integer"),
+        (sa.Text(), sa.Numeric(10, 2), "'4.5'", "NULLIF(x, '')::numeric(10, 2)"),
+        (sa.String(36), sa.Uuid(), "'6f1c2a0e-7a0c-4a53-9d1e-2b6a1f1d9c11'", "NULLIF(x, '')::uuid"),
+        (sa.String(10), sa.Date(), "'2024-02-29'", "NULLIF(x, '')::date"),
+        (sa.String(5), sa.Boolean(), "'true'", "NULLIF(x, '')::boolean"),
+        (sa.Integer(), sa.Boolean(), "1", "x <> 0"),
+        (sa.Boolean(), sa.Integer(), "true", "x::integer"),
+        (sa.Integer(), sa.Uuid(), "7", "lpad(to_hex(x), 32, '0')::uuid"),
+        (sa.Enum("a", "b", name="e1"), sa.Enum("a", "b", name="e2"), "'a'", "x::text::e2"),
+        (sa.Enum("a", "b", name="e1"), sa.Integer(), None, "x::text::integer"),
+        (sa.Integer(), sa.BigInteger(), "1", None),
+        (sa.Integer(), sa.String(20), "1", None),
+        (sa.Enum("a", name="e1"), sa.String(5), "'a'", None),
+        (sa.DateTime(), sa.Date(), "'2024-01-01 10:00'", None),
+    ],
+)
+def test_postgresql_using_converts_values_on_postgresql(
+    pg_url: str, old: Any, new: Any, value: str | None, expected: str | None
+) -> None:
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from workbench.autogen import postgresql_using
+
+    using = postgresql_using("x", old, new)
+    assert using == expected
+    with db.connect(pg_url) as conn:
+        for t in (old, new):
+            if isinstance(t, sa.Enum):
+                t.create(conn, checkfirst=True)
+        sa.Table("t", sa.MetaData(), sa.Column("x", old)).create(conn)
+        if value is not None:
+            conn.exec_driver_sql(f"INSERT INTO t (x) VALUES ({value})")
+        operations = Operations(MigrationContext.configure(conn))
+        kw = {"postgresql_using": using} if using else {}
+        operations.alter_column("t", "x", type_=new, existing_type=old, **kw)
+        assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar_one() == (value is not None)
+
+
+# --- foreign-key cycles: create_table without the edge, create_foreign_key after -----------
+
+DVD_RENTAL = """
+class Store(Base):
+    __tablename__ = "store"
+    store_id: Mapped[int] = mapped_column(primary_key=True)
+    manager_staff_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("staff.staff_id", use_alter=True), unique=True
+    )
+
+class Staff(Base):
+    __tablename__ = "staff"
+    staff_id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("store.store_id"))
+"""
+
+PLAIN_CYCLE = """
+class A(Base):
+    __tablename__ = "a"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    b_id: Mapped[int | None] = mapped_column(sa.ForeignKey("b.id"))
+
+class B(Base):
+    __tablename__ = "b"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    a_id: Mapped[int] = mapped_column(sa.ForeignKey("a.id"))
+"""
+
+
+@pytest.mark.parametrize("models", [DVD_RENTAL, PLAIN_CYCLE], ids=["use_alter", "plain"])
+def test_foreign_key_cycles_are_created_after_their_tables(
+    project: Project, target_url: str, models: str
+) -> None:
+    from workbench.check import check
+
+    _schema(project, "cyc", models)
+    result = migrate.generate(project.cfg, "cyc", "initial", against=_against(target_url))
+    assert result.path is not None
+    text = result.path.read_text(encoding="utf-8")
+    upgrade, downgrade = text.split("def downgrade")
+    creates = upgrade.split("batch_op.create_foreign_key")
+    assert len(creates) == 2, upgrade
+    # The deferred edge is nowhere in a create_table, and comes after both tables.
+    assert "use_alter" not in text
+    assert upgrade.rindex("op.create_table") < upgrade.index("create_foreign_key")
+    assert downgrade.index("batch_op.drop_constraint") < downgrade.index("op.drop_table")
+    _roundtrip(project.cfg, "cyc", target_url)
+    with db.connect(target_url) as conn:
+        keys = {
+            (t, fk["referred_table"])
+            for t in ("store", "staff", "a", "b")
+            if sa.inspect(conn).has_table(t)
+            for fk in sa.inspect(conn).get_foreign_keys(t)
+        }
+    assert len(keys) == 2
+    report = check(project.cfg, ["cyc"], against=_against(target_url))
+    assert report.ok, [f.message for f in report.findings]

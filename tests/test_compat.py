@@ -115,3 +115,40 @@ def test_command_line_rest_reads_what_click_has_not_parsed() -> None:
 
     ctx = group.make_context("workbench", ["sub", "--json"])
     assert compat.command_line_rest(ctx) == ["sub", "--json"]
+
+
+def test_plain_cli_parameters_are_coerced_without_pydantic(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = textwrap.dedent("""\
+        import sys
+        from pathlib import Path
+        from typing import Annotated
+        from workbench.cli._typer_compat import plain_cli_coercion
+        assert plain_cli_coercion()
+        import typer
+        from typer.testing import CliRunner
+        app = typer.Typer()
+        @app.command()
+        def go(
+            name: str,
+            rows: Annotated[int, typer.Option()] = 1,
+            tag: Annotated[list[str] | None, typer.Option()] = None,
+            out: Annotated[Path | None, typer.Option(dir_okay=False)] = None,
+            yes: Annotated[bool, typer.Option("--yes")] = False,
+        ) -> None:
+            print(repr((name, rows, tag, out, yes)))
+        runner = CliRunner()
+        ok = runner.invoke(app, ["blog", "--rows", "7", "--tag", "a", "--tag", "b",
+                                 "--out", "x.svg", "--yes"])
+        assert ok.exit_code == 0, ok.output
+        assert ok.output.strip() == repr(("blog", 7, ["a", "b"], Path("x.svg"), True))
+        bad = runner.invoke(app, ["blog", "--rows", "many"])
+        assert bad.exit_code == 2 and "'many' is not an integer" in bad.output, bad.output
+        assert "pydantic" not in sys.modules
+    """)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr + done.stdout

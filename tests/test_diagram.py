@@ -712,7 +712,10 @@ def test_open_launches_the_viewer_with_the_file(
     code, out, _ = run(blog, "diagram", "blog", "--format", "png", "--open")
     assert code == 0 and "opened with xdg-open" in out
     deadline = time.monotonic() + 10
-    while not opened.exists() and time.monotonic() < deadline:
+    # The viewer runs detached: wait until it has written the whole line, not just made the file.
+    while (
+        not (opened.exists() and opened.read_text().endswith("\n")) and time.monotonic() < deadline
+    ):
         time.sleep(0.05)
     assert opened.read_text().strip() == str(blog.root / "diagrams" / "blog.png")
 

@@ -9,7 +9,9 @@ the installed versions, so a release that breaks one fails the suite (run it
 against the newest releases with ``scripts/test-newest``).
 
 Nothing here imports typer, rich or click: the click helper only reads an
-attribute of the context it is given.
+attribute of the context it is given. typer's own private names are used by
+the CLI alone, so they live in ``workbench/cli/_typer_compat.py``, tested in the
+same file of tests.
 """
 
 from __future__ import annotations

@@ -27,7 +27,26 @@ class ProjectError(WorkbenchError):
     """No project, a malformed ``[tool.workbench]`` table, or an unknown schema."""
 
 
-class SchemaLoadError(WorkbenchError):
+class UserCodeError(WorkbenchError):
+    """An exception raised by the user's code (models, ``env.py``, a revision), not by workbench.
+
+    ``path`` and ``line`` say where in the user's files it was raised, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.path = path
+        self.line = line
+        super().__init__(message, hint=hint)
+
+
+class SchemaLoadError(UserCodeError):
     """A schema module that fails to import, or that declares no tables."""
 
 

@@ -71,6 +71,8 @@ def ensure_environment(cfg: Config, schema: str) -> list[Path]:
     Returns:
         The files and folders created; existing ones are never overwritten.
     """
+    if cfg.script_location(schema).adopted:
+        return []  # an adopted history is the user's: workbench writes only revisions there
     location = cfg.migrations_path(schema)
     rel = cfg.rel(location)
     created: list[Path] = []
@@ -486,7 +488,7 @@ def _apply(
         path.parent.mkdir(parents=True, exist_ok=True)
     run = RunContext(on_step=on_step)
     with db.connect(target, migrating=True) as conn:
-        before = _current(conn, scripts, schema, shown)
+        before = _current(conn, scripts, schema, shown, cfg.version_table(schema))
         if not up and revision.startswith("-") and before is None:
             return MigrateResult(schema, shown, "down", None, None, ())
         _check_revision(scripts, schema, revision)
@@ -501,7 +503,7 @@ def _apply(
                 else:
                     command.downgrade(ac, revision)
         except MigrationFailed as exc:
-            now = _current(conn, scripts, schema, shown)
+            now = _current(conn, scripts, schema, shown, cfg.version_table(schema))
             raise MigrationFailed(
                 f"{exc.message}. Its transaction was rolled back: {shown} is at revision "
                 f"{now or 'base (empty)'}, with every earlier revision applied and nothing of "
@@ -509,7 +511,7 @@ def _apply(
                 revision=exc.revision,
                 hint=exc.hint or "Fix the revision, then run the command again.",
             ) from exc
-        after = _current(conn, scripts, schema, shown)
+        after = _current(conn, scripts, schema, shown, cfg.version_table(schema))
     return MigrateResult(schema, shown, direction, before, after, tuple(run.steps))
 
 
@@ -536,7 +538,7 @@ def _guard(
     lost = "; ".join(f"revision {c.revision} {c.description}" for c in changes)
     raise Refused(
         f"{verb} would destroy data in {shown}: {lost}. Nothing was changed.",
-        hint="Back up what you need, then run it again with --yes (yes=True).",
+        hint="Back up what you need, then run it again with --yes.",
     )
 
 
@@ -579,11 +581,17 @@ def _check_revision(scripts: ScriptDirectory, schema: str, revision: str) -> Non
             )
 
 
-def _current(conn: Connection, scripts: ScriptDirectory, schema: str, shown: str) -> str | None:
+def _current(
+    conn: Connection,
+    scripts: ScriptDirectory,
+    schema: str,
+    shown: str,
+    version_table: str = VERSION_TABLE,
+) -> str | None:
     """The revision ``conn``'s database is stamped with; an error if the history lacks it."""
     from alembic.runtime.migration import MigrationContext
 
-    context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+    context = MigrationContext.configure(conn, opts={"version_table": version_table})
     heads = context.get_current_heads()
     if conn.in_transaction():
         conn.commit()
@@ -618,7 +626,7 @@ def _render_sql(
         note = f"from {start}"
     else:
         try:
-            start = _stamped(target, scripts, schema, shown)
+            start = _stamped(target, scripts, schema, shown, cfg.version_table(schema))
             note = f"from {shown}'s current revision {start}" if start else note
         except DatabaseError as exc:
             note = f"from base: the target could not be read ({exc.message})"
@@ -708,7 +716,9 @@ def current(cfg: Config, schema: str, *, url: str | None = None) -> CurrentResul
     shown = db.redact(target)
     scripts = script_directory(cfg, schema)
     head = single_head(cfg, schema, scripts)
-    return CurrentResult(schema, shown, _stamped(target, scripts, schema, shown), head)
+    return CurrentResult(
+        schema, shown, _stamped(target, scripts, schema, shown, cfg.version_table(schema)), head
+    )
 
 
 def current_on(conn: Connection, cfg: Config, schema: str) -> CurrentResult:
@@ -716,15 +726,23 @@ def current_on(conn: Connection, cfg: Config, schema: str) -> CurrentResult:
     shown = db.redact(conn.engine.url)
     scripts = script_directory(cfg, schema)
     head = single_head(cfg, schema, scripts)
-    return CurrentResult(schema, shown, _current(conn, scripts, schema, shown), head)
+    return CurrentResult(
+        schema, shown, _current(conn, scripts, schema, shown, cfg.version_table(schema)), head
+    )
 
 
-def _stamped(target: str, scripts: ScriptDirectory, schema: str, shown: str) -> str | None:
+def _stamped(
+    target: str,
+    scripts: ScriptDirectory,
+    schema: str,
+    shown: str,
+    version_table: str = VERSION_TABLE,
+) -> str | None:
     """The revision ``target`` is stamped with; ``None`` for a SQLite file not made yet."""
     if not db.exists(target):
         return None
     with db.connect(target) as conn:
-        return _current(conn, scripts, schema, shown)
+        return _current(conn, scripts, schema, shown, version_table)
 
 
 def history(cfg: Config, schema: str) -> list[Revision]:
@@ -762,7 +780,7 @@ def schemas(cfg: Config, *, url: str | None = None) -> list[SchemaSummary]:
         if db.exists(target):
             try:
                 if scripts is not None:
-                    revision = _stamped(target, scripts, name, shown)
+                    revision = _stamped(target, scripts, name, shown, cfg.version_table(name))
                 state = "stamped" if revision else "empty"
             except WorkbenchError as exc:
                 state, error = "unreachable", error or exc.text

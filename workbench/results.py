@@ -81,6 +81,13 @@ class GenerateResult:
     """What the writer should look at: a drop + add left as written that looks like a
     rename, a NOT NULL column added with no value for existing rows (``workbench lint``
     reports both as errors)."""
+    fixes: tuple[str, ...] = ()
+    """The flags that resolve the notes, such as ``--rename users.full_name=display_name``."""
+    replaced: str | None = None
+    """The revision ``--replace`` removed (the newest, not applied to the target)."""
+    refused: bool = False
+    """Nothing was written: the revision was known to be unsafe (``notes``) and nobody
+    accepted it (no terminal to ask on, and no ``--accept``)."""
     backends: tuple[str, ...] = ()
     """The backends the revision was proven on (upgrade, downgrade, upgrade), such as
     ``("sqlite", "postgresql")``."""
@@ -93,11 +100,15 @@ class GenerateResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "ok": not self.refused,
             "schema": self.schema,
             "revision": self.revision,
             "path": str(self.path) if self.path else None,
             "operations": list(self.operations),
             "notes": list(self.notes),
+            "fixes": list(self.fixes),
+            "replaced": self.replaced,
+            "refused": self.refused,
             "backends": list(self.backends),
             "unproved": list(self.unproved),
         }
@@ -178,6 +189,35 @@ class InitResult:
 
 
 @dataclass(frozen=True)
+class AdoptedSchema:
+    """One existing Alembic history that ``init --adopt`` found, and what it learnt of it."""
+
+    name: str
+    ini: Path | None
+    """The ``alembic.ini`` (``None`` for a ``[tool.alembic]`` table in pyproject.toml)."""
+    script_location: Path
+    revisions: int
+    models: str | None
+    """The models' import path, or ``None`` when it could not be found (see ``notes``)."""
+    version_table: str | None = None
+    written: bool = False
+    """Whether its ``[tool.workbench.schema.NAME]`` table was written (not already there)."""
+    notes: tuple[str, ...] = ()
+    """What was found, and what could not be determined, in plain words."""
+
+
+@dataclass(frozen=True)
+class AdoptResult:
+    """What ``init --adopt`` found in a project and wrote to its ``pyproject.toml``."""
+
+    root: Path
+    pyproject: Path
+    schemas: tuple[AdoptedSchema, ...] = ()
+    created: bool = False
+    """Whether ``pyproject.toml`` was created (else tables were appended to it)."""
+
+
+@dataclass(frozen=True)
 class DestructiveChange:
     """Data an operation would destroy in a live target, counted before it runs."""
 
@@ -249,6 +289,35 @@ class StatusReport:
             "guard": self.guard,
             "destructive": [d.to_json() for d in self.destructive],
             "findings": [f.to_json() for f in self.findings],
+        }
+
+
+@dataclass(frozen=True)
+class SquashResult:
+    """The revision ``squash`` wrote in place of the start of a history."""
+
+    schema: str
+    revision: str
+    """The squashed revision's id: the id of the last revision it replaces."""
+    path: Path
+    removed: tuple[str, ...]
+    """The revisions replaced, base first (the last one's id lives on)."""
+    dropped: tuple[str, ...] = ()
+    """Data migrations inside the range, left out of the squashed revision, one line each."""
+    backends: tuple[str, ...] = ()
+    """Where the squashed history was proved to build the same schema."""
+    unproved: tuple[str, ...] = ()
+    """Backends the schema supports that it was not proved on, with the reason."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "revision": self.revision,
+            "path": str(self.path),
+            "removed": list(self.removed),
+            "dropped": list(self.dropped),
+            "backends": list(self.backends),
+            "unproved": list(self.unproved),
         }
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench import compat
-from workbench.config import Config
+from workbench.config import Config, own_env_directory
 from workbench.errors import RevisionError
 from workbench.results import Revision
 from workbench.walker import Dispatch, Names, Step, table_of
@@ -51,17 +51,22 @@ def alembic_config(
     """
     from alembic.config import Config as AlembicConfig
 
-    location = cfg.migrations_path(schema)
-    ini = location / "alembic.ini"
+    location = cfg.script_location(schema)
     ac = AlembicConfig(
-        file_=str(ini) if ini.is_file() else None,
+        file_=str(location.ini) if location.ini is not None else None,
+        toml_file=str(location.toml) if location.toml is not None else None,
         output_buffer=output_buffer,
         # quiet: Alembic would print "Generating ..." itself; only the CLI prints.
         cmd_opts=argparse.Namespace(quiet=True, x=None, autogenerate=False),
         attributes=dict(attributes or {}),
     )
-    ac.set_main_option("script_location", str(location))
-    if not ac.get_main_option("file_template"):
+    # workbench's own runner stands in for env.py (see config.own_env_directory);
+    # the revisions are read where they are.
+    ac.set_main_option("script_location", _escaped(own_env_directory(location)))
+    ac.set_main_option("path_separator", "newline")
+    ac.set_main_option("version_locations", "\n".join(_escaped(v) for v in location.versions))
+    ac.set_main_option("prepend_sys_path", "\n".join(_escaped(p) for p in location.sys_path))
+    if not location.adopted and not ac.get_main_option("file_template"):
         ac.set_main_option("file_template", FILE_TEMPLATE)
     if url is not None:
         # ConfigParser interpolates "%": percent-encoded passwords must be doubled.
@@ -69,6 +74,10 @@ def alembic_config(
     ac.attributes.setdefault("workbench.project", cfg)
     ac.attributes.setdefault("workbench.schema_name", schema)
     return ac
+
+
+def _escaped(path: Path) -> str:
+    return str(path).replace("%", "%%")
 
 
 FILE_TEMPLATE = "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s"
@@ -80,7 +89,7 @@ def script_directory(cfg: Config, schema: str) -> ScriptDirectory:
 
     cfg.schema_path(schema)  # an unknown schema is reported as such, with the known ones
     location = cfg.migrations_path(schema)
-    if not (location / "env.py").is_file():
+    if not has_history(cfg, schema):
         raise RevisionError(
             f"schema {schema!r} has no migrations yet ({cfg.rel(location)}/ is missing).",
             hint=f"Write the first revision with `workbench generate {schema} -m 'initial'`.",
@@ -89,7 +98,10 @@ def script_directory(cfg: Config, schema: str) -> ScriptDirectory:
 
 
 def has_history(cfg: Config, schema: str) -> bool:
-    return (cfg.migrations_path(schema) / "env.py").is_file()
+    location = cfg.script_location(schema)
+    if location.adopted:
+        return any(v.is_dir() for v in location.versions)
+    return location.env_py.is_file()
 
 
 def list_revisions(
@@ -365,8 +377,8 @@ def capture_history(
     """
     if not has_history(cfg, schema):
         return []
-    versions = cfg.migrations_path(schema) / "versions"
-    key = (str(versions), direction, _signature(versions))
+    versions = cfg.script_location(schema).versions
+    key = (str(versions), direction, tuple(x for v in versions for x in _signature(v)))
     if key not in _captured:
         ordered = chain(script_directory(cfg, schema))
         _captured[key] = tuple(capture(s, direction) for s in ordered)

@@ -1,0 +1,86 @@
+"""The entry point of ``workbench check``: every schema on every backend.
+
+See :mod:`workbench.check` for what it proves.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from workbench import db
+from workbench.check.history import History, on_backend
+from workbench.check.targets import backend_of, default_against, resolve_schemas
+from workbench.check.walk import StepProgress, Walk
+from workbench.config import Config
+from workbench.loader import load_schema
+from workbench.results import CheckReport, CheckRun, Finding
+
+
+def check(
+    cfg: Config,
+    schemas: Sequence[str] | None = None,
+    *,
+    against: Sequence[str] | None = None,
+    on_progress: StepProgress | None = None,
+    on_run: Callable[[CheckRun], None] | None = None,
+) -> CheckReport:
+    """Prove that every revision of ``schemas`` round-trips on every backend in ``against``.
+
+    Args:
+        cfg: the project.
+        schemas: schema names, or paths of files in ``schemas/`` or
+            ``migrations/`` (a pre-commit hook passes the changed files; paths
+            that belong to no schema are ignored); ``None`` for every schema.
+        against: ``sqlite`` and/or PostgreSQL server URLs on which scratch
+            databases are made; default :func:`default_against`.
+        on_progress: called as each schema's walk advances.
+        on_run: called with each schema and backend's result as it is done.
+
+    Example:
+        >>> check(Config.at("."), ["blog"], against=["sqlite"]).ok  # doctest: +SKIP
+        True
+    """
+    targets = list(against) if against else default_against()
+    for target in targets:
+        backend_of(target)
+    names = resolve_schemas(cfg, schemas)
+    runs: list[CheckRun] = []
+    for name in names:
+        history = History.read(cfg, name)
+        models = load_schema(cfg, name) if history.walkable else None
+        lint = _lint(cfg, name) if history.walkable else []
+        for target in targets:
+            started = time.perf_counter()
+            findings = list(history.findings_for(backend_of(target)))
+            reached = 0
+            if models is not None:
+                one = Walk(cfg, name, models, history, target, on_progress)
+                one.run()
+                findings += one.findings
+                reached = one.done
+                findings += [
+                    on_backend(f, backend_of(target))
+                    for f in lint
+                    if f.backend in ("", backend_of(target))
+                ]
+            run = CheckRun(
+                schema=name,
+                backend=backend_of(target),
+                target="sqlite" if target == "sqlite" else db.redact(target),
+                chain=tuple(s.revision for s in history.chain),
+                checked=reached,
+                seconds=time.perf_counter() - started,
+                findings=tuple(findings),
+            )
+            if on_run is not None:
+                on_run(run)
+            runs.append(run)
+    return CheckReport(tuple(runs))
+
+
+def _lint(cfg: Config, schema: str) -> list[Finding]:
+    """Lint's findings of severity error: the fifth proof."""
+    from workbench.lint import lint_revisions
+
+    return [f for f in lint_revisions(cfg, schema) if f.severity == "error"]
