@@ -580,6 +580,26 @@ _REGRESSIONS: list[tuple[str, str, str, str, bool]] = [
             ),
         ]
     ],
+    # A revision that branches on the dialect is judged by the branch each backend runs.
+    (
+        "WB105",
+        "dialect-branch",
+        """
+if op.get_bind().dialect.name == "sqlite":
+    with op.batch_alter_table("orders") as batch_op:
+        batch_op.create_foreign_key("fk_orders_user", "users", ["user_id"], ["id"])
+else:
+    op.create_foreign_key("fk_orders_user", "orders", "users", ["user_id"], ["id"])
+""",
+        """
+if op.get_bind().engine.name == "sqlite":
+    with op.batch_alter_table("orders") as batch_op:
+        batch_op.drop_constraint("fk_orders_user", type_="foreignkey")
+else:
+    op.drop_constraint("fk_orders_user", "orders", type_="foreignkey")
+""",
+        False,
+    ),
     # Unnamed constraints: reported once, on the right table, on SQLite only (WB106).
     (
         "WB106",
