@@ -152,3 +152,16 @@ def test_plain_cli_parameters_are_coerced_without_pydantic(tmp_path: Path) -> No
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path
     )
     assert done.returncode == 0, done.stderr + done.stdout
+
+
+def test_forget_created_types_clears_the_ddl_runner_memo(tmp_path: Path) -> None:
+    from alembic.runtime.migration import MigrationContext
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn)
+        context.impl.memo["pg_enum"] = {"rating"}
+        compat.forget_created_types(context)
+        assert context.impl.memo == {}
+    with pytest.raises(compat.CompatError, match="memo"):
+        compat.forget_created_types(object())

@@ -153,6 +153,25 @@ def copy_column(column: Any) -> Any:
     return method()
 
 
+def forget_created_types(migration_context: Any) -> None:
+    """Clear the memo of named types (PostgreSQL enums) Alembic's DDL runner created.
+
+    ``op.create_table`` runs the table's DDL events with the migration
+    context's impl as ``_ddl_runner``; SQLAlchemy's named types record in its
+    ``memo`` each type they created, and do not create it again through that
+    runner. Within one migration context that spans several revisions (check's
+    walk upgrades, downgrades and upgrades again in one Alembic run) a type
+    dropped by a downgrade would then not be made again: "type does not exist".
+    No public API resets it; a new migration context per step would lose the
+    one-run walk.
+    """
+    impl = getattr(migration_context, "impl", None)
+    memo = getattr(impl, "memo", None)
+    if not isinstance(memo, dict):
+        raise _missing("alembic.ddl.impl.DefaultImpl", "memo")
+    memo.clear()
+
+
 # --- click ---------------------------------------------------------------------------------
 
 

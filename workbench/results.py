@@ -444,7 +444,8 @@ class Evidence:
     ms_before: float
     ms_after: float
     cost_before: float | None = None
-    """PostgreSQL's estimated total cost; ``None`` on SQLite, which has no cost."""
+    """PostgreSQL's estimated total cost; on SQLite, the virtual-machine instructions the query
+    ran (SQLite has no cost estimate); both are the same for the same data, unlike a time."""
     cost_after: float | None = None
     timed_out: bool = False
     """The query was stopped at the time limit without the index: ``ms_before`` is a lower
@@ -526,6 +527,13 @@ class AdviceReport:
     """Rows seeded per table for the proof."""
     hypothetical: bool = False
     """Whether PostgreSQL costs were first screened with HypoPG's hypothetical indexes."""
+    proved_on: str | None = None
+    """Whose data the proof used: ``seeded`` (a scratch database seeded with ``rows``),
+    ``target copy`` (a copy of the ``--url`` SQLite file, its own rows) or ``target hypopg``
+    (the ``--url`` PostgreSQL database itself, read only: EXPLAIN with HypoPG's
+    hypothetical indexes and its own statistics)."""
+    proof_note: str = ""
+    """Why the proof used seeded data although ``--url`` was given, when it did."""
     revision: str | None = None
     path: Path | None = None
     seconds: float = 0.0
@@ -540,6 +548,8 @@ class AdviceReport:
             "backend": self.backend,
             "rows": self.rows,
             "hypothetical": self.hypothetical,
+            "proved_on": self.proved_on,
+            "proof_note": self.proof_note or None,
             "revision": self.revision,
             "path": str(self.path) if self.path else None,
             "seconds": round(self.seconds, 3),
@@ -733,6 +743,17 @@ class CheckRun:
     upgrade failed)."""
     seconds: float
     findings: tuple[Finding, ...] = ()
+    walked: int = 0
+    """Revisions whose upgrade the walk ran (a failed step is reported and the walk goes on)."""
+    proven: int = 0
+    """Walked revisions with no error finding about them."""
+    skipped_backend: str = ""
+    """Why the schema was not walked on this backend (it does not support it), or empty."""
+
+    @property
+    def skipped(self) -> int:
+        """Revisions the walk never reached."""
+        return len(self.chain) - self.walked
 
     @property
     def ok(self) -> bool:
@@ -747,6 +768,10 @@ class CheckRun:
             "ok": self.ok,
             "revisions": list(self.chain),
             "checked": self.checked,
+            "walked": self.walked,
+            "proven": self.proven,
+            "skipped": self.skipped,
+            "skipped_backend": self.skipped_backend or None,
             "seconds": round(self.seconds, 3),
             "findings": [f.to_json() for f in self.findings],
         }
@@ -770,6 +795,9 @@ class CheckReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
+            "walked": sum(r.walked for r in self.runs),
+            "proven": sum(r.proven for r in self.runs),
+            "skipped": sum(r.skipped for r in self.runs),
             "findings": [f.to_json() for f in self.findings],
             "runs": [run.to_json() for run in self.runs],
         }
