@@ -66,8 +66,15 @@ def parse_url(url: str | URL) -> URL:
         try:
             parsed = make_url(text)
         except (ArgumentError, ValueError) as exc:
+            # The text is not shown: what cannot be parsed cannot be redacted either.
+            scheme = text.split("://", 1)[0] if "://" in text else ""
+            named = (
+                f"the URL starting {scheme}://"
+                if re.fullmatch(r"[\w+.-]+", scheme)
+                else ("the URL given")
+            )
             raise DatabaseError(
-                f"{redact_text(text)!r} is not a database URL ({exc}).",
+                f"{named} is not a database URL ({exc}).",
                 hint="Write it as sqlite:///path/to/file.db or "
                 "postgresql://user:password@host:5432/dbname.",
             ) from None
@@ -80,7 +87,9 @@ def _encode_userinfo(text: str) -> str:
     """Percent-encode a password holding an unencoded ``@`` (the host follows the last one)."""
     from urllib.parse import quote
 
-    match = re.match(r"^([A-Za-z][\w+.-]*://)([^/?#]*)$|^([A-Za-z][\w+.-]*://)([^/?#]*)([/?#].*)$", text)
+    match = re.match(
+        r"^([A-Za-z][\w+.-]*://)([^/?#]*)$|^([A-Za-z][\w+.-]*://)([^/?#]*)([/?#].*)$", text
+    )
     if not match:
         return text
     scheme = match.group(1) or match.group(3)
@@ -101,7 +110,7 @@ def backend(url: str | URL) -> str:
 
 
 def check_supported(url: str | URL) -> None:
-    """A ``DatabaseError`` before anything runs when ``url``'s backend is not one workbench migrates.
+    """A ``DatabaseError``, before anything runs, for a backend workbench does not migrate.
 
     MySQL, MariaDB, SQL Server and Oracle commit DDL as it runs: a revision that
     fails halfway cannot be rolled back there, which every promise of workbench
@@ -402,7 +411,7 @@ def statement_lock_timeout() -> float:
 
 
 def set_lock_timeout(conn: Connection, seconds: float) -> None:
-    """Make ``conn``'s statements give up waiting for a table lock after ``seconds`` (PostgreSQL)."""
+    """PostgreSQL: ``conn``'s statements give up waiting for a table lock after ``seconds``."""
     if conn.dialect.name != "postgresql":
         return
     conn.exec_driver_sql(f"SET lock_timeout = {max(1, int(seconds * 1000))}")
@@ -449,7 +458,6 @@ def lock_holders(url: str | URL) -> list[str]:
         else f"pid {pid} (application_name {app or ''!r}, state {state!r})"
         for pid, app, state, started, _xact in rows
     ]
-
 
 
 def lock_key(name: str) -> int:

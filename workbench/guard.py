@@ -82,11 +82,11 @@ def _tables(conn: Connection) -> list[tuple[str | None, str, str]]:
     else:
         rows = conn.execute(
             _text(
-            "SELECT n.nspname, c.relname FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
-            "AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') "
-            "AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast_temp%'"
+                "SELECT n.nspname, c.relname FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
+                "AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') "
+                "AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast_temp%'"
             )
         ).fetchall()
         default = conn.exec_driver_sql("SELECT current_schema()").scalar()
@@ -297,4 +297,3 @@ def unmeasurable(label: str, reason: str) -> DestructiveChange:
     return DestructiveChange(
         label, f"could not be measured ({reason}), so what it destroys is unknown", 0
     )
-

@@ -335,10 +335,17 @@ def _apply(
     if sql:
         return _render_sql(cfg, schema, scripts, target, revision, up=up)
     _check_revision(scripts, schema, revision)
+    wait = db.statement_lock_timeout()
     path = db.sqlite_path(target)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    wait = db.statement_lock_timeout()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(
+                f"cannot make the folder of the SQLite database {shown}: {exc.strerror}; "
+                "nothing was changed.",
+                hint="Point --url at a file in a folder that exists or can be made.",
+            ) from None
     for attempt in range(LOCK_RETRIES + 1):
         try:
             return _apply_locked(
@@ -391,31 +398,46 @@ def _apply_locked(
     shown = db.redact(target)
     direction: Direction = "up" if up else "down"
     run = RunContext(locked=True)
-    with db.connect(target, migrating=True) as conn, _database_trouble(target):
-        # The lock first: what is pending and what it would destroy are only
-        # known once no other migration can run (a guard evaluated before the
-        # lock judges a database that another process is about to change).
-        with db.migration_lock(conn, schema):
-            db.set_lock_timeout(conn, wait)
-            before = _current(conn, scripts, schema, shown)
-            if not up and revision.startswith("-") and before is None:
-                return MigrateResult(schema, shown, "down", None, None, ())
-            pending = not (up and revision in ("head", "heads") and before is not None
-                           and before == single_head(cfg, schema, scripts))
-            guarded = pending and not yes and guard.holds_data(conn)
-            if conn.in_transaction():
-                conn.commit()
-            ac = alembic_config(cfg, schema, attributes={"connection": conn, "workbench": run})
-            if guarded:
-                _run_guarded(conn, ac, revision, up=up, run=run, shown=shown, confirm=confirm)
-                for step in run.steps:
-                    if on_step is not None:
-                        on_step(step)
-            else:
-                run.on_step = on_step
-                _run(conn, ac, revision, up=up, scripts=scripts, schema=schema, shown=shown,
-                     whole=False)
-            after = _current(conn, scripts, schema, shown)
+    # The lock first: what is pending and what it would destroy are only known
+    # once no other migration can run (a guard evaluated before the lock judges
+    # a database that another process is about to change).
+    with (
+        db.connect(target, migrating=True) as conn,
+        _database_trouble(target),
+        db.migration_lock(conn, schema),
+    ):
+        db.set_lock_timeout(conn, wait)
+        before = _current(conn, scripts, schema, shown)
+        if not up and revision.startswith("-") and before is None:
+            return MigrateResult(schema, shown, "down", None, None, ())
+        pending = not (
+            up
+            and revision in ("head", "heads")
+            and before is not None
+            and before == single_head(cfg, schema, scripts)
+        )
+        guarded = pending and not yes and guard.holds_data(conn)
+        if conn.in_transaction():
+            conn.commit()
+        ac = alembic_config(cfg, schema, attributes={"connection": conn, "workbench": run})
+        if guarded:
+            _run_guarded(conn, ac, revision, up=up, run=run, shown=shown, confirm=confirm)
+            for step in run.steps:
+                if on_step is not None:
+                    on_step(step)
+        else:
+            run.on_step = on_step
+            _run(
+                conn,
+                ac,
+                revision,
+                up=up,
+                scripts=scripts,
+                schema=schema,
+                shown=shown,
+                whole=False,
+            )
+        after = _current(conn, scripts, schema, shown)
     return MigrateResult(schema, shown, direction, before, after, tuple(run.steps))
 
 
@@ -489,8 +511,9 @@ def _run_guarded(
                 _decide(changes, verb, shown, confirm)
                 transaction = conn.begin()
             try:
-                _run(conn, ac, revision, up=up, scripts=None, schema=schema, shown=shown,
-                     whole=True)
+                _run(
+                    conn, ac, revision, up=up, scripts=None, schema=schema, shown=shown, whole=True
+                )
             except MigrationFailed as exc:
                 transaction.rollback()
                 raise MigrationFailed(
@@ -508,7 +531,9 @@ def _run_guarded(
                     hint="Run it again with --yes to apply such revisions without the guard.",
                 )
             steps = [s.revision for s in run.steps]
-            label = steps[0] if len(steps) == 1 else f"{steps[0]}..{steps[-1]}" if steps else revision
+            label = (
+                steps[0] if len(steps) == 1 else f"{steps[0]}..{steps[-1]}" if steps else revision
+            )
             if before is not None and steps:
                 try:
                     changes = guard.losses(before, guard.measure(conn, cast_to=before), label)
@@ -570,7 +595,8 @@ def _foreign_keys_off(conn: Connection) -> Iterator[None]:
 @contextlib.contextmanager
 def _database_trouble(target: str) -> Iterator[None]:
     """SQLite's file-level failures as what they are: locked, read-only, not a database."""
-    from sqlalchemy.exc import OperationalError, DatabaseError as SADatabaseError
+    from sqlalchemy.exc import DatabaseError as SADatabaseError
+    from sqlalchemy.exc import OperationalError
 
     try:
         yield
@@ -784,7 +810,7 @@ def _stamped(target: str, scripts: ScriptDirectory, schema: str, shown: str) -> 
     """The revision ``target`` is stamped with; ``None`` for a SQLite file not made yet."""
     if not db.exists(target):
         return None
-    with db.connect(target) as conn:
+    with _database_trouble(target), db.connect(target) as conn:
         return _current(conn, scripts, schema, shown)
 
 
@@ -800,6 +826,8 @@ def schemas(cfg: Config, *, url: str | None = None) -> list[SchemaSummary]:
     A schema that fails to load or whose target cannot be reached is listed
     with the reason rather than stopping the listing.
     """
+    from sqlalchemy import exc as sa_exc
+
     summaries = []
     for name in cfg.schema_names():
         path = cfg.schema_path(name)
@@ -808,6 +836,11 @@ def schemas(cfg: Config, *, url: str | None = None) -> list[SchemaSummary]:
             tables = len(load_schema(cfg, name).metadata.tables)
         except WorkbenchError as exc:
             tables, error = 0, exc.text
+        except sa_exc.InvalidRequestError as exc:
+            # A foreign key to a table the models lack (NoReferencedTableError), and the
+            # like: this schema's problem, not a reason to stop listing the others.
+            reason = " ".join(str(exc).split())
+            tables, error = 0, f"{cfg.rel(path)}: {type(exc).__name__}: {reason}"
         scripts = None
         try:
             scripts = script_directory(cfg, name) if has_history(cfg, name) else None

@@ -512,7 +512,7 @@ def enum_name(type_: Any) -> str | None:
 
 
 def check_history(scripts: ScriptDirectory, root: Path) -> None:
-    """Load every revision of ``scripts``; a ``RevisionError`` naming the file and line if one is broken.
+    """Load every revision of ``scripts``; a ``RevisionError`` naming a broken file and line.
 
     A syntax error, a truncated file (no ``upgrade()`` or ``downgrade()``), a
     ``down_revision`` that names no revision, or an exception raised while the
@@ -543,15 +543,15 @@ def check_history(scripts: ScriptDirectory, root: Path) -> None:
     except (KeyError, CommandError) as exc:
         missing = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else None
         if missing is None:
-            found = re.search(r"Revision (\S+) referenced from", str(exc))
-            missing = found.group(1) if found else None
-        where = _down_revision_line(versions, missing, rel) if missing else None
+            hit = re.search(r"Revision (\S+) referenced from", str(exc))
+            missing = hit.group(1) if hit else None
+        line = _down_revision_line(versions, missing, rel) if missing else None
         text = " ".join(str(exc).split())
         raise RevisionError(
-            f"{where + ': ' if where else ''}the history cannot be read: "
+            f"{line + ': ' if line else ''}the history cannot be read: "
             + (
                 f"down_revision {missing!r} names no revision of this history."
-                if missing and where
+                if missing and line
                 else f"{text}."
             ),
             hint="Point down_revision at an existing revision (see `workbench history`), "
@@ -567,18 +567,16 @@ def check_history(scripts: ScriptDirectory, root: Path) -> None:
         ) from None
     for script in revisions:
         module = script.module
-        missing_fns = [n for n in ("upgrade", "downgrade") if not callable(getattr(module, n, None))]
-        if missing_fns:
+        lacks = [n for n in ("upgrade", "downgrade") if not callable(getattr(module, n, None))]
+        if lacks:
+            named = " and no ".join(f"{n}()" for n in lacks)
             raise RevisionError(
-                f"{rel(script.path)}: the revision file has no {' and no '.join(f'{n}()' for n in missing_fns)} "
-                "(is it truncated?).",
+                f"{rel(script.path)}: the revision file has no {named} (is it truncated?).",
                 hint=fix,
             )
 
 
-def _down_revision_line(
-    versions: list[Path], missing: str, rel: Any
-) -> str | None:
+def _down_revision_line(versions: list[Path], missing: str, rel: Any) -> str | None:
     for folder in versions:
         for path in sorted(folder.glob("*.py")):
             try:
