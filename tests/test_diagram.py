@@ -20,6 +20,7 @@ from tests.conftest import EXAMPLES, REPO, Project
 from workbench import diagram as d
 from workbench.cli import app
 from workbench.db import redact
+from workbench.diagram import drawing
 from workbench.loader import load_schema
 from workbench.migrate import generate, upgrade
 
@@ -128,8 +129,9 @@ def test_a_huge_png_is_drawn_at_a_lower_resolution(
 ) -> None:
     dot = d.to_dot(d.from_models(blog.cfg, "blog"))
     full = png_size(d.render(dot, "png"))
-    monkeypatch.setattr(d, "PNG_MAX_SIDE", side)
-    monkeypatch.setattr(d, "PNG_MAX_PIXELS", pixels)
+    # The limits are read where the PNG is drawn.
+    monkeypatch.setattr(drawing, "PNG_MAX_SIDE", side)
+    monkeypatch.setattr(drawing, "PNG_MAX_PIXELS", pixels)
     capped = png_size(d.render(dot, "png"))
     assert max(capped) <= side and capped[0] * capped[1] <= pixels
     # As large as the limit allows, not smaller.
@@ -404,6 +406,48 @@ def test_the_model_cache_follows_the_schema_and_the_modules_it_imports(project: 
     assert json.loads(cache.read_text())["files"]["shop_types.py"]
 
 
+def test_the_model_cache_follows_workbenchs_own_code(
+    blog: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any Python file of workbench's package, by content, not a list of names that can move."""
+    from workbench.diagram import cache as model_cache
+
+    package = tmp_path / "workbench"
+    (package / "diagram").mkdir(parents=True)
+    (package / "loader.py").write_text("VERSION = 1\n")
+    stage = package / "diagram" / "sources.py"
+    stage.write_text("LABEL = 'a'\n")
+    monkeypatch.setattr(model_cache, "_PACKAGE", package)
+    cache = blog.root / ".workbench" / "cache" / "diagram-blog.json"
+
+    def planted() -> bool:
+        return any(t.name == "planted" for t in d.from_models(blog.cfg, "blog").tables)
+
+    d.from_models(blog.cfg, "blog")
+    stored = json.loads(cache.read_text())
+    stored["model"]["tables"][0]["name"] = "planted"
+
+    def plant() -> None:
+        # As a store by this code would write it (one process imports a module once).
+        cache.write_text(json.dumps({**stored, "environment": model_cache._environment()}))
+
+    plant()
+    assert planted()  # the cache is used while the code is the same
+
+    # An edit of the same size within the same second: the content decides, not the stamp.
+    stat = stage.stat()
+    stage.write_text("LABEL = 'b'\n")
+    os.utime(stage, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    model_cache._CODE_STAMPS.clear()  # a new process knows no stamps
+    assert not planted()
+
+    plant()
+    assert planted()
+    # A new module (an upgrade adds one) changes the key too.
+    (package / "diagram" / "views.py").write_text("")
+    assert not planted()
+
+
 # --- sources -------------------------------------------------------------------------------
 
 
@@ -668,7 +712,10 @@ def test_open_launches_the_viewer_with_the_file(
     code, out, _ = run(blog, "diagram", "blog", "--format", "png", "--open")
     assert code == 0 and "opened with xdg-open" in out
     deadline = time.monotonic() + 10
-    while not opened.exists() and time.monotonic() < deadline:
+    # The viewer runs detached: wait until it has written the whole line, not just made the file.
+    while (
+        not (opened.exists() and opened.read_text().endswith("\n")) and time.monotonic() < deadline
+    ):
         time.sleep(0.05)
     assert opened.read_text().strip() == str(blog.root / "diagrams" / "blog.png")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -390,3 +391,26 @@ def test_the_cli_guard_refuses_asks_and_goes_ahead_with_yes(project: Project) ->
         conn.execute(sa.text("INSERT INTO users (id, full_name) VALUES (1, 'Ann')"))
         conn.commit()
     assert runner.invoke(app, [*base, "--yes"]).exit_code == 0
+
+
+def test_rename_detection_fails_closed_when_the_scratch_database_cannot_be_read(
+    tmp_path: Path,
+) -> None:
+    from alembic.runtime.migration import MigrationContext
+
+    from workbench.revisions import HistoryModel
+    from workbench.safety import _Renamer
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'scratch.db'}")
+    with engine.connect() as conn:
+        conn.execute(sa.text("CREATE TABLE users (id INTEGER PRIMARY KEY, full_name TEXT)"))
+        context = MigrationContext.configure(conn)
+        renamer = _Renamer(
+            context, sa.MetaData(), HistoryModel(), lambda *a: None, None, [], None, []
+        )
+        assert set(renamer._reflected("users")) == {"id", "full_name"}
+        assert renamer._reflected("no_such_table") == {}  # absent: nothing known, no error
+    # The connection is gone: an unreadable table is an error, never "no columns".
+    with pytest.raises(WorkbenchError, match="could not read the columns of table 'users'"):
+        renamer._reflected("users")
+    engine.dispose()

@@ -24,9 +24,16 @@ from workbench import db, migrate
 from workbench.cli import app
 from workbench.errors import Refused, SeedError
 from workbench.loader import load_schema
-from workbench.seed import EVERY_TABLE, plan_rows, reflect, seed, seed_connection
-from workbench.seeddata import pools
-from workbench.seeddata.checks import NOW, Among, Bound, Length, NotNull, Order, parse_check
+from workbench.seed import EVERY_TABLE, plan_rows, pools, reflect, seed, seed_connection
+from workbench.seed.constraints import (
+    NOW,
+    Among,
+    Bound,
+    Length,
+    NotNull,
+    Order,
+    parse_check_constraint,
+)
 
 runner = CliRunner()
 
@@ -555,14 +562,14 @@ CHECKS = [
 
 @pytest.mark.parametrize(("text", "atoms"), CHECKS)
 def test_checks_of_the_common_forms_are_understood(text: str, atoms: list[Any]) -> None:
-    info = parse_check(text)
+    info = parse_check_constraint(text)
     assert info.complete
     assert list(info.atoms) == atoms
 
 
 @pytest.mark.parametrize("text", ["a > 1 OR b < 2", "lower(x) = x", "x + 1 > y", "((("])
 def test_other_checks_are_left_to_the_database(text: str) -> None:
-    assert not parse_check(text).complete
+    assert not parse_check_constraint(text).complete
 
 
 def test_dates_are_in_the_past_where_they_must_be(examples: Project, scratch_url: str) -> None:

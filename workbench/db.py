@@ -300,7 +300,7 @@ def connect_error(exc: BaseException, url: str | URL) -> DatabaseError:
         )
     if "password authentication failed" in lowered or "no password supplied" in lowered:
         return DatabaseError(
-            f"the server at {where} refused the login of user {parsed.username!r}: {reason}.",
+            f"the server at {where} refused the login of {_who(parsed.username)}: {reason}.",
             hint="Check the user name and password in the URL (or $PGPASSWORD).",
         )
     if "does not exist" in lowered and "database" in lowered:
@@ -312,6 +312,13 @@ def connect_error(exc: BaseException, url: str | URL) -> DatabaseError:
         f"cannot connect to {where}: {reason}.",
         hint="Check that the server is running and that the host, port and database are right.",
     )
+
+
+def _who(username: str | None) -> str:
+    """The user a login was tried as, for a message: the URL may name none."""
+    if username:
+        return f"user {username!r}"
+    return "the default user (the URL names none, so the driver used $PGUSER or your login name)"
 
 
 # --- scratch databases --------------------------------------------------------------------

@@ -20,7 +20,6 @@ and plain Alembic run revisions the same careful way:
 from __future__ import annotations
 
 import contextlib
-import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -39,7 +38,7 @@ from workbench.autogen import (
 )
 from workbench.config import VERSION_TABLE, Config, discover
 from workbench.errors import MigrationFailed, WorkbenchError
-from workbench.loader import Schema, load_schema
+from workbench.loader import Schema, add_sys_path, load_schema
 from workbench.results import Step
 from workbench.revisions import HistoryModel
 
@@ -65,31 +64,39 @@ class RunContext:
 
 
 def run_migrations(
-    schema: str | None = None, *, version_table: str = VERSION_TABLE, **configure: Any
+    schema: str | None = None, *, version_table: str | None = None, **configure: Any
 ) -> None:
     """Run Alembic's migrations for ``schema``; call this from ``env.py``.
 
+    Workbench itself never runs a history's own ``env.py``: it runs this
+    function in its place (see :func:`workbench.config.own_env_directory`),
+    with the connection it was given, the schema's models as
+    ``target_metadata`` and its version table.
+
     Args:
-        schema: the schema's name; defaults to the script directory's name.
-        version_table: where Alembic records the revision.
+        schema: the schema's name; defaults to the one workbench passes, else
+            the script directory's name.
+        version_table: where Alembic records the revision; defaults to the
+            schema's configured one (``alembic_version``).
         **configure: extra keyword arguments for ``context.configure()``.
     """
     from alembic import context
 
     config = context.config
     location = Path(str(config.get_main_option("script_location")))
-    name = schema or location.name
-    run: RunContext | None = config.attributes.get("workbench")
-    if run is None:
-        run = RunContext()
-        if config.config_file_name and not config.attributes.get("connection"):
-            _plain_alembic_logging(config)
+    name = schema or config.attributes.get("workbench.schema_name") or location.name
+    driven = config.attributes.get("workbench")
+    run: RunContext = driven if driven is not None else RunContext()
+    if driven is None and config.config_file_name and not config.attributes.get("connection"):
+        _plain_alembic_logging(config)
     project = config.attributes.get("workbench.project") or _project_of(location)
-    if project is not None and str(project.root) not in sys.path:
+    if project is not None:
         # Revisions may import the project's own modules (a custom column type).
-        sys.path.insert(0, str(project.root))
+        add_sys_path(project.script_location(name).sys_path)
+        if version_table is None:
+            version_table = project.version_table(name)
     options: dict[str, Any] = {
-        "version_table": version_table,
+        "version_table": version_table or VERSION_TABLE,
         "transactional_ddl": True,
         "transaction_per_migration": True,
         "render_as_batch": True,
@@ -97,6 +104,10 @@ def run_migrations(
         "render_item": render_item,
         "compare_server_default": True,
     }
+    if driven is None and project is not None and not context.is_offline_mode():
+        # Plain `alembic check`, pytest-alembic: every autogenerate comparison
+        # needs the models, whichever command asks for it.
+        options["target_metadata"] = load_schema(project, name).metadata
     if _autogenerating(config):
         if run.schema is None:
             if project is None:
@@ -290,8 +301,11 @@ def _revision_frame(exc: BaseException) -> tuple[Path, int, str | None] | None:
     found = None
     for frame, line in traceback.walk_tb(exc.__traceback__):
         path = Path(frame.f_code.co_filename)
-        if path.parent.name == "versions":
-            found = (path, line, str(frame.f_globals.get("revision", "")) or None)
+        names = frame.f_globals
+        # A revision module, wherever its version location is (an adopted history's may
+        # be called anything): Alembic's module-level revision identifiers.
+        if path.parent.name == "versions" or ("revision" in names and "down_revision" in names):
+            found = (path, line, str(names.get("revision", "")) or None)
     return found
 
 
@@ -305,7 +319,11 @@ def _from_revision(exc: Exception) -> bool:
 def _failure(exc: Exception) -> MigrationFailed:
     """Name the revision file and line where ``exc`` was raised, and what it said."""
     frame = _revision_frame(exc)
-    where = f"{frame[0].parent.parent.name}/versions/{frame[0].name}:{frame[1]}" if frame else None
+    where = (
+        f"{frame[0].parent.parent.name}/{frame[0].parent.name}/{frame[0].name}:{frame[1]}"
+        if frame
+        else None
+    )
     revision = frame[2] if frame else None
     reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
     if len(reason) > 400:

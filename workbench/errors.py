@@ -31,7 +31,26 @@ class ProjectError(WorkbenchError):
     """No project, a malformed ``[tool.workbench]`` table, or an unknown schema."""
 
 
-class SchemaLoadError(WorkbenchError):
+class UserCodeError(WorkbenchError):
+    """An exception raised by the user's code (models, ``env.py``, a revision), not by workbench.
+
+    ``path`` and ``line`` say where in the user's files it was raised, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.path = path
+        self.line = line
+        super().__init__(message, hint=hint)
+
+
+class SchemaLoadError(UserCodeError):
     """A schema module that fails to import, or that declares no tables."""
 
 
@@ -57,10 +76,6 @@ class Refused(WorkbenchError):
 
 class SeedError(WorkbenchError):
     """Rows that cannot be seeded: an impossible count, an unsupported column, a failed CHECK."""
-
-
-class UserCodeError(WorkbenchError):
-    """The user's own code (a model module, ``env.py``, a revision) raised or exited."""
 
 
 _OURS = Path(__file__).resolve().parent
@@ -115,6 +130,8 @@ def user_code_error(exc: BaseException, root: Path) -> UserCodeError | None:
         what = f"raised {type(exc).__name__}" + (f": {reason}" if reason else "")
     return UserCodeError(
         f"your code at {shown}:{where[1]} {what}.",
+        path=shown,
+        line=where[1],
         hint="Fix it there (run with --traceback to see the whole traceback), then run the "
         "command again. A missing package: install it in this environment.",
     )

@@ -69,7 +69,7 @@ def _quote(conn: Connection, name: str) -> str:
     return str(conn.dialect.identifier_preparer.quote_identifier(name))
 
 
-def _tables(conn: Connection) -> list[tuple[str | None, str, str]]:
+def _tables(conn: Connection, ignore: str = VERSION_TABLE) -> list[tuple[str | None, str, str]]:
     """The user tables of ``conn``'s database: (schema or None, name, key in a Measure)."""
     if conn.dialect.name == "sqlite":
         rows = conn.exec_driver_sql(
@@ -77,7 +77,9 @@ def _tables(conn: Connection) -> list[tuple[str | None, str, str]]:
         ).fetchall()
         names = [str(r[0]) for r in rows]
         return sorted(
-            (None, n, n) for n in names if n != VERSION_TABLE and not n.startswith("_alembic_tmp_")
+            (None, n, n)
+            for n in names
+            if n not in (VERSION_TABLE, ignore) and not n.startswith("_alembic_tmp_")
         )
     else:
         rows = conn.execute(
@@ -95,7 +97,7 @@ def _tables(conn: Connection) -> list[tuple[str | None, str, str]]:
         return sorted(
             (s, n, n if s == default else f"{s}.{n}")
             for s, n in found
-            if n != VERSION_TABLE and not n.startswith("_alembic_tmp_")
+            if n not in (VERSION_TABLE, ignore) and not n.startswith("_alembic_tmp_")
         )
 
 
@@ -117,13 +119,13 @@ def _qualified(conn: Connection, schema: str | None, name: str) -> str:
     return f"{_quote(conn, schema)}.{table}" if schema else table
 
 
-def holds_data(conn: Connection) -> bool:
+def holds_data(conn: Connection, *, ignore: str = VERSION_TABLE) -> bool:
     """Whether any user table of ``conn``'s database holds a row: one cheap query.
 
     A target that holds nothing has nothing to lose, so the guard is skipped
     for it (the common case: an empty database brought to head).
     """
-    tables = _tables(conn)
+    tables = _tables(conn, ignore)
     if not tables:
         return False
     probes = [
@@ -170,7 +172,11 @@ def _install_hash(conn: Connection) -> None:
 
 
 def measure(
-    conn: Connection, *, cast_to: Measure | None = None, only: Sequence[str] | None = None
+    conn: Connection,
+    *,
+    cast_to: Measure | None = None,
+    only: Sequence[str] | None = None,
+    ignore: str = VERSION_TABLE,
 ) -> Measure:
     """Count rows, values and value checksums of every user table of ``conn``'s database.
 
@@ -181,13 +187,14 @@ def measure(
             of representation (``numeric(10,2)`` to ``numeric(12,3)``) does not
             read as a change of values, while a rounding does.
         only: measure just these tables (keys as in :class:`Measure`).
+        ignore: the version table's name, when not Alembic's default.
     """
     sqlite = conn.dialect.name == "sqlite"
     if sqlite:
         _install_hash(conn)
     wanted = set(only) if only is not None else None
     tables: dict[str, TableMeasure] = {}
-    for schema, name, key in _tables(conn):
+    for schema, name, key in _tables(conn, ignore):
         if wanted is not None and key not in wanted:
             continue
         columns = _columns(conn, schema, name)

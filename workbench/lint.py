@@ -16,7 +16,7 @@ comment line right above it::
 ``[WB101,WB102]`` silences several; rule names work as well as ids.
 
 Public API, stable for the other capabilities (``check`` fails on lint errors,
-proof 5 of DESIGN.md):
+proof 5 of `check`: see ARCHITECTURE.md and docs/check.md):
 
 * :func:`lint_revisions` ``(cfg, schema, revision=None) -> list[Finding]``:
   the findings, base to head; ``revision`` limits them to one revision
@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from workbench import compat
 from workbench.config import Config
 from workbench.errors import RevisionError
 from workbench.results import Finding, LintReport, Severity
@@ -414,16 +415,11 @@ def _unnamed_in_table(columns: Iterable[Any]) -> Iterator[str]:
         elif isinstance(item, sa.PrimaryKeyConstraint):
             continue
         elif isinstance(item, sa.Constraint) and _unnamed(item.name):
-            cols = ", ".join(getattr(item, "_pending_colargs", None) or []) or "..."
+            cols = ", ".join(compat.pending_column_names(item)) or "..."
             kind = type(item).__name__.replace("Constraint", "").lower() or "constraint"
             if isinstance(item, sa.ForeignKeyConstraint):
                 kind = "foreign key"
-                cols = (
-                    ", ".join(
-                        str(e.parent if e.parent is not None else e._colspec) for e in item.elements
-                    )
-                    or cols
-                )
+                cols = ", ".join(compat.fk_target_text(e) for e in item.elements) or cols
             yield f"{kind} ({cols})"
 
 

@@ -26,7 +26,7 @@ from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.config import Config
-from workbench.errors import SchemaLoadError
+from workbench.errors import SchemaLoadError, UserCodeError
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData, Table
@@ -70,8 +70,221 @@ _configured: set[tuple[str, str, str]] = set()
 
 
 def load_schema(cfg: Config, name: str, *, configure: bool = True) -> Schema:
-    """Load schema ``name`` of the project ``cfg`` (see :func:`load_path`)."""
+    """Load schema ``name`` of the project ``cfg`` (see :func:`load_path`, :func:`load_models`)."""
+    models = cfg.spec(name).models
+    if models is not None:
+        return load_models(cfg, name, models, configure=configure)
     return load_path(cfg.schema_path(name), name=name, root=cfg.root, configure=configure)
+
+
+_adopted: dict[tuple[str, str, str], tuple[str, Schema]] = {}
+
+
+def load_models(cfg: Config, name: str, models: str, *, configure: bool = True) -> Schema:
+    """Import an adopted schema's models from their import path and find their MetaData.
+
+    ``models`` is ``MODULE:ATTR`` (``app.models:Base``, ``app.db:metadata``,
+    ``app.models:SQLModel``, ``app.models:Base.metadata``) or a bare
+    ``MODULE`` whose one MetaData is found as in a schema module. The project
+    root and the history's ``prepend_sys_path`` are put on ``sys.path`` first.
+    The models are the user's as they are: unnamed constraints keep no name
+    (their history was written against the names the database gave them).
+
+    Raises:
+        SchemaLoadError: the module fails to import (with the user's file and
+            line), lacks ATTR, or ATTR holds no MetaData with tables.
+    """
+    module_name, _, attr = models.partition(":")
+    module_name, attr = module_name.strip(), attr.strip()
+    folders = cfg.script_location(name).sys_path
+    add_sys_path(folders)
+    key = (str(cfg.root), name, models)
+    path = cfg.schema_path(name)
+    digest = _digest(path)
+    cached = _adopted.get(key)
+    if cached is not None and cached[0] == digest and module_name in sys.modules:
+        return cached[1]
+    if cached is not None:
+        # The models changed since they were imported: import them afresh.
+        _forget(module_name.split(".")[0])
+    _forget_foreign(module_name, folders)
+    module = _import_user_module(module_name, folders, models)
+    shown = _shown(Path(getattr(module, "__file__", None) or path), cfg.root)
+    metadata = (
+        _resolve_metadata(module, attr, shown, models) if attr else _find_metadata(module, shown)
+    )
+    if configure:
+        _configure_mappers(module, shown)
+    sqlmodel = sys.modules.get("sqlmodel")
+    uses_sqlmodel = _uses_sqlmodel(module) or (
+        sqlmodel is not None and metadata is sqlmodel.SQLModel.metadata
+    )
+    schema = Schema(
+        name=name,
+        path=Path(getattr(module, "__file__", None) or path),
+        metadata=metadata,
+        module=module,
+        flavour="sqlmodel" if uses_sqlmodel else "sqlalchemy",
+        has_convention=_has_convention(metadata),
+    )
+    _adopted[key] = (digest, schema)
+    return schema
+
+
+def add_sys_path(folders: tuple[Path, ...]) -> None:
+    """Put ``folders`` at the front of ``sys.path`` (once), as Alembic's ``prepend_sys_path`` does.
+
+    They stay there: revisions read later import the same modules the models did.
+    """
+    for folder in reversed(folders):
+        text = str(folder)
+        if text not in sys.path:
+            sys.path.insert(0, text)
+
+
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _forget_foreign(module_name: str, folders: tuple[Path, ...]) -> None:
+    """Drop an already imported package of the same name that lives outside ``folders``.
+
+    Two projects may both call their package ``app``; the one asked about wins.
+    """
+    top = module_name.split(".")[0]
+    loaded = sys.modules.get(top)
+    if loaded is None or not _inside_any_project_folder(top, folders):
+        return
+    files = [getattr(loaded, "__file__", None), *list(getattr(loaded, "__path__", []) or [])]
+    if any(_under(Path(f).resolve(), folders) for f in files if f):
+        return
+    _forget(top)
+
+
+def _forget(top: str) -> None:
+    for key in [k for k in sys.modules if k == top or k.startswith(top + ".")]:
+        del sys.modules[key]
+    importlib.invalidate_caches()
+
+
+def _inside_any_project_folder(top: str, folders: tuple[Path, ...]) -> bool:
+    """Whether the project itself has a module ``top`` (then it, not another, is meant)."""
+    return any((f / top).is_dir() or (f / f"{top}.py").is_file() for f in folders)
+
+
+def _under(path: Path, folders: tuple[Path, ...]) -> bool:
+    return any(path == f or f in path.parents for f in folders)
+
+
+def _import_user_module(module_name: str, folders: tuple[Path, ...], models: str) -> ModuleType:
+    import importlib
+
+    try:
+        return importlib.import_module(module_name)
+    except Exception as exc:
+        raise user_code_error(
+            exc, f"importing the models {models}", folders, fix="models import path"
+        ) from None
+
+
+def user_code_error(
+    exc: BaseException, doing: str, folders: tuple[Path, ...], *, fix: str
+) -> UserCodeError:
+    """Report ``exc``, raised by the user's code while ``doing``, with their file and line.
+
+    A missing package is named, with where to install it.
+    """
+    path, line = user_frame(exc, folders)
+    where = f"{path}:{line}: " if path and line else f"{path}: " if path else ""
+    if (
+        isinstance(exc, ModuleNotFoundError)
+        and exc.name
+        and not _inside_any_project_folder(exc.name.split(".")[0], folders)
+    ):
+        return UserCodeError(
+            f"{where}{doing} failed: the package {exc.name.split('.')[0]!r} is not installed "
+            f"(ModuleNotFoundError: {_one_line(exc)})",
+            path=path,
+            line=line,
+            hint=f"Install it in the environment workbench runs in ({sys.executable} -m pip "
+            f"install ...), or run workbench from the project's own environment.",
+        )
+    if isinstance(exc, SyntaxError) and exc.filename and not path:
+        path, line = exc.filename, exc.lineno
+        where = f"{path}:{line}: "
+    return UserCodeError(
+        f"{where}{doing} failed: {type(exc).__name__}: {_one_line(exc)}",
+        path=path,
+        line=line,
+        hint=f"This is raised by your code, not by workbench: fix it (or the {fix}) and run "
+        "the command again; --traceback shows the whole traceback.",
+    )
+
+
+def user_frame(exc: BaseException, folders: tuple[Path, ...]) -> tuple[str | None, int | None]:
+    """The deepest frame of ``exc``'s traceback in the user's files, else outside workbench."""
+    import workbench
+
+    ours = Path(workbench.__file__).resolve().parent
+    inside: tuple[str, int] | None = None
+    outside: tuple[str, int] | None = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        name = frame.f_code.co_filename
+        if name.startswith("<"):
+            continue
+        file = Path(name).resolve()
+        if ours in file.parents:
+            continue
+        if (
+            _under(file, folders)
+            and ".venv" not in file.parts
+            and "site-packages" not in file.parts
+        ):
+            inside = (_rel_to(file, folders), lineno)
+        else:
+            outside = (str(file), lineno)
+    found = inside or outside
+    return (found[0], found[1]) if found else (None, None)
+
+
+def _rel_to(file: Path, folders: tuple[Path, ...]) -> str:
+    for folder in folders:
+        if folder in file.parents:
+            return file.relative_to(folder).as_posix()
+    return str(file)
+
+
+def _resolve_metadata(module: ModuleType, attr: str, shown: str, models: str) -> MetaData:
+    """``module.attr`` (dotted) as a MetaData: itself, or a class's (declarative base, SQLModel)."""
+    from sqlalchemy import MetaData
+
+    value: Any = module
+    for part in attr.split("."):
+        if not hasattr(value, part):
+            raise SchemaLoadError(
+                f"{shown}: models = {models!r}: {module.__name__} has no attribute {attr!r}.",
+                hint="Name the models' MetaData, declarative base or SQLModel class as "
+                "MODULE:ATTR, for example app.models:Base.",
+            )
+        value = getattr(value, part)
+    metadata = value if isinstance(value, MetaData) else getattr(value, "metadata", None)
+    if not isinstance(metadata, MetaData):
+        raise SchemaLoadError(
+            f"{shown}: models = {models!r} is a {type(value).__name__}, not a MetaData, a "
+            "declarative base or a SQLModel class.",
+            hint="Name the object whose .metadata holds the tables, for example app.models:Base.",
+        )
+    if not metadata.tables:
+        raise SchemaLoadError(
+            f"{shown}: the MetaData of {models!r} holds no tables once {module.__name__} is "
+            "imported.",
+            hint="Name the module that defines (or imports) the models: MODULE is imported, "
+            "then ATTR is read from it.",
+        )
+    return metadata
 
 
 def load_path(

@@ -72,6 +72,8 @@ def ensure_environment(cfg: Config, schema: str) -> list[Path]:
     Returns:
         The files and folders created; existing ones are never overwritten.
     """
+    if cfg.script_location(schema).adopted:
+        return []  # an adopted history is the user's: workbench writes only revisions there
     location = cfg.migrations_path(schema)
     rel = cfg.rel(location)
     created: list[Path] = []
@@ -123,13 +125,17 @@ def generate(
     backfills: Mapping[str, str] | None = None,
     ask_rename: AskRename | None = None,
     ask_backfill: AskBackfill | None = None,
+    against: Sequence[str] | None = None,
 ) -> GenerateResult:
     """Write the next revision of ``schema`` from the difference between its models and history.
 
-    A scratch SQLite database is brought to head and compared with the models;
-    the user's target is never touched. With no difference nothing is written
-    and the result's ``path`` is ``None``. The new revision is applied to the
-    scratch database before this returns, and removed again if it fails there.
+    A scratch database is brought to head and compared with the models (SQLite
+    when the schema supports it, else PostgreSQL); the user's target is never
+    touched. With no difference nothing is written and the result's ``path``
+    is ``None``. Before this returns, the new revision is proven (upgrade,
+    downgrade, upgrade) on a scratch database of every backend in ``against``
+    that the schema supports; if it fails on one, the file is removed and the
+    error names the backend and the operation.
 
     Args:
         cfg: the project.
@@ -146,6 +152,10 @@ def generate(
             when a NOT NULL column is added (add nullable, UPDATE, set NOT NULL).
         ask_rename: asked about each drop + add that looks like a rename.
         ask_backfill: asked for a value when a NOT NULL column has none.
+        against: ``sqlite`` and/or PostgreSQL server URLs to prove the revision
+            on; default :func:`proving_targets` (SQLite, and PostgreSQL from
+            ``$WORKBENCH_POSTGRES_URL`` or, for a PostgreSQL-only schema, a
+            local or throwaway server).
 
     Example:
         >>> generate(Config.at("."), "blog", "add bio to users")  # doctest: +SKIP
@@ -171,55 +181,190 @@ def generate(
                 written = command.revision(ac, message=message)
             script = _one(written)
             return GenerateResult(schema, script.revision, Path(script.path), ())
-        history = HistoryModel.of(cfg, schema)
-        run = RunContext(schema=models, history=history)
-        wrote: list[str] = []
-        notes: list[str] = []
-        safe = generation_hook(
-            models.metadata,
-            history,
-            refine=post_process(models.metadata, history),
-            renames=renames,
-            backfills=backfills,
-            ask_rename=ask_rename,
-            ask_backfill=ask_backfill,
-            notes=notes,
-        )
-
-        def no_changes(context: Any, revision: Any, directives: list[Any]) -> None:
-            safe(context, revision, directives)
-            if hook is not None:
-                hook(context, revision, directives)
-            if directives and is_empty(directives[0]):
-                directives[:] = []
-            elif directives:
-                wrote.extend(describe_all(directives[0].upgrade_ops.ops))
-
-        run.extra_hook = no_changes
-        with db.scratch("sqlite") as url, db.connect(url, migrating=True) as conn:
-            ac = alembic_config(
+        with contextlib.ExitStack() as stack:
+            targets, skipped = proving_targets(cfg, schema, against, stack)
+            return _generate_on(
                 cfg,
                 schema,
-                attributes={
-                    "connection": conn,
-                    "workbench": run,
-                    "workbench.autogenerate": True,
-                },
+                message,
+                models,
+                targets,
+                skipped,
+                created,
+                hook=hook,
+                renames=renames,
+                backfills=backfills,
+                ask_rename=ask_rename,
+                ask_backfill=ask_backfill,
             )
-            with _alembic_errors(cfg, schema):
-                command.upgrade(ac, "heads")
-                written = command.revision(ac, message=message, autogenerate=True)
-            if not written or (isinstance(written, list) and not any(written)):
-                _remove(created)
-                return GenerateResult(schema, None, None, ())
-            script = _one(written)
-            _verify(cfg, schema, script, ac)
-        return GenerateResult(
-            schema, script.revision, Path(script.path), tuple(wrote), tuple(notes)
-        )
     except BaseException:
         _remove(created)
         raise
+
+
+def _generate_on(
+    cfg: Config,
+    schema: str,
+    message: str,
+    models: Any,
+    targets: list[tuple[str, str]],
+    skipped: tuple[str, ...],
+    created: list[Path],
+    *,
+    hook: ProcessHook | None,
+    renames: Mapping[str, str] | None,
+    backfills: Mapping[str, str] | None,
+    ask_rename: AskRename | None,
+    ask_backfill: AskBackfill | None,
+) -> GenerateResult:
+    """Compare on the first of ``targets``, write the revision, prove it on every target."""
+    from alembic import command
+
+    history = HistoryModel.of(cfg, schema)
+    run = RunContext(schema=models, history=history)
+    wrote: list[str] = []
+    notes: list[str] = []
+    safe = generation_hook(
+        models.metadata,
+        history,
+        refine=post_process(models.metadata, history),
+        renames=renames,
+        backfills=backfills,
+        ask_rename=ask_rename,
+        ask_backfill=ask_backfill,
+        notes=notes,
+    )
+
+    def no_changes(context: Any, revision: Any, directives: list[Any]) -> None:
+        safe(context, revision, directives)
+        if hook is not None:
+            hook(context, revision, directives)
+        if directives and is_empty(directives[0]):
+            directives[:] = []
+        elif directives:
+            wrote.extend(describe_all(directives[0].upgrade_ops.ops))
+
+    run.extra_hook = no_changes
+    backend, source = targets[0]
+    previous = single_head(cfg, schema)
+    with db.scratch(source) as url, db.connect(url, migrating=True) as conn:
+        ac = alembic_config(
+            cfg,
+            schema,
+            attributes={
+                "connection": conn,
+                "workbench": run,
+                "workbench.autogenerate": True,
+            },
+        )
+        _replay(cfg, schema, ac, backend, previous)
+        with _alembic_errors(cfg, schema):
+            written = command.revision(ac, message=message, autogenerate=True)
+        if not written or (isinstance(written, list) and not any(written)):
+            _remove(created)
+            return GenerateResult(schema, None, None, (), backends=())
+        script = _one(written)
+        _verify(cfg, schema, script, ac, backend)
+    try:
+        for other_backend, other in targets[1:]:
+            with db.scratch(other) as url, db.connect(url, migrating=True) as conn:
+                ac = alembic_config(
+                    cfg, schema, attributes={"connection": conn, "workbench": RunContext()}
+                )
+                _replay(cfg, schema, ac, other_backend, previous)
+                _verify(cfg, schema, script, ac, other_backend)
+    except BaseException:
+        Path(script.path).unlink(missing_ok=True)
+        raise
+    return GenerateResult(
+        schema,
+        script.revision,
+        Path(script.path),
+        tuple(wrote),
+        tuple(notes),
+        backends=tuple(b for b, _ in targets),
+        unproved=skipped,
+    )
+
+
+BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def proving_targets(
+    cfg: Config, schema: str, against: Sequence[str] | None, stack: contextlib.ExitStack
+) -> tuple[list[tuple[str, str]], tuple[str, ...]]:
+    """Where ``generate`` compares and proves: ``(backend, sqlite or server URL)``, SQLite first.
+
+    Only backends the schema supports are used. Without ``against``: SQLite,
+    plus PostgreSQL from ``$WORKBENCH_POSTGRES_URL``; a PostgreSQL-only schema
+    without it gets a server from :func:`workbench.pgserver.provision` (a
+    local server that accepts a login, else a throwaway cluster, stopped when
+    ``stack`` closes). Also returns the supported backends left unproved (with
+    the reason).
+    """
+    import os
+
+    from workbench import pgserver
+
+    supported = cfg.backends(schema)
+    given = list(against) if against else []
+    if not given:
+        given = ["sqlite"]
+        if os.environ.get("WORKBENCH_POSTGRES_URL"):
+            given.append(os.environ["WORKBENCH_POSTGRES_URL"])
+    targets: list[tuple[str, str]] = []
+    for source in given:
+        backend = "sqlite" if source == "sqlite" else db.backend(source)
+        if backend not in BACKEND_NAMES:
+            raise WorkbenchError(
+                f"--against {db.redact(source)}: generate proves revisions on `sqlite` or a "
+                "PostgreSQL server URL.",
+                hint="For example --against sqlite --against postgresql://postgres@localhost/postgres.",
+            )
+        if backend in supported and backend not in {b for b, _ in targets}:
+            targets.append((backend, source))
+    if "postgresql" in supported and "sqlite" not in supported and not targets and not against:
+        try:
+            targets.append(("postgresql", stack.enter_context(pgserver.provision())))
+        except DatabaseError as exc:
+            raise WorkbenchError(
+                f"schema {schema!r} supports PostgreSQL only, and no PostgreSQL server was "
+                f"found to replay its history on ({exc.message}).",
+                hint="Pass --against postgresql://USER@HOST/postgres (scratch databases are made "
+                "and dropped there) or set $WORKBENCH_POSTGRES_URL.",
+            ) from None
+    if not targets:
+        names = ", ".join(BACKEND_NAMES[b] for b in supported)
+        raise WorkbenchError(
+            f"schema {schema!r} supports {names} only; none of --against is one of them.",
+            hint="Pass --against for a backend the schema supports.",
+        )
+    targets.sort(key=lambda t: t[0] != "sqlite")
+    proved = {b for b, _ in targets}
+    skipped = tuple(
+        f"{BACKEND_NAMES[b]}: no server given ($WORKBENCH_POSTGRES_URL or --against URL)"
+        for b in supported
+        if b not in proved
+    )
+    return targets, skipped
+
+
+def _replay(cfg: Config, schema: str, ac: Any, backend: str, previous: str | None) -> None:
+    """Bring a scratch database to the history's head; an error naming the backend if it fails."""
+    from alembic import command
+
+    if previous is None:
+        return
+    try:
+        with _alembic_errors(cfg, schema):
+            command.upgrade(ac, previous)
+    except WorkbenchError as exc:
+        raise WorkbenchError(
+            f"the history of {schema!r} does not apply to a scratch {BACKEND_NAMES[backend]} "
+            f"database, so no revision can be generated on it: {exc.text}",
+            hint="Fix the failing revision (workbench check names it), or leave this backend "
+            "out with --against.",
+        ) from exc
 
 
 def _one(written: Any) -> Any:
@@ -229,8 +374,8 @@ def _one(written: Any) -> Any:
     return written
 
 
-def _verify(cfg: Config, schema: str, script: Any, ac: Any) -> None:
-    """Read and apply the new revision on the scratch database; remove it if it fails."""
+def _verify(cfg: Config, schema: str, script: Any, ac: Any, backend: str) -> None:
+    """Read the new revision and prove it up, down and up again; remove it if it fails."""
     from alembic import command
 
     path = Path(script.path)
@@ -239,16 +384,23 @@ def _verify(cfg: Config, schema: str, script: Any, ac: Any) -> None:
     problems = [
         c.error for c in (capture(fresh, "upgrade"), capture(fresh, "downgrade")) if c.error
     ]
+    operation = "reading it"
     try:
         if problems:
             raise WorkbenchError(problems[0])
-        command.upgrade(ac, "heads")
+        with _alembic_errors(cfg, schema):
+            operation = "upgrade"
+            command.upgrade(ac, script.revision)
+            operation = "downgrade"
+            command.downgrade(ac, "-1")
+            operation = "upgrade after its downgrade"
+            command.upgrade(ac, script.revision)
     except Exception as exc:
         path.unlink(missing_ok=True)
         text = exc.text if isinstance(exc, WorkbenchError) else f"{type(exc).__name__}: {exc}"
         raise WorkbenchError(
-            f"the revision generated for {schema!r} does not apply to a scratch SQLite "
-            f"database ({text}); it was not kept.",
+            f"the revision generated for {schema!r} fails on {BACKEND_NAMES[backend]} "
+            f"({operation} on a scratch database): {text}; it was not kept.",
             hint="Write this change by hand: `workbench generate "
             f"{schema} --empty -m '...'`, and please report the models that caused it.",
         ) from exc
@@ -398,6 +550,7 @@ def _apply_locked(
     shown = db.redact(target)
     direction: Direction = "up" if up else "down"
     run = RunContext(locked=True)
+    version_table = cfg.version_table(schema)
     # The lock first: what is pending and what it would destroy are only known
     # once no other migration can run (a guard evaluated before the lock judges
     # a database that another process is about to change).
@@ -407,7 +560,7 @@ def _apply_locked(
         db.migration_lock(conn, schema),
     ):
         db.set_lock_timeout(conn, wait)
-        before = _current(conn, scripts, schema, shown)
+        before = _current(conn, scripts, schema, shown, version_table)
         if not up and revision.startswith("-") and before is None:
             return MigrateResult(schema, shown, "down", None, None, ())
         pending = not (
@@ -416,10 +569,11 @@ def _apply_locked(
             and before is not None
             and before == single_head(cfg, schema, scripts)
         )
-        guarded = pending and not yes and guard.holds_data(conn)
+        guarded = pending and not yes and guard.holds_data(conn, ignore=version_table)
         if conn.in_transaction():
             conn.commit()
         ac = alembic_config(cfg, schema, attributes={"connection": conn, "workbench": run})
+        ac.attributes["workbench.version_table"] = version_table
         if guarded:
             _run_guarded(conn, ac, revision, up=up, run=run, shown=shown, confirm=confirm)
             for step in run.steps:
@@ -437,7 +591,7 @@ def _apply_locked(
                 shown=shown,
                 whole=False,
             )
-        after = _current(conn, scripts, schema, shown)
+        after = _current(conn, scripts, schema, shown, version_table)
     return MigrateResult(schema, shown, direction, before, after, tuple(run.steps))
 
 
@@ -466,7 +620,11 @@ def _run(
             raise _LockBusy from exc
         if whole:
             raise
-        now = _current(conn, scripts, schema, shown) if scripts is not None else None
+        now = (
+            _current(conn, scripts, schema, shown, ac.attributes["workbench.version_table"])
+            if scripts is not None
+            else None
+        )
         raise MigrationFailed(
             f"{exc.message}. Its transaction was rolled back: {shown} is at revision "
             f"{now or 'base (empty)'}, with every earlier revision applied and nothing of "
@@ -496,13 +654,14 @@ def _run_guarded(
     from sqlalchemy.exc import SQLAlchemyError
 
     schema = str(ac.attributes["workbench.schema_name"])
+    ignore = str(ac.attributes["workbench.version_table"])
     verb = "upgrade" if up else "downgrade"
     with _foreign_keys_off(conn):
         transaction = conn.begin()
         try:
             unmeasured: str | None = None
             try:
-                before = guard.measure(conn)
+                before = guard.measure(conn, ignore=ignore)
             except SQLAlchemyError as exc:
                 before, unmeasured = None, _reason(exc)
             if before is None:
@@ -536,7 +695,8 @@ def _run_guarded(
             )
             if before is not None and steps:
                 try:
-                    changes = guard.losses(before, guard.measure(conn, cast_to=before), label)
+                    after = guard.measure(conn, cast_to=before, ignore=ignore)
+                    changes = guard.losses(before, after, label)
                 except SQLAlchemyError as exc:
                     changes = [guard.unmeasurable(label, _reason(exc))]
                 if changes:
@@ -666,11 +826,17 @@ def _check_revision(scripts: ScriptDirectory, schema: str, revision: str) -> Non
             )
 
 
-def _current(conn: Connection, scripts: ScriptDirectory, schema: str, shown: str) -> str | None:
+def _current(
+    conn: Connection,
+    scripts: ScriptDirectory,
+    schema: str,
+    shown: str,
+    version_table: str = VERSION_TABLE,
+) -> str | None:
     """The revision ``conn``'s database is stamped with; an error if the history lacks it."""
     from alembic.runtime.migration import MigrationContext
 
-    context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+    context = MigrationContext.configure(conn, opts={"version_table": version_table})
     heads = context.get_current_heads()
     if conn.in_transaction():
         conn.commit()
@@ -705,7 +871,7 @@ def _render_sql(
         note = f"from {start}"
     else:
         try:
-            start = _stamped(target, scripts, schema, shown)
+            start = _stamped(target, scripts, schema, shown, cfg.version_table(schema))
             note = f"from {shown}'s current revision {start}" if start else note
         except DatabaseError as exc:
             note = f"from base: the target could not be read ({exc.message})"
@@ -795,7 +961,9 @@ def current(cfg: Config, schema: str, *, url: str | None = None) -> CurrentResul
     shown = db.redact(target)
     scripts = script_directory(cfg, schema)
     head = single_head(cfg, schema, scripts)
-    return CurrentResult(schema, shown, _stamped(target, scripts, schema, shown), head)
+    return CurrentResult(
+        schema, shown, _stamped(target, scripts, schema, shown, cfg.version_table(schema)), head
+    )
 
 
 def current_on(conn: Connection, cfg: Config, schema: str) -> CurrentResult:
@@ -803,15 +971,23 @@ def current_on(conn: Connection, cfg: Config, schema: str) -> CurrentResult:
     shown = db.redact(conn.engine.url)
     scripts = script_directory(cfg, schema)
     head = single_head(cfg, schema, scripts)
-    return CurrentResult(schema, shown, _current(conn, scripts, schema, shown), head)
+    return CurrentResult(
+        schema, shown, _current(conn, scripts, schema, shown, cfg.version_table(schema)), head
+    )
 
 
-def _stamped(target: str, scripts: ScriptDirectory, schema: str, shown: str) -> str | None:
+def _stamped(
+    target: str,
+    scripts: ScriptDirectory,
+    schema: str,
+    shown: str,
+    version_table: str = VERSION_TABLE,
+) -> str | None:
     """The revision ``target`` is stamped with; ``None`` for a SQLite file not made yet."""
     if not db.exists(target):
         return None
     with _database_trouble(target), db.connect(target) as conn:
-        return _current(conn, scripts, schema, shown)
+        return _current(conn, scripts, schema, shown, version_table)
 
 
 def history(cfg: Config, schema: str) -> list[Revision]:
@@ -856,7 +1032,7 @@ def schemas(cfg: Config, *, url: str | None = None) -> list[SchemaSummary]:
         if db.exists(target):
             try:
                 if scripts is not None:
-                    revision = _stamped(target, scripts, name, shown)
+                    revision = _stamped(target, scripts, name, shown, cfg.version_table(name))
                 state = "stamped" if revision else "empty"
             except WorkbenchError as exc:
                 state, error = "unreachable", error or exc.text

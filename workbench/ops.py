@@ -268,3 +268,17 @@ def _render_sync(autogen_context: AutogenContext, op: SyncEnumValuesOp) -> str:
         f"op.sync_enum_values({op.name!r}, {op.values!r}, old_values={op.old_values!r}, "
         f"columns={op.columns!r}{schema})"
     )
+
+
+_render_alter_column_plain = renderers.dispatch(alembic_ops.AlterColumnOp("t", "c"))
+
+
+@renderers.dispatch_for(alembic_ops.AlterColumnOp, replace=True)
+def _render_alter_column(autogen_context: AutogenContext, op: alembic_ops.AlterColumnOp) -> str:
+    # Alembic's renderer drops dialect options; a type change PostgreSQL cannot
+    # cast by itself carries postgresql_using (see workbench.autogen).
+    text = str(_render_alter_column_plain(autogen_context, op))
+    using = op.kw.get("postgresql_using")
+    if using and text.endswith(")") and "postgresql_using=" not in text:
+        text = f"{text[:-1]},\n               postgresql_using={using!r})"
+    return text

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
 import tomllib
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from workbench.config import STATE_DIR
 from workbench.errors import ProjectError
-from workbench.results import InitResult
+from workbench.files import write_atomic
+from workbench.results import AdoptedSchema, AdoptResult, InitResult
 
 WORKBENCH_TABLE = """
 [tool.workbench]
@@ -96,3 +101,476 @@ def init(directory: Path) -> InitResult:
 def _project_name(root: Path) -> str:
     name = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in root.name).strip("-")
     return name or "workbench-project"
+
+
+# --- adopting an existing Alembic history ------------------------------------------------
+
+_SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".venv",
+    "venv",
+    "env",
+    ".env",
+    "node_modules",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    "site-packages",
+    "build",
+    "dist",
+    STATE_DIR,
+}
+_GENERIC_NAMES = {"migrations", "migration", "alembic", "db_migrations", "versions", "db"}
+
+
+def adopt(directory: Path, *, models: str | None = None, name: str | None = None) -> AdoptResult:
+    """Declare the project's existing Alembic histories as workbench schemas, moving nothing.
+
+    Finds every ``alembic.ini`` under ``directory`` (and a ``[tool.alembic]``
+    table in its ``pyproject.toml``), reads the ``target_metadata`` each
+    history's ``env.py`` names (statically: nothing of the user's runs), and
+    appends one ``[tool.workbench.schema.NAME]`` table per history to
+    ``pyproject.toml`` (created if missing; the rest of the file is left as it
+    is). The user's ``env.py`` and revisions are not touched: workbench runs
+    their revisions through its own runner and never runs their ``env.py``.
+
+    Args:
+        directory: the project root.
+        models: the models' import path (``app.models:Base``) where ``env.py``
+            builds ``target_metadata`` at run time (Flask-Migrate), or to override it.
+        name: the schema's name, when there is one history.
+
+    Example:
+        >>> adopt(Path("."), models="app.models:Base")  # doctest: +SKIP
+    """
+    from workbench.config import (
+        _SCHEMA_NAME,
+        SchemaSpec,
+        read_alembic_ini,
+        tool_alembic,
+    )
+
+    root = directory.resolve()
+    if not root.is_dir():
+        raise ProjectError(f"{directory} is not a directory.")
+    if models is not None and ":" not in models and not _SCHEMA_NAME.match(models.split(".")[0]):
+        raise ProjectError(
+            f"--models {models!r} is not an import path.",
+            hint="Write it as MODULE:ATTR, for example --models app.models:Base.",
+        )
+    if name is not None and not _SCHEMA_NAME.match(name):
+        raise ProjectError(f"--name {name!r} is not a schema name (a Python identifier).")
+    pyproject = root / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else ""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProjectError(
+            f"{pyproject} is not valid TOML ({exc}); init leaves it alone.",
+            hint="Fix it, then run `workbench init --adopt` again.",
+        ) from None
+    workbench_table = data.get("tool", {}).get("workbench")
+    declared = workbench_table.get("schema", {}) if isinstance(workbench_table, dict) else {}
+    declared_inis = {
+        (root / str(body.get("alembic_ini"))).resolve(): key
+        for key, body in declared.items()
+        if isinstance(body, dict) and body.get("alembic_ini")
+    }
+
+    found: list[tuple[Path | None, Any]] = []
+    for candidate in _alembic_inis(root):
+        try:
+            location = read_alembic_ini(candidate, root, "alembic_version", where=str(candidate))
+        except ProjectError:
+            continue
+        if _written_by_workbench(location.env_py):
+            continue
+        found.append((candidate, location))
+    if tool_alembic(pyproject) is not None and not found:
+        from workbench.config import read_tool_alembic
+
+        with contextlib.suppress(ProjectError):
+            found.append((None, read_tool_alembic(pyproject, root, "alembic_version")))
+    if not found:
+        raise ProjectError(
+            f"no Alembic history found under {root}: no alembic.ini with a script_location "
+            "(outside virtualenvs and workbench's own migrations/), and no [tool.alembic] "
+            "in pyproject.toml.",
+            hint="Run `workbench init --adopt` in the project's root, or `workbench init` to "
+            "start a new history.",
+        )
+    if name is not None and len(found) > 1:
+        raise ProjectError(
+            f"--name names one schema, but {len(found)} histories were found.",
+            hint="Run without --name; rename the tables in pyproject.toml afterwards.",
+        )
+
+    taken = set(declared)
+    adopted: list[AdoptedSchema] = []
+    tables: list[str] = []
+    for ini, location in found:
+        notes: list[str] = []
+        existing = declared_inis.get(ini.resolve()) if ini is not None else None
+        if existing is None and ini is None and isinstance(workbench_table, dict):
+            existing = next(
+                (
+                    k
+                    for k, b in declared.items()
+                    if isinstance(b, dict) and b.get("models") and not b.get("alembic_ini")
+                ),
+                None,
+            )
+        detected, version_table, env_notes = _read_env_py(location.env_py, location.sys_path)
+        notes.extend(env_notes)
+        chosen = detected
+        if models is not None and (detected is None or len(found) == 1):
+            if detected is not None and detected != models:
+                notes.append(f"--models {models} used instead of {detected}, which env.py names.")
+            chosen = models
+        revisions = _count_revisions(location.versions)
+        if existing is not None:
+            notes.append(
+                f"already declared as [tool.workbench.schema.{existing}] in pyproject.toml; "
+                "left as it is."
+            )
+            adopted.append(
+                AdoptedSchema(
+                    existing,
+                    ini,
+                    location.directory,
+                    revisions,
+                    chosen,
+                    version_table,
+                    False,
+                    tuple(notes),
+                )
+            )
+            continue
+        schema_name = name or _schema_name(root, ini, location.directory, data, taken)
+        taken.add(schema_name)
+        if chosen is not None:
+            spec = SchemaSpec(
+                models=chosen,
+                alembic_ini=_rel(ini, root) if ini is not None else None,
+                version_table=version_table,
+            )
+            notes.extend(_try_models(root, schema_name, spec))
+        else:
+            notes.append(
+                "the models' import path is not known: pass --models MODULE:ATTR (the "
+                "module that defines the models, and their declarative base, MetaData or "
+                "SQLModel class), or add models = ... to the table written."
+            )
+        tables.append(_table(schema_name, ini, root, chosen, version_table))
+        adopted.append(
+            AdoptedSchema(
+                schema_name,
+                ini,
+                location.directory,
+                revisions,
+                chosen,
+                version_table,
+                True,
+                tuple(notes),
+            )
+        )
+
+    created = not pyproject.is_file()
+    if tables:
+        header = "" if isinstance(workbench_table, dict) else _ADOPT_HEADER
+        addition = header + "".join(tables)
+        new = (text.rstrip("\n") + "\n" if text.strip() else "") + addition
+        try:
+            tomllib.loads(new)
+        except tomllib.TOMLDecodeError as exc:  # pragma: no cover - an odd existing file
+            raise ProjectError(
+                f"adding the schema tables to {pyproject} would make it invalid TOML ({exc}); "
+                "nothing was written.",
+                hint="Add them by hand:\n" + addition,
+            ) from None
+        write_atomic(pyproject, new)
+    return AdoptResult(root=root, pyproject=pyproject, schemas=tuple(adopted), created=created)
+
+
+_ADOPT_HEADER = """
+[tool.workbench]
+# Existing Alembic histories, adopted in place by `workbench init --adopt`:
+# workbench reads their alembic.ini and revisions where they are, and never
+# runs their env.py (its own runner uses only the database it is given).
+"""
+
+
+def _alembic_inis(root: Path) -> list[Path]:
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d not in _SKIP_DIRS
+            and not d.startswith(".")
+            and not (Path(folder) / d / "pyvenv.cfg").exists()
+        )
+        if "alembic.ini" in files:
+            found.append(Path(folder) / "alembic.ini")
+    return found
+
+
+def _written_by_workbench(env_py: Path) -> bool:
+    try:
+        return "workbench.envpy import run_migrations" in env_py.read_text(encoding="utf-8")
+    except OSError:
+        return False
+
+
+def _count_revisions(versions: tuple[Path, ...]) -> int:
+    count = 0
+    for folder in versions:
+        if not folder.is_dir():
+            continue
+        for path in folder.rglob("*.py"):
+            try:
+                source = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if "down_revision" in source:
+                count += 1
+    return count
+
+
+def _schema_name(
+    root: Path, ini: Path | None, directory: Path, data: dict[str, Any], taken: set[str]
+) -> str:
+    """A schema name from where the history lives: its folder, else the project's name."""
+    from workbench.config import _SCHEMA_NAME
+
+    candidates = [directory.name]
+    if directory.parent != root:
+        candidates.append(directory.parent.name)
+    project = data.get("project", {}).get("name") if isinstance(data.get("project"), dict) else None
+    candidates += [str(project or ""), root.name, "app"]
+    for raw in candidates:
+        clean = re.sub(r"[^A-Za-z0-9_]", "_", raw).strip("_").lower()
+        if not clean or not _SCHEMA_NAME.match(clean) or clean in _GENERIC_NAMES:
+            continue
+        base, n = clean, 2
+        while clean in taken:
+            clean = f"{base}_{n}"
+            n += 1
+        return clean
+    return "app"  # pragma: no cover - "app" is always a candidate
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _table(
+    name: str, ini: Path | None, root: Path, models: str | None, version_table: str | None
+) -> str:
+    lines = [f"\n[tool.workbench.schema.{name}]"]
+    if models is not None:
+        lines.append(f"models = {_toml_string(models)}")
+    else:
+        lines.append('# models = "MODULE:ATTR"  # not found in env.py: name the models here')
+    if ini is not None:
+        lines.append(f"alembic_ini = {_toml_string(_rel(ini, root))}")
+    if version_table is not None and version_table != "alembic_version":
+        lines.append(f"version_table = {_toml_string(version_table)}")
+    lines.append('# backends = ["postgresql"]  # when the history runs on PostgreSQL only')
+    return "\n".join(lines) + "\n"
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _try_models(root: Path, name: str, spec: Any) -> list[str]:
+    """Import the models once, to say whether they load and how many tables they hold."""
+    from workbench.config import Config
+    from workbench.errors import WorkbenchError
+    from workbench.loader import load_schema
+
+    cfg = Config.at(root, specs={name: spec})
+    try:
+        loaded = load_schema(cfg, name, configure=False)
+    except WorkbenchError as exc:
+        return [f"the models {spec.models} do not load yet: {exc.text}"]
+    return [f"models {spec.models}: {len(loaded.metadata.tables)} tables."]
+
+
+# --- reading env.py without running it ---------------------------------------------------
+
+
+def _read_env_py(
+    env_py: Path, folders: tuple[Path, ...]
+) -> tuple[str | None, str | None, list[str]]:
+    """The models' import path and version table an ``env.py`` names, by reading its source.
+
+    Returns:
+        ``(models, version_table, notes)``; ``models`` is ``None`` when
+        ``target_metadata`` is built at run time or not set (the notes say which).
+    """
+    import ast
+
+    try:
+        tree = ast.parse(env_py.read_text(encoding="utf-8"), filename=str(env_py))
+    except OSError:
+        return None, None, [f"{env_py} cannot be read."]
+    except SyntaxError as exc:
+        return None, None, [f"{env_py}:{exc.lineno} is not valid Python ({exc.msg})."]
+    imports: dict[str, tuple[str, str | None]] = {}
+    project_modules: list[str] = []
+    version_table: str | None = None
+    assigned: list[ast.expr] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                if alias.name == "*":
+                    project_modules.append(node.module)
+                    continue
+                imports[alias.asname or alias.name] = (node.module, alias.name)
+                submodule = f"{node.module}.{alias.name}"
+                project_modules.append(
+                    submodule if _module_file(submodule, folders) else node.module
+                )
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                bound = alias.asname or alias.name.split(".")[0]
+                imports[bound] = (alias.name if alias.asname else bound, None)
+                project_modules.append(alias.name)
+        elif isinstance(node, ast.Assign):
+            if any(isinstance(t, ast.Name) and t.id == "target_metadata" for t in node.targets):
+                assigned.append(node.value)
+        elif isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if (
+                    keyword.arg == "version_table"
+                    and isinstance(keyword.value, ast.Constant)
+                    and isinstance(keyword.value.value, str)
+                ):
+                    version_table = keyword.value.value
+    local = [m for m in dict.fromkeys(project_modules) if _module_file(m, folders)]
+    shown = env_py.name
+    if not assigned:
+        return (
+            None,
+            version_table,
+            [f"{shown} sets no target_metadata: its models are not named there."],
+        )
+    value = assigned[-1]
+    source = ast.unparse(value)
+    if isinstance(value, ast.Constant) and value.value is None:
+        return (
+            None,
+            version_table,
+            [f"{shown} sets target_metadata = None (autogenerate was never set up there)."],
+        )
+    dotted = _dotted(value)
+    if dotted is None:
+        return (
+            None,
+            version_table,
+            [
+                f"{shown} builds target_metadata at run time ({source}), which cannot be read "
+                "without running the app."
+            ],
+        )
+    head, *rest = dotted
+    if rest and rest[-1] == "metadata":
+        rest = rest[:-1]  # Base.metadata: the base names the same MetaData
+    if head not in imports:
+        return (
+            None,
+            version_table,
+            [f"{shown}: target_metadata = {source}, but {head} is defined in env.py itself."],
+        )
+    said = [f"{shown}: target_metadata = {source}."]
+    module, imported = imports[head]
+    if imported is None:
+        # `import app.models` then app.models.Base.metadata: the longest module prefix.
+        parts = [head, *rest]
+        for cut in range(len(parts), 0, -1):
+            candidate = ".".join(parts[:cut])
+            if _module_file(candidate, folders) or cut == 1:
+                attr = ".".join(parts[cut:])
+                return (f"{candidate}:{attr}" if attr else candidate), version_table, said
+    attr = ".".join([str(imported), *rest])
+    submodule = f"{module}.{imported}"
+    if _module_file(submodule, folders):
+        # `from app import models` then models.Base.metadata
+        sub = ".".join(rest)
+        return (f"{submodule}:{sub}" if sub else submodule), version_table, said
+    if _module_file(module, folders):
+        return f"{module}:{attr}", version_table, said
+    # The base comes from a library (SQLModel): the models are wherever env.py imports them.
+    if local:
+        candidate = local[-1]
+        found = f"{candidate}:{attr}" if _binds(candidate, str(imported), folders) else candidate
+        return (
+            found,
+            version_table,
+            [
+                f"{shown}: target_metadata = {source}, from {module}; the models are "
+                f"imported from {candidate}."
+            ],
+        )
+    return (
+        None,
+        version_table,
+        [
+            f"{shown}: target_metadata = {source} comes from {module}, and env.py imports no "
+            "module of the project that would define the models."
+        ],
+    )
+
+
+def _dotted(node: Any) -> list[str] | None:
+    import ast
+
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return list(reversed(parts))
+
+
+def _module_file(module: str, folders: tuple[Path, ...]) -> Path | None:
+    parts = module.split(".")
+    for folder in folders:
+        for candidate in (
+            folder.joinpath(*parts).with_suffix(".py"),
+            folder.joinpath(*parts, "__init__.py"),
+        ):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def _binds(module: str, name: str, folders: tuple[Path, ...]) -> bool:
+    """Whether ``module``'s source defines or imports ``name`` at top level."""
+    import ast
+
+    path = _module_file(module, folders)
+    if path is None:
+        return False
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return False
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if any((a.asname or a.name.split(".")[0]) == name for a in node.names):
+                return True
+        elif (isinstance(node, (ast.ClassDef, ast.FunctionDef)) and node.name == name) or (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+        ):
+            return True
+    return False

@@ -1,7 +1,7 @@
 """Typed results that capabilities return and the CLI renders.
 
 Every result is a frozen dataclass with a ``to_json()`` that gives the document
-the ``--json`` contract in DESIGN.md promises. Capabilities share these types so
+the ``--json`` contract (README.md, docs/) promises. Capabilities share these types so
 that they never need to import one another.
 """
 
@@ -81,6 +81,18 @@ class GenerateResult:
     """What the writer should look at: a drop + add left as written that looks like a
     rename, a NOT NULL column added with no value for existing rows (``workbench lint``
     reports both as errors)."""
+    fixes: tuple[str, ...] = ()
+    """The flags that resolve the notes, such as ``--rename users.full_name=display_name``."""
+    replaced: str | None = None
+    """The revision ``--replace`` removed (the newest, not applied to the target)."""
+    refused: bool = False
+    """Nothing was written: the revision was known to be unsafe (``notes``) and nobody
+    accepted it (no terminal to ask on, and no ``--accept``)."""
+    backends: tuple[str, ...] = ()
+    """The backends the revision was proven on (upgrade, downgrade, upgrade), such as
+    ``("sqlite", "postgresql")``."""
+    unproved: tuple[str, ...] = ()
+    """Backends the schema supports that it was not proven on, each with the reason."""
 
     @property
     def changed(self) -> bool:
@@ -88,11 +100,17 @@ class GenerateResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "ok": not self.refused,
             "schema": self.schema,
             "revision": self.revision,
             "path": str(self.path) if self.path else None,
             "operations": list(self.operations),
             "notes": list(self.notes),
+            "fixes": list(self.fixes),
+            "replaced": self.replaced,
+            "refused": self.refused,
+            "backends": list(self.backends),
+            "unproved": list(self.unproved),
         }
 
 
@@ -171,6 +189,35 @@ class InitResult:
 
 
 @dataclass(frozen=True)
+class AdoptedSchema:
+    """One existing Alembic history that ``init --adopt`` found, and what it learnt of it."""
+
+    name: str
+    ini: Path | None
+    """The ``alembic.ini`` (``None`` for a ``[tool.alembic]`` table in pyproject.toml)."""
+    script_location: Path
+    revisions: int
+    models: str | None
+    """The models' import path, or ``None`` when it could not be found (see ``notes``)."""
+    version_table: str | None = None
+    written: bool = False
+    """Whether its ``[tool.workbench.schema.NAME]`` table was written (not already there)."""
+    notes: tuple[str, ...] = ()
+    """What was found, and what could not be determined, in plain words."""
+
+
+@dataclass(frozen=True)
+class AdoptResult:
+    """What ``init --adopt`` found in a project and wrote to its ``pyproject.toml``."""
+
+    root: Path
+    pyproject: Path
+    schemas: tuple[AdoptedSchema, ...] = ()
+    created: bool = False
+    """Whether ``pyproject.toml`` was created (else tables were appended to it)."""
+
+
+@dataclass(frozen=True)
 class DestructiveChange:
     """Data an operation would destroy in a live target, counted before it runs."""
 
@@ -181,6 +228,97 @@ class DestructiveChange:
 
     def to_json(self) -> dict[str, Any]:
         return {"revision": self.revision, "description": self.description, "rows": self.rows}
+
+
+# --- status and squash --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingRevision:
+    """A revision the target has not applied yet, with what it does."""
+
+    id: str
+    message: str
+    path: Path
+    operations: tuple[str, ...] = ()
+    """One human line per operation of its upgrade."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "message": self.message,
+            "path": str(self.path),
+            "operations": list(self.operations),
+        }
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """What ``status`` found for one schema: where the target stands and what would run."""
+
+    schema: str
+    target: str
+    """The target URL, password redacted."""
+    current: str | None
+    head: str | None
+    target_state: Literal["absent", "empty", "stamped"]
+    pending: tuple[PendingRevision, ...] = ()
+    """The revisions ``upgrade`` would run, in order."""
+    destructive: tuple[DestructiveChange, ...] = ()
+    """What the destructive-apply guard counts for them on the target."""
+    guard: Literal["predicted", "measured"] = "predicted"
+    """``predicted``: counted from the operations the revisions expose, without running them;
+    ``measured``: the revisions were run in a transaction that was rolled back."""
+    findings: tuple[Finding, ...] = ()
+    """Lint findings on the pending revisions."""
+
+    @property
+    def ok(self) -> bool:
+        """Nothing pending destroys data, and no pending revision has a lint error."""
+        return not self.destructive and not any(f.severity == "error" for f in self.findings)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "schema": self.schema,
+            "target": self.target,
+            "current": self.current,
+            "head": self.head,
+            "target_state": self.target_state,
+            "pending": [p.to_json() for p in self.pending],
+            "guard": self.guard,
+            "destructive": [d.to_json() for d in self.destructive],
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+@dataclass(frozen=True)
+class SquashResult:
+    """The revision ``squash`` wrote in place of the start of a history."""
+
+    schema: str
+    revision: str
+    """The squashed revision's id: the id of the last revision it replaces."""
+    path: Path
+    removed: tuple[str, ...]
+    """The revisions replaced, base first (the last one's id lives on)."""
+    dropped: tuple[str, ...] = ()
+    """Data migrations inside the range, left out of the squashed revision, one line each."""
+    backends: tuple[str, ...] = ()
+    """Where the squashed history was proved to build the same schema."""
+    unproved: tuple[str, ...] = ()
+    """Backends the schema supports that it was not proved on, with the reason."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "revision": self.revision,
+            "path": str(self.path),
+            "removed": list(self.removed),
+            "dropped": list(self.dropped),
+            "backends": list(self.backends),
+            "unproved": list(self.unproved),
+        }
 
 
 # --- check, lint, advise, seed, diagram ---------------------------------------------------
@@ -306,18 +444,12 @@ class Evidence:
     ms_before: float
     ms_after: float
     cost_before: float | None = None
-    """PostgreSQL's estimated total cost; ``None`` on SQLite, which has no cost."""
+    """PostgreSQL's estimated total cost; on SQLite, the virtual-machine instructions the query
+    ran (SQLite has no cost estimate); both are the same for the same data, unlike a time."""
     cost_after: float | None = None
     timed_out: bool = False
     """The query was stopped at the time limit without the index: ``ms_before`` is a lower
     bound."""
-
-    @property
-    def speedup(self) -> float:
-        """How many times faster the query ran with the index (time, else cost)."""
-        if self.ms_after > 0:
-            return self.ms_before / self.ms_after
-        return float("inf")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -395,6 +527,13 @@ class AdviceReport:
     """Rows seeded per table for the proof."""
     hypothetical: bool = False
     """Whether PostgreSQL costs were first screened with HypoPG's hypothetical indexes."""
+    proved_on: str | None = None
+    """Whose data the proof used: ``seeded`` (a scratch database seeded with ``rows``),
+    ``target copy`` (a copy of the ``--url`` SQLite file, its own rows) or ``target hypopg``
+    (the ``--url`` PostgreSQL database itself, read only: EXPLAIN with HypoPG's
+    hypothetical indexes and its own statistics)."""
+    proof_note: str = ""
+    """Why the proof used seeded data although ``--url`` was given, when it did."""
     revision: str | None = None
     path: Path | None = None
     seconds: float = 0.0
@@ -409,6 +548,8 @@ class AdviceReport:
             "backend": self.backend,
             "rows": self.rows,
             "hypothetical": self.hypothetical,
+            "proved_on": self.proved_on,
+            "proof_note": self.proof_note or None,
             "revision": self.revision,
             "path": str(self.path) if self.path else None,
             "seconds": round(self.seconds, 3),
@@ -602,6 +743,17 @@ class CheckRun:
     upgrade failed)."""
     seconds: float
     findings: tuple[Finding, ...] = ()
+    walked: int = 0
+    """Revisions whose upgrade the walk ran (a failed step is reported and the walk goes on)."""
+    proven: int = 0
+    """Walked revisions with no error finding about them."""
+    skipped_backend: str = ""
+    """Why the schema was not walked on this backend (it does not support it), or empty."""
+
+    @property
+    def skipped(self) -> int:
+        """Revisions the walk never reached."""
+        return len(self.chain) - self.walked
 
     @property
     def ok(self) -> bool:
@@ -616,6 +768,10 @@ class CheckRun:
             "ok": self.ok,
             "revisions": list(self.chain),
             "checked": self.checked,
+            "walked": self.walked,
+            "proven": self.proven,
+            "skipped": self.skipped,
+            "skipped_backend": self.skipped_backend or None,
             "seconds": round(self.seconds, 3),
             "findings": [f.to_json() for f in self.findings],
         }
@@ -639,6 +795,9 @@ class CheckReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
+            "walked": sum(r.walked for r in self.runs),
+            "proven": sum(r.proven for r in self.runs),
+            "skipped": sum(r.skipped for r in self.runs),
             "findings": [f.to_json() for f in self.findings],
             "runs": [run.to_json() for run in self.runs],
         }

@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from workbench.config import Config
+from workbench import compat
+from workbench.config import Config, own_env_directory
 from workbench.errors import RevisionError
 from workbench.results import Revision
+from workbench.walker import Dispatch, Names, Step, table_of
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -49,17 +51,22 @@ def alembic_config(
     """
     from alembic.config import Config as AlembicConfig
 
-    location = cfg.migrations_path(schema)
-    ini = location / "alembic.ini"
+    location = cfg.script_location(schema)
     ac = AlembicConfig(
-        file_=str(ini) if ini.is_file() else None,
+        file_=str(location.ini) if location.ini is not None else None,
+        toml_file=str(location.toml) if location.toml is not None else None,
         output_buffer=output_buffer,
         # quiet: Alembic would print "Generating ..." itself; only the CLI prints.
         cmd_opts=argparse.Namespace(quiet=True, x=None, autogenerate=False),
         attributes=dict(attributes or {}),
     )
-    ac.set_main_option("script_location", str(location))
-    if not ac.get_main_option("file_template"):
+    # workbench's own runner stands in for env.py (see config.own_env_directory);
+    # the revisions are read where they are.
+    ac.set_main_option("script_location", _escaped(own_env_directory(location)))
+    ac.set_main_option("path_separator", "newline")
+    ac.set_main_option("version_locations", "\n".join(_escaped(v) for v in location.versions))
+    ac.set_main_option("prepend_sys_path", "\n".join(_escaped(p) for p in location.sys_path))
+    if not location.adopted and not ac.get_main_option("file_template"):
         ac.set_main_option("file_template", FILE_TEMPLATE)
     if url is not None:
         # ConfigParser interpolates "%": percent-encoded passwords must be doubled.
@@ -67,6 +74,10 @@ def alembic_config(
     ac.attributes.setdefault("workbench.project", cfg)
     ac.attributes.setdefault("workbench.schema_name", schema)
     return ac
+
+
+def _escaped(path: Path) -> str:
+    return str(path).replace("%", "%%")
 
 
 FILE_TEMPLATE = "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s"
@@ -78,7 +89,7 @@ def script_directory(cfg: Config, schema: str) -> ScriptDirectory:
 
     cfg.schema_path(schema)  # an unknown schema is reported as such, with the known ones
     location = cfg.migrations_path(schema)
-    if not (location / "env.py").is_file():
+    if not has_history(cfg, schema):
         raise RevisionError(
             f"schema {schema!r} has no migrations yet ({cfg.rel(location)}/ is missing).",
             hint=f"Write the first revision with `workbench generate {schema} -m 'initial'`.",
@@ -89,7 +100,10 @@ def script_directory(cfg: Config, schema: str) -> ScriptDirectory:
 
 
 def has_history(cfg: Config, schema: str) -> bool:
-    return (cfg.migrations_path(schema) / "env.py").is_file()
+    location = cfg.script_location(schema)
+    if location.adopted:
+        return any(v.is_dir() for v in location.versions)
+    return location.env_py.is_file()
 
 
 def list_revisions(
@@ -170,8 +184,7 @@ class CapturedOp:
     def table(self) -> str | None:
         """The table the operation changes: its batch, its ``table_name``, or a new
         foreign key's source table (``create_foreign_key`` has no ``table_name``)."""
-        op: Any = self.op
-        return self.batch or getattr(op, "table_name", None) or getattr(op, "source_table", None)
+        return table_of(self.op, self.batch)
 
 
 @dataclass(frozen=True)
@@ -218,7 +231,7 @@ def capture(
     recorder = _recorder_class()(context, sink=sink, path=path)
     function = getattr(script.module, direction, None)
     error = raises = None
-    recorder._install_proxy()
+    compat.install_op_proxy(recorder)
     try:
         if function is not None:
             function()
@@ -228,7 +241,7 @@ def capture(
     except Exception as exc:
         error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
     finally:
-        recorder._remove_proxy()
+        compat.remove_op_proxy(recorder)
     return Capture(script.revision, path, direction, tuple(sink), error, raises)
 
 
@@ -242,7 +255,6 @@ def _recorder_class() -> type[Any]:
         return _RECORDER
     from alembic.operations import BatchOperations, Operations
     from alembic.operations import ops as alembic_ops
-    from alembic.operations.batch import BatchOperationsImpl
 
     def line_in(path: Path) -> int | None:
         frame = sys._getframe(2)
@@ -279,24 +291,12 @@ def _recorder_class() -> type[Any]:
         def batch_alter_table(  # type: ignore[override]
             self, table_name: str, schema: str | None = None, recreate: str = "auto", **kw: Any
         ) -> Iterator[Any]:
-            impl = BatchOperationsImpl(  # type: ignore[no-untyped-call]
-                self,
-                table_name,
-                schema,
-                recreate,
-                kw.get("copy_from"),
-                kw.get("table_args", ()),
-                kw.get("table_kwargs", {}),
-                kw.get("reflect_args", ()),
-                kw.get("reflect_kwargs", {}),
-                kw.get("naming_convention"),
-                kw.get("partial_reordering"),
-            )
+            impl = compat.batch_impl(self, table_name, schema, recreate, kw)
             yield RecordingBatch(self.migration_context, impl, self._sink, self._path)
 
     # Alembic installs the module-level `op` proxy per exact class; the recorder
     # shares the registration of Operations so `op.add_column(...)` reaches it.
-    Recorder._setups[Recorder] = Operations._setups[Operations]
+    compat.share_op_registrations(Recorder, Operations)
     _RECORDER = Recorder
     return Recorder
 
@@ -312,8 +312,8 @@ def capture_history(
     """
     if not has_history(cfg, schema):
         return []
-    versions = cfg.migrations_path(schema) / "versions"
-    key = (str(versions), direction, _signature(versions))
+    versions = cfg.script_location(schema).versions
+    key = (str(versions), direction, tuple(x for v in versions for x in _signature(v)))
     if key not in _captured:
         ordered = chain(script_directory(cfg, schema))
         _captured[key] = tuple(capture(s, direction) for s in ordered)
@@ -385,66 +385,97 @@ class HistoryModel:
         ]
 
     def apply(self, captured: CapturedOp) -> None:
-        from alembic.operations import ops
-
-        import workbench.ops as wb_ops
-
-        op: Any = captured.op
-        table = captured.table
-        if isinstance(op, ops.CreateTableOp):
-            import sqlalchemy as sa
-
-            self.tables[op.table_name] = {
-                c.name: ColumnState(c.type, c.nullable, c.server_default)
-                for c in op.columns
-                if isinstance(c, sa.Column)
-            }
-            for c in op.columns:
-                if isinstance(c, sa.Column):
-                    self._note_enum(c.type)
-        elif isinstance(op, ops.DropTableOp):
-            self.tables.pop(op.table_name, None)
-        elif isinstance(op, ops.RenameTableOp):
-            if op.table_name in self.tables:
-                self.tables[op.new_table_name] = self.tables.pop(op.table_name)
-        elif isinstance(op, ops.AddColumnOp) and table is not None:
-            c = op.column
-            self.tables.setdefault(table, {})[c.name] = ColumnState(
-                c.type, c.nullable, c.server_default
-            )
-            self._note_enum(c.type)
-        elif isinstance(op, ops.DropColumnOp) and table is not None:
-            self.tables.get(table, {}).pop(op.column_name, None)
-        elif isinstance(op, ops.AlterColumnOp) and table is not None:
-            columns = self.tables.setdefault(table, {})
-            state = columns.get(op.column_name) or ColumnState(
-                op.existing_type, op.existing_nullable, op.existing_server_default
-            )
-            if op.modify_type is not None:
-                state.type = op.modify_type
-                self._note_enum(op.modify_type)
-            if op.modify_nullable is not None:
-                state.nullable = op.modify_nullable
-            if op.modify_server_default is not False:
-                state.server_default = op.modify_server_default
-            name = op.modify_name or op.column_name
-            columns.pop(op.column_name, None)
-            columns[name] = state
-        elif isinstance(op, wb_ops.CreateEnumTypeOp):
-            self.enums[op.name] = list(op.values)
-        elif isinstance(op, wb_ops.SyncEnumValuesOp):
-            self.enums[op.name] = list(op.values)
-            # The columns typed with the enum hold the new members from now on.
-            for table_name, column in self.enum_users(op.name):
-                state = self.tables[table_name][column]
-                state.type = _with_members(state.type, op.values)
-        elif isinstance(op, wb_ops.DropEnumTypeOp):
-            self.enums.pop(op.name, None)
+        """Replay one operation (dispatched by its class, see :data:`_REPLAY`)."""
+        _REPLAY(self, Step.at(captured, Names()))
 
     def _note_enum(self, type_: Any) -> None:
         name = enum_name(type_)
         if name is not None:
             self.enums[name] = list(type_.enums)
+
+    def _state(self, column: Any) -> ColumnState:
+        self._note_enum(column.type)
+        return ColumnState(column.type, column.nullable, column.server_default)
+
+
+_REPLAY: Dispatch[HistoryModel] = Dispatch("history model")
+"""How each operation changes the history model; an operation not registered changes nothing."""
+
+
+@_REPLAY.handles("CreateTableOp")
+def _create_table(model: HistoryModel, step: Step) -> None:
+    import sqlalchemy as sa
+
+    op = step.op
+    model.tables[op.table_name] = {
+        c.name: model._state(c) for c in op.columns if isinstance(c, sa.Column)
+    }
+
+
+@_REPLAY.handles("DropTableOp")
+def _drop_table(model: HistoryModel, step: Step) -> None:
+    model.tables.pop(step.op.table_name, None)
+
+
+@_REPLAY.handles("RenameTableOp")
+def _rename_table(model: HistoryModel, step: Step) -> None:
+    op = step.op
+    if op.table_name in model.tables:
+        model.tables[op.new_table_name] = model.tables.pop(op.table_name)
+
+
+@_REPLAY.handles("AddColumnOp")
+def _add_column(model: HistoryModel, step: Step) -> None:
+    if step.table is not None:
+        column = step.op.column
+        model.tables.setdefault(step.table, {})[column.name] = model._state(column)
+
+
+@_REPLAY.handles("DropColumnOp")
+def _drop_column(model: HistoryModel, step: Step) -> None:
+    if step.table is not None:
+        model.tables.get(step.table, {}).pop(step.op.column_name, None)
+
+
+@_REPLAY.handles("AlterColumnOp")
+def _alter_column(model: HistoryModel, step: Step) -> None:
+    op = step.op
+    if step.table is None:
+        return
+    columns = model.tables.setdefault(step.table, {})
+    state = columns.get(op.column_name) or ColumnState(
+        op.existing_type, op.existing_nullable, op.existing_server_default
+    )
+    if op.modify_type is not None:
+        state.type = op.modify_type
+        model._note_enum(op.modify_type)
+    if op.modify_nullable is not None:
+        state.nullable = op.modify_nullable
+    if op.modify_server_default is not False:
+        state.server_default = op.modify_server_default
+    name = op.modify_name or op.column_name
+    columns.pop(op.column_name, None)
+    columns[name] = state
+
+
+@_REPLAY.handles("CreateEnumTypeOp")
+def _create_enum(model: HistoryModel, step: Step) -> None:
+    model.enums[step.op.name] = list(step.op.values)
+
+
+@_REPLAY.handles("SyncEnumValuesOp")
+def _sync_enum(model: HistoryModel, step: Step) -> None:
+    op = step.op
+    model.enums[op.name] = list(op.values)
+    # The columns typed with the enum hold the new members from now on.
+    for table_name, column in model.enum_users(op.name):
+        state = model.tables[table_name][column]
+        state.type = _with_members(state.type, op.values)
+
+
+@_REPLAY.handles("DropEnumTypeOp")
+def _drop_enum(model: HistoryModel, step: Step) -> None:
+    model.enums.pop(step.op.name, None)
 
 
 # --- types and operations, as every capability reads them --------------------------------

@@ -33,10 +33,12 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from workbench import compat
 from workbench.config import VERSION_TABLE
 from workbench.errors import WorkbenchError
 from workbench.results import BackfillRequest, DestructiveChange, RenameCandidate
 from workbench.revisions import CapturedOp, HistoryModel, capture, impl, type_ddl
+from workbench.walker import Dispatch, Names, Step, walk
 
 if TYPE_CHECKING:
     from alembic.operations.ops import MigrationScript
@@ -64,7 +66,7 @@ def type_sql(type_: Any) -> str:
 
 def family(type_: Any) -> str | None:
     """The broad kind of a type (``String``, ``Integer``, ``DateTime``...); ``None`` if unknown."""
-    affinity = getattr(impl(type_), "_type_affinity", None) if type_ is not None else None
+    affinity = compat.type_affinity(impl(type_)) if type_ is not None else None
     return affinity.__name__ if affinity is not None else None
 
 
@@ -389,8 +391,16 @@ class _Renamer:
 
         try:
             found = sa.inspect(self.context.connection).get_columns(table)
-        except Exception:
-            return {}
+        except sa.exc.NoSuchTableError:
+            return {}  # not in the database: no column of it is known
+        except sa.exc.SQLAlchemyError as exc:
+            # Rename detection must not quietly switch itself off: stop and say so.
+            raise WorkbenchError(
+                f"could not read the columns of table {table!r} on the scratch database to "
+                f"detect renames: {' '.join(str(exc).split())[:300]}",
+                hint="Check that the history applies cleanly (`workbench check SCHEMA`), "
+                "then generate again.",
+            ) from exc
         return {c["name"]: c["type"] for c in found}
 
     def _intent(self, table: str | None, old: str, new: str) -> _Rename | None:
@@ -586,7 +596,7 @@ class _Backfiller:
                 if value is None:
                     head.append(op)
                     continue
-                column = op.column._copy()
+                column = compat.copy_column(op.column)
                 column.nullable = True
                 head.append(alembic_ops.AddColumnOp(table, column, schema=schema))
                 op = alembic_ops.AlterColumnOp(
@@ -703,51 +713,70 @@ def destructive_changes(
             columns[table] = {c["name"]: c["type"] for c in inspector.get_columns(table)}
         return columns[table]
 
-    tables: dict[str, str] = {}  # name in the revisions -> name in the database now
-    renamed: dict[tuple[str, str], str] = {}
-    gone: set[tuple[str, str | None]] = set()
-    changes: list[DestructiveChange] = []
+    guard = _Guard(conn, live, live_columns)
+    names = Names()  # origin: the name in the database now
     for script, direction in steps:
-        for captured in capture(script, direction, dialect=conn.dialect.name).ops:
-            op: Any = captured.op
-            name = captured.batch or getattr(op, "table_name", None)
-            if name is None:
-                continue
-            table = tables.get(name, name)
-            kind = captured.kind
-            if kind == "rename_table":
-                tables[op.new_table_name] = table
-                continue
-            if table not in live or (table, None) in gone:
-                continue
-            if kind == "drop_table":
-                gone.add((table, None))
-                rows = _count(conn, table, None)
-                if rows:
-                    changes.append(
-                        DestructiveChange(
-                            script.revision, f"drops table {name} holding {_n(rows, 'row')}", rows
-                        )
-                    )
-                continue
-            column_name = getattr(op, "column_name", None)
-            if column_name is None:
-                continue
-            column = renamed.get((table, column_name), column_name)
-            if column not in live_columns(table) or (table, column) in gone:
-                continue
-            if kind == "alter_column" and op.modify_name:
-                renamed[(table, op.modify_name)] = column
-            change = _column_change(op, kind, name, column_name, live_columns(table)[column])
-            if change is None:
-                continue
-            if kind == "drop_column":
-                gone.add((table, column))
-            rows = _count(conn, table, column)
-            if rows:
-                text = change.replace("{rows}", _n(rows, "non-null value"))
-                changes.append(DestructiveChange(script.revision, text, rows))
-    return changes
+        guard.revision = script.revision
+        walk(capture(script, direction, dialect=conn.dialect.name).ops, _GUARD, guard, names)
+    return guard.changes
+
+
+@dataclass
+class _Guard:
+    """What the destructive-apply guard has counted so far, as a walk's state."""
+
+    conn: Connection
+    live: set[str]
+    live_columns: Callable[[str], dict[str, Any]]
+    revision: str = ""
+    gone: set[tuple[str, str | None]] = field(default_factory=set)
+    changes: list[DestructiveChange] = field(default_factory=list)
+
+    def holds(self, step: Step) -> bool:
+        """Whether the step's table is in the database now, and not dropped by an earlier step."""
+        return step.origin in self.live and (step.origin, None) not in self.gone
+
+
+_GUARD: Dispatch[_Guard] = Dispatch("destructive-apply guard")
+"""What each operation destroys; an operation not registered destroys nothing."""
+
+
+@_GUARD.handles("DropTableOp")
+def _guard_drop_table(guard: _Guard, step: Step) -> None:
+    if step.origin is None or not guard.holds(step):
+        return
+    guard.gone.add((step.origin, None))
+    rows = _count(guard.conn, step.origin, None)
+    if rows:
+        guard.changes.append(
+            DestructiveChange(
+                guard.revision, f"drops table {step.table} holding {_n(rows, 'row')}", rows
+            )
+        )
+
+
+@_GUARD.handles("DropColumnOp", "AlterColumnOp")
+def _guard_column(guard: _Guard, step: Step) -> None:
+    table, column = step.origin, step.column_origin
+    if table is None or column is None or step.column is None or not guard.holds(step):
+        return
+    live = guard.live_columns(table)
+    if column not in live or (table, column) in guard.gone:
+        return
+    kind = _kind(step.op)
+    change = _column_change(step.op, kind, step.table or table, step.column, live[column])
+    if change is None:
+        return
+    if kind == "drop_column":
+        guard.gone.add((table, column))
+    rows = _count(guard.conn, table, column)
+    if rows:
+        text = change.replace("{rows}", _n(rows, "non-null value"))
+        guard.changes.append(DestructiveChange(guard.revision, text, rows))
+
+
+def _kind(op: Any) -> str:
+    return "drop_column" if type(op).__name__ == "DropColumnOp" else "alter_column"
 
 
 def _column_change(op: Any, kind: str, table: str, column: str, live_type: Any) -> str | None:

@@ -19,9 +19,11 @@ when ``url`` is given; every measurement runs on a throwaway database.
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +37,7 @@ from workbench.results import Advice, AdviceReport, Rejected
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
+    from sqlalchemy.engine import Connection
 
     from workbench.advise.proof import Progress
     from workbench.advise.workload import Query
@@ -90,10 +93,17 @@ def advise(
     advice = model_advice(views)
     texts = list(statements)
     if queries is not None:
-        texts += read_queries(queries)
+        read = read_queries(queries)
+        if not read:
+            raise WorkbenchError(
+                f"the workload file {queries} holds no SQL statement.",
+                hint="Pass a file of SQL statements separated by ';' (or one written by "
+                "`pytest --workbench-capture FILE`).",
+            )
+        texts += read
     report = AdviceReport(schema=schema)
     if texts:
-        proven, rejected, queries_used, skipped, backend, hypo = _workload(
+        proven, rejected, queries_used, skipped, backend, hypo, proof = _workload(
             cfg,
             schema,
             models.metadata,
@@ -105,6 +115,7 @@ def advise(
             hypothetical=hypothetical,
             progress=progress,
             given=[a for a in advice if a.action == "create"],
+            url=url,
         )
         advice = consolidate([*advice, *proven])
         report = replace(
@@ -113,8 +124,10 @@ def advise(
             queries=queries_used,
             skipped=tuple(skipped),
             backend=backend,
-            rows=rows,
+            rows=proof.rows if proof else rows,
             hypothetical=hypo,
+            proved_on=proof.on if proof else None,
+            proof_note=proof.note if proof else "",
         )
     report = replace(report, advice=tuple(advice))
     if message is not None:
@@ -167,44 +180,153 @@ def _workload(
     hypothetical: bool | None,
     progress: Progress | None,
     given: Sequence[Advice],
-) -> tuple[list[Advice], list[Rejected], int, list[str], str, bool]:
+    url: str | None = None,
+) -> tuple[list[Advice], list[Rejected], int, list[str], str, bool, _Proof | None]:
     backend = "sqlite" if against == "sqlite" else db.backend(against)
-    from workbench import migrate
     from workbench.advise.proof import Bench, prove
-    from workbench.advise.workload import analyse
+    from workbench.advise.workload import NOT_SQL, analyse
 
     parsed, skipped = analyse(texts, tables, backend)
+    if not parsed and all(NOT_SQL in line for line in skipped):
+        shown = "; ".join(skipped[:2])
+        raise WorkbenchError(
+            f"the workload has no SQL statement advise can read ({len(skipped)} "
+            f"statement{'s' if len(skipped) != 1 else ''}: {shown}).",
+            hint="Pass a file of SQL statements separated by ';' (SELECT, UPDATE or DELETE "
+            "with literals or placeholders), such as `pytest --workbench-capture FILE` writes.",
+        )
     if not parsed:
-        return [], [], 0, skipped, backend, False
+        return [], [], 0, skipped, backend, False, None
     found = [
         replace(c, query=q.text)
         for q in parsed
         for u in q.usages
         for c in candidates(u, tables[u.table])
     ]
+    naming = dict(metadata.naming_convention)
+    read = sorted({t for q in parsed for t in q.tables})
+    with _proof_bench(cfg, schema, metadata, parsed, url, read, against, rows, seed) as found_on:
+        bench_conn, proof = found_on
+        bench = Bench(bench_conn, hypothetical=hypothetical, read_only=proof.on == "target hypopg")
+        bench.analyze()
+        advice, rejected, failed = prove(
+            bench, parsed, found, tables, given=given, naming=naming, progress=progress
+        )
+        hypo = bench.hypothetical
+    return advice, rejected, len(parsed), [*skipped, *failed], proof.backend, hypo, proof
+
+
+@dataclass(frozen=True)
+class _Proof:
+    on: str
+    backend: str
+    rows: int | None
+    note: str = ""
+
+
+@contextlib.contextmanager
+def _proof_bench(
+    cfg: Config,
+    schema: str,
+    metadata: MetaData,
+    parsed: Sequence[Query],
+    url: str | None,
+    read: Sequence[str],
+    against: str,
+    rows: int,
+    seed: int,
+) -> Iterator[tuple[Connection, _Proof]]:
+    """Where to prove: the ``--url`` target's own data (read only) when it holds rows, else a
+    scratch database seeded with ``rows``."""
+    note = ""
+    if url:
+        backend = db.backend(url)
+        held = _rows_held(url, read)
+        if not held:
+            note = f"the target's tables {', '.join(read)} hold no rows"
+        elif backend == "sqlite":
+            path = db.sqlite_path(url)
+            assert path is not None
+            with tempfile.TemporaryDirectory(prefix=db.SCRATCH_PREFIX) as folder:
+                copy = Path(folder) / "target-copy.sqlite3"
+                _copy_sqlite(path, copy)
+                with db.connect(f"sqlite:///{copy.as_posix()}") as conn:
+                    yield conn, _Proof("target copy", "sqlite", None)
+            return
+        elif backend == "postgresql":
+            with db.connect(url) as conn:
+                if _has_hypopg(conn):
+                    yield conn, _Proof("target hypopg", "postgresql", None)
+                    return
+            note = (
+                "HypoPG is not installed in the target database, and nothing is built or run "
+                "there (CREATE EXTENSION hypopg in it to prove on its own data)"
+            )
+    from workbench import migrate
     from workbench.seed import seed_connection
 
     counts = rows_for(metadata, parsed, rows)
-    with db.scratch(against) as url:
-        migrate.upgrade(cfg, schema, url=url)
-        with db.connect(url) as conn:
+    backend = "sqlite" if against == "sqlite" else db.backend(against)
+    with db.scratch(against) as scratch_url:
+        migrate.upgrade(cfg, schema, url=scratch_url)
+        with db.connect(scratch_url) as conn:
             # fill_defaults: a created_at left to its server default would be one
             # value in every row, and no range or sort on it would mean anything.
             seed_connection(conn, metadata, counts, seed=seed, verify=False, fill_defaults=True)
             conn.commit()
-            bench = Bench(conn, hypothetical=hypothetical)
-            bench.analyze()
-            naming = dict(metadata.naming_convention)
-            advice, rejected, failed = prove(
-                bench, parsed, found, tables, given=given, naming=naming, progress=progress
-            )
-            hypo = bench.hypothetical
-    return advice, rejected, len(parsed), [*skipped, *failed], backend, hypo
+            yield conn, _Proof("seeded", backend, rows, note)
+
+
+def _rows_held(url: str, tables: Sequence[str]) -> bool:
+    """Whether any of ``tables`` holds a row in the target (read only)."""
+    import sqlalchemy as sa
+
+    with db.connect(url) as conn:
+        live = set(sa.inspect(conn).get_table_names())
+        for name in tables:
+            if name in live:
+                query = sa.select(sa.literal(1)).select_from(sa.table(name)).limit(1)
+                if conn.execute(query).first() is not None:
+                    return True
+        if conn.in_transaction():
+            conn.rollback()
+    return False
+
+
+def _has_hypopg(conn: Connection) -> bool:
+    found = conn.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'hypopg'").first()
+    if conn.in_transaction():
+        conn.rollback()
+    return found is not None
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy of a live SQLite database, read through a read-only connection."""
+    import sqlite3
+
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+FAN_OUT = 20
+"""Rows of a table per row of a parent table no query reads: a doctor has many appointments.
+With as many parents as children, every foreign key would match one row, and an index that
+serves the sort after the key (``WHERE doctor_id = ? ORDER BY starts_at``) would prove
+nothing."""
 
 
 def rows_for(metadata: MetaData, queries: Iterable[Query], rows: int) -> dict[str, int]:
-    """``rows`` for each table the queries read and each table those refer to; 0 elsewhere."""
-    wanted = {t for q in queries for t in q.tables}
+    """``rows`` for each table the queries read; ``rows / FAN_OUT`` (at least 10) for each
+    table those refer to that no query reads; 0 elsewhere."""
+    read = {t for q in queries for t in q.tables}
+    wanted = set(read)
     todo = list(wanted)
     while todo:
         table = metadata.tables.get(todo.pop())
@@ -215,7 +337,11 @@ def rows_for(metadata: MetaData, queries: Iterable[Query], rows: int) -> dict[st
             if parent not in wanted:
                 wanted.add(parent)
                 todo.append(parent)
-    return {name: (rows if name in wanted else 0) for name in metadata.tables}
+    parents = max(rows // FAN_OUT, min(rows, 10))
+    return {
+        name: (rows if name in read else parents if name in wanted else 0)
+        for name in metadata.tables
+    }
 
 
 __all__ = [

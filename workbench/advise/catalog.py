@@ -133,6 +133,8 @@ def _name(name: object, fallback: str) -> str:
 
 
 _TOKEN = re.compile(r"%\((\w+)\)s")
+_SQLALCHEMY_IX = "ix_%(column_0_label)s"
+"""SQLAlchemy's default ``ix`` convention, which every MetaData without one of its own has."""
 
 
 def index_name(
@@ -143,10 +145,22 @@ def index_name(
 ) -> str:
     """The name the schema's ``ix`` naming convention gives an index on ``columns``.
 
-    Conventions that need more than table and column names fall back to the
-    default one; a name already ``taken`` gets a numeric suffix.
+    Every column is named: without a convention of its own (SQLAlchemy's default
+    names the first column only) the default ``ix_TABLE_COL1_COL2`` is used, and a
+    convention that names one column names them all. Conventions that need more
+    than table and column names fall back to the default one; a name already
+    ``taken`` gets a numeric suffix.
     """
     template = str((convention or {}).get("ix") or DEFAULT_NAMING_CONVENTION["ix"])
+    if template == _SQLALCHEMY_IX:
+        # SQLAlchemy's own default, i.e. no convention: it names the first column only
+        # (an index on (status, placed_at) would be ix_orders_status).
+        template = DEFAULT_NAMING_CONVENTION["ix"]
+    elif len(columns) > 1 and "_N_" not in template and "0N" not in template:
+        # A convention that names one column would give two indexes one name.
+        template = template.replace("column_0_name", "column_0_N_name").replace(
+            "column_0_label", "column_0_N_label"
+        )
     tokens = {
         "table_name": table,
         "column_0_name": columns[0],

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from workbench.advise.catalog import TableView, index_name
+from workbench.advise.catalog import IndexView, TableView, index_name
 from workbench.advise.rules import Candidate
 from workbench.advise.workload import Query, bind
 from workbench.results import Advice, Evidence, Rejected
@@ -41,6 +41,11 @@ TIMEOUT_S = 2.0
 A query that slow on the scratch database (a correlated subquery scanning a
 table per row, say) is exactly what an index should fix, so it is measured
 as "at least 2 s" rather than skipped or waited for."""
+STEP = 16
+"""SQLite counts its virtual-machine instructions in steps of this many (a progress handler)."""
+MARGIN = 1.25
+"""A replacement index (one that extends an existing index, which it makes redundant) is kept
+when it cuts the cost by this factor: it adds no index, so halving is not the bar."""
 MAX_RUNS, BUDGET_S = 25, 0.05
 """Each timing is the fastest of the runs that fit in 50 ms (at least one, at most 25)."""
 
@@ -62,7 +67,9 @@ class Bench:
     back, so every measurement sees the same data.
     """
 
-    def __init__(self, conn: Connection, *, hypothetical: bool | None = None) -> None:
+    def __init__(
+        self, conn: Connection, *, hypothetical: bool | None = None, read_only: bool = False
+    ) -> None:
         self.conn = conn
         self.backend = conn.dialect.name
         if conn.in_transaction():
@@ -71,9 +78,22 @@ class Bench:
         assert self.raw is not None
         self._samples: dict[tuple[str, str, str], Any] = {}
         self._counts: dict[str, int] = {}
+        self.read_only = read_only
+        """A live target (PostgreSQL with HypoPG installed): every statement runs in a
+        read-only transaction, nothing is timed or built, indexes are hypothetical and
+        verdicts rest on the planner's costs with the target's own statistics."""
         if self.backend == "postgresql":
             self.raw.autocommit = True
+            if read_only:
+                self._exec("SET default_transaction_read_only = on")
             self._exec(f"SET statement_timeout = {int(TIMEOUT_S * 1000)}")
+        if read_only:
+            if self.backend != "postgresql" or not self._exec(
+                "SELECT 1 FROM pg_extension WHERE extname = 'hypopg'"
+            ):
+                raise ValueError("a read-only bench needs PostgreSQL with HypoPG installed")
+            self.hypothetical = True
+            return
         self.hypothetical = self._hypopg() if hypothetical is not False else False
         if hypothetical and not self.hypothetical:
             from workbench.errors import DatabaseError
@@ -119,7 +139,8 @@ class Bench:
 
     def analyze(self) -> None:
         """Refresh the planner's statistics (after seeding, and after adding an index)."""
-        self._exec("ANALYZE")
+        if not self.read_only:
+            self._exec("ANALYZE")
 
     # -- sampling values for placeholders ---------------------------------------------------
 
@@ -175,6 +196,8 @@ class Bench:
         Runs are repeated until they add up to :data:`BUDGET_S` (at most
         :data:`MAX_RUNS`): a lookup is timed many times, a slow scan once.
         """
+        if self.read_only:
+            return 0.0, False
         cur = self.raw.cursor()
         best, spent, runs = math.inf, 0.0, 0
         try:
@@ -209,14 +232,52 @@ class Bench:
             if dml and (self.backend != "sqlite" or self.raw.in_transaction):
                 cur.execute("ROLLBACK")
 
+    def work(self, sql: str, *, dml: bool) -> float | None:
+        """SQLite: the virtual-machine instructions one run executes (deterministic for the
+        same data and plan, unlike a time); ``None`` elsewhere (PostgreSQL has its cost)."""
+        if self.backend != "sqlite":
+            return None
+        counted = [0]
+        stop = time.monotonic() + TIMEOUT_S
+
+        def tick() -> int:
+            counted[0] += 1
+            return int(time.monotonic() > stop)
+
+        cur = self.raw.cursor()
+        if dml:
+            cur.execute("BEGIN")
+        self.raw.set_progress_handler(tick, STEP)
+        try:
+            cur.execute(sql)
+            if cur.description:
+                cur.fetchall()
+        except Exception as exc:
+            if not _timed_out(exc):
+                raise
+        finally:
+            self.raw.set_progress_handler(None, 0)
+            if dml and self.raw.in_transaction:
+                cur.execute("ROLLBACK")
+            cur.close()
+        return float(counted[0] * STEP)
+
     def measure(self, sql: str, *, dml: bool) -> Measurement:
         plan, cost = self.explain(sql)
+        if cost is None:
+            cost = self.work(sql, dml=dml)
         ms, capped = self.time(sql, dml=dml)
         return Measurement(plan, cost, ms, capped)
 
     @contextlib.contextmanager
     def index(self, table: str, columns: Sequence[str], name: str) -> Iterator[str]:
-        """A real index on the scratch database for the duration; yields its name."""
+        """A real index on the scratch database for the duration; yields its name.
+
+        On a read-only bench, a hypothetical one (yields the name plans show)."""
+        if self.read_only:
+            with self.hypothetical_index(table, columns) as hypo:
+                yield hypo
+            return
         cols = ", ".join(self.quote(c) for c in columns)
         self._exec(f"CREATE INDEX {self.quote(name)} ON {self.quote(table)} ({cols})")
         try:
@@ -261,13 +322,18 @@ def uses(plan: str, name: str) -> bool:
     return re.search(rf"(?<![\w<>]){re.escape(name)}(?!\w)", plan) is not None
 
 
-def halves(before: Measurement, after: Measurement) -> bool:
-    """Whether the cost or the time at least halved (time beyond noise only)."""
-    if before.cost is not None and after.cost is not None and after.cost <= before.cost / 2:
-        return True
+def halves(before: Measurement, after: Measurement, factor: float = 2.0) -> bool:
+    """Whether the cost at least halved (divided by ``factor``).
+
+    The cost is PostgreSQL's estimate or SQLite's instruction count: both the
+    same for the same data, so two runs with one seed give one verdict. Only
+    without a cost does the time decide (beyond noise).
+    """
+    if before.cost is not None and after.cost is not None:
+        return after.cost <= before.cost / factor
     if after.capped:
         return False
-    return after.ms <= before.ms / 2 and before.ms - after.ms >= NOISE_MS
+    return after.ms <= before.ms / factor and before.ms - after.ms >= NOISE_MS
 
 
 def gain(before: Measurement, after: Measurement) -> float:
@@ -284,6 +350,8 @@ class _Trial:
     proven: dict[int, tuple[Measurement, Measurement]]
     """Query index to (before, after), for the queries it is proven on."""
     note: str = ""
+    replaces: IndexView | None = None
+    """An existing index this one extends and makes redundant (to drop when it is advised)."""
 
 
 Progress = Callable[[str], None]
@@ -338,14 +406,20 @@ def prove(
             progress(f"trying {candidate.table} ({', '.join(candidate.columns)})")
         if bench.hypothetical:
             with bench.hypothetical_index(candidate.table, candidate.columns) as hypo:
-                screened = [i for i in related if _cost_halves(bench, sqls[i], before[i], hypo)]
+                factor = MARGIN if _extended(table, candidate.columns) else 2.0
+                screened = [
+                    i for i in related if _cost_halves(bench, sqls[i], before[i], hypo, factor)
+                ]
             if not screened:
                 rejected.append(
                     _rejection(candidate, "as a hypothetical index it halves no query's cost")
                 )
                 continue
             related = screened
-        trial, worst = _measure(bench, candidate, name, related, queries, sqls, before)
+        replaces = _extended(table, candidate.columns)
+        trial, worst = _measure(
+            bench, candidate, name, related, queries, sqls, before, replaces=replaces
+        )
         if trial.proven:
             trials.append(trial)
         else:
@@ -363,33 +437,58 @@ def _measure(
     queries: Sequence[Query],
     sqls: Mapping[int, str],
     before: Mapping[int, Measurement],
+    replaces: IndexView | None = None,
 ) -> tuple[_Trial, str]:
     """Build the index for real and measure the related queries; why not, if proven on none."""
-    trial = _Trial(candidate, name, {})
+    trial = _Trial(candidate, name, {}, replaces=replaces)
     why: dict[str, str] = {}
-    with bench.index(candidate.table, candidate.columns, name):
+    with bench.index(candidate.table, candidate.columns, name) as built:
         for i in related:
             plan, cost = bench.explain(sqls[i])
-            if not uses(plan, name):  # cannot be proven on this query: no need to time it
+            if not uses(plan, built):  # cannot be proven on this query: no need to time it
                 why[queries[i].text] = _why_not(queries[i], before[i], None, name)
                 continue
-            ms, capped = bench.time(sqls[i], dml=queries[i].kind != "select")
+            dml = queries[i].kind != "select"
+            if cost is None:
+                cost = bench.work(sqls[i], dml=dml)
+            ms, capped = bench.time(sqls[i], dml=dml)
             after = Measurement(plan, cost, ms, capped)
-            if halves(before[i], after):
+            if (
+                better(before[i], after, MARGIN)
+                if replaces is not None
+                else halves(before[i], after)
+            ):
                 trial.proven[i] = (before[i], after)
             else:
                 why[queries[i].text] = _why_not(queries[i], before[i], after, name)
     return trial, why.get(candidate.query) or next(iter(why.values()), "")
 
 
-def _cost_halves(bench: Bench, sql: str, before: Measurement, name: str) -> bool:
+def _cost_halves(
+    bench: Bench, sql: str, before: Measurement, name: str, factor: float = 2.0
+) -> bool:
     plan, cost = bench.explain(sql)
     return (
         uses(plan, name)
         and cost is not None
         and before.cost is not None
-        and (cost <= before.cost / 2)
+        and (cost <= before.cost / factor)
     )
+
+
+def _extended(table: TableView, columns: Sequence[str]) -> IndexView | None:
+    """A plain index that is a leading prefix of ``columns``: the new index would serve every
+    lookup it serves (its foreign key's included) and make it redundant."""
+    for index in table.indexes:
+        if (
+            index.kind == "index"
+            and not index.unique
+            and not index.partial
+            and len(index.columns) < len(columns)
+            and tuple(columns[: len(index.columns)]) == index.columns
+        ):
+            return index
+    return None
 
 
 def _unique(candidates: Sequence[Candidate]) -> list[Candidate]:
@@ -410,12 +509,20 @@ def _choose(
     unserved: set[int] = set().union(*(t.proven for t in trials)) if trials else set()
     chosen: list[_Trial] = list(trials[:fixed])
     left = list(trials[fixed:])
-    for t in chosen:
+    for t in list(chosen):
         unserved -= set(t.proven)
+        # An index advised anyway (a foreign key's) that a proven longer one extends and
+        # beats: the longer one is advised, and the advice folds the shorter into it.
+        wider = _wider(t, left, advised=True)
+        if wider is not None:
+            chosen.append(wider)
+            left.remove(wider)
+            unserved -= set(wider.proven)
     while unserved and left:
         best = max(left, key=lambda t: _rank(t, unserved))
         if _rank(best, unserved)[0] == 0:
             break
+        best = _wider(best, left) or best
         chosen.append(best)
         left.remove(best)
         unserved -= set(best.proven)
@@ -428,15 +535,104 @@ def _choose(
         for t in left
     ]
     advice = [_advice(t, queries) for t in chosen if t.proven]
+    for t in chosen:
+        if t.proven and t.replaces is not None:
+            short = t.replaces
+            advice.append(
+                Advice(
+                    "drop",
+                    t.candidate.table,
+                    short.columns,
+                    short.name,
+                    "WB303",
+                    f"{short.name} ({', '.join(short.columns)}) is a leading prefix of the "
+                    f"advised {t.name} ({', '.join(t.candidate.columns)}), which serves every "
+                    "lookup it serves (a foreign key's included)",
+                )
+            )
     return advice, rejected
 
 
-def _rank(trial: _Trial, unserved: set[int]) -> tuple[int, int, int]:
-    """Queries newly served; the mean gain in whole doublings; fewer columns."""
+_SORT = re.compile(r"TEMP B-TREE FOR (ORDER|GROUP) BY|(^|; )(Incremental )?Sort\b")
+"""A plan step that sorts rows (SQLite's temporary B-tree, PostgreSQL's Sort node)."""
+
+SORT_TOLERANCE = 1.05
+"""An index that removes a sort is better even at this much more estimated cost: the sort
+grows with the rows a lookup returns, the index's extra cost does not."""
+
+
+def sorts(plan: str) -> bool:
+    return _SORT.search(plan) is not None
+
+
+def better(base: Measurement, other: Measurement, factor: float) -> bool:
+    """Whether ``other`` beats ``base``: ``factor`` times cheaper (cost, else time), or it
+    drops a sort ``base`` needs at no more than :data:`SORT_TOLERANCE` the cost."""
+    if base.cost is not None and other.cost is not None:
+        a, b = base.cost, other.cost
+    else:
+        a, b = base.ms, other.ms
+    if b * factor <= a:
+        return True
+    return sorts(base.plan) and not sorts(other.plan) and b <= a * SORT_TOLERANCE
+
+
+def _cost(m: Measurement) -> float:
+    return m.cost if m.cost is not None else m.ms
+
+
+def _wider(base: _Trial, left: Sequence[_Trial], *, advised: bool = False) -> _Trial | None:
+    """A proven index that extends ``base``'s columns (equality columns, then a range or sort
+    column) and serves every query ``base`` serves at no more cost: the index a DBA would
+    keep instead of ``base``.
+
+    ``advised``: ``base`` is advised anyway (a foreign key's index), so one index is built
+    either way and the longer one, which also serves the range or the order its query asks
+    for, wins unless it costs more. Otherwise the longer one must also be at least
+    :data:`MARGIN` times cheaper on one query, or drop a sort ``base`` needs.
+    """
+    cols = base.candidate.columns
+    found = []
+    for other in left:
+        more = other.candidate.columns
+        if len(more) <= len(cols) or more[: len(cols)] != cols:
+            continue
+        if other.candidate.table != base.candidate.table:
+            continue
+        shared = list(base.proven)
+        if not shared or not set(shared) <= set(other.proven):
+            continue
+        pairs = [(base.proven[i][1], other.proven[i][1]) for i in shared]
+        if not all(better(b, o, 1.0) or _cost(o) <= _cost(b) * SORT_TOLERANCE for b, o in pairs):
+            continue
+        if not advised and not any(better(b, o, MARGIN) for b, o in pairs):
+            continue
+        found.append(other)
+    if not found:
+        return None
+    return max(
+        found,
+        key=lambda t: (
+            len(t.proven),
+            sum(math.log(max(gain(*t.proven[i]), 1.0)) for i in t.proven),
+            -len(t.candidate.columns),
+            t.candidate.columns,
+        ),
+    )
+
+
+def _rank(trial: _Trial, unserved: set[int]) -> tuple[int, int, bool, int]:
+    """Queries newly served; the mean gain in whole doublings; replacing an index it extends
+    (one index either way) over adding one; fewer columns."""
     served = [i for i in trial.proven if i in unserved]
     ratios = [gain(*trial.proven[i]) for i in served] or [1.0]
     mean = math.exp(sum(math.log(max(r, 1.0)) for r in ratios) / len(ratios))
-    return (len(served), int(math.log2(max(mean, 1.0))), -len(trial.candidate.columns))
+    return (
+        len(served),
+        int(math.log2(max(mean, 1.0))),
+        trial.replaces is not None,
+        -len(trial.candidate.columns),
+    )
 
 
 def _advice(trial: _Trial, queries: Sequence[Query]) -> Advice:
@@ -456,7 +652,10 @@ def _advice(trial: _Trial, queries: Sequence[Query]) -> Advice:
         for i, (b, a) in ordered
     )
     n = len(ordered)
-    reason = f"{c.reason}; {n} quer{'y' if n == 1 else 'ies'} at least twice as fast with it"
+    faster = "cheaper with it than with" if trial.replaces else "at least twice as fast with it"
+    if trial.replaces is not None:
+        faster = f"{faster} {trial.replaces.name}, which it replaces"
+    reason = f"{c.reason}; {n} quer{'y' if n == 1 else 'ies'} {faster}"
     return Advice("create", c.table, c.columns, trial.name, c.code, reason, evidence)
 
 

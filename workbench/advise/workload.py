@@ -120,9 +120,11 @@ def parse(sql: str, tables: Mapping[str, TableView], backend: str) -> Query | st
     try:
         parsed = sqlglot.parse_one(normalize_placeholders(sql), read=dialect)
     except SqlglotError as exc:
-        return f"does not parse: {' '.join(str(exc).split())[:200]}"
+        return f"{NOT_SQL}: {' '.join(str(exc).split())[:200]}"
     kind = _kind(parsed)
     if kind is None:
+        if parsed is None or not isinstance(parsed, _STATEMENTS()):
+            return NOT_SQL
         return "not a SELECT, UPDATE or DELETE"
     schema: dict[str, object] = {t.name: {c: "unknown" for c in t.columns} for t in tables.values()}
     try:
@@ -144,6 +146,21 @@ def parse(sql: str, tables: Mapping[str, TableView], backend: str) -> Query | st
             return "touches no table of the schema"
         return "filters, joins and sorts on no indexable column"
     return Query(text, qualified, tuple(usages), kind, columns_of)
+
+
+NOT_SQL = "is not a SQL statement"
+"""Why a statement is skipped when it does not parse as SQL at all."""
+
+
+def _STATEMENTS() -> tuple[type[Any], ...]:
+    """sqlglot's statement types other than the queries advise uses (INSERT, DDL, SET...)."""
+    from sqlglot import exp
+
+    names = (
+        "Insert", "Merge", "Create", "Drop", "Alter", "Command", "Set", "Transaction",
+        "Commit", "Rollback", "Use", "Copy", "Pragma", "Describe", "Analyze", "TruncateTable",
+    )  # fmt: skip
+    return tuple(t for t in (getattr(exp, n, None) for n in names) if isinstance(t, type))
 
 
 def _kind(expression: exp.Expr) -> str | None:
@@ -443,4 +460,12 @@ def _short(text: str, width: int = 80) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-__all__ = ["DIALECTS", "Query", "analyse", "bind", "normalize_placeholders", "split_statements"]
+__all__ = [
+    "DIALECTS",
+    "NOT_SQL",
+    "Query",
+    "analyse",
+    "bind",
+    "normalize_placeholders",
+    "split_statements",
+]

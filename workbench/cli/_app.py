@@ -27,6 +27,8 @@ except ImportError:  # pragma: no cover
     from click import exceptions as _click_exceptions  # type: ignore[no-redef]
 
 from workbench import __version__
+from workbench.cli._typer_compat import plain_cli_coercion
+from workbench.compat import command_line_rest
 from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
@@ -64,15 +66,23 @@ _PASS_THROUGH = (
 class WorkbenchGroup(TyperGroup):
     """Turns a ``WorkbenchError`` into ``Error: ...`` and exit code 2, the one place that does."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from workbench.cli._help import plain_metavars
+
+        plain_metavars(self)
+
     def invoke(self, ctx: Any) -> Any:
-        rest = [*getattr(ctx, "_protected_args", []), *ctx.args]
+        rest = command_line_rest(ctx)
         as_json = "--json" in rest
         try:
             return super().invoke(ctx)
         except WorkbenchError as exc:
             if _state(ctx).traceback:
                 raise
-            fail(exc.text, as_json=as_json)
+            from workbench.cli._hints import carry
+
+            fail(carry(exc.text, ctx, rest), as_json=as_json)
         except KeyboardInterrupt:
             if _state(ctx).traceback:
                 raise
@@ -120,6 +130,9 @@ def _state(ctx: Any) -> State:
     root = ctx.find_root()
     return root.obj if isinstance(root.obj, State) else State()
 
+
+# Plain str/int parameters skip typer's pydantic adapters (0.1-0.25 s a command).
+plain_cli_coercion()
 
 app = typer.Typer(
     name="workbench",

@@ -146,11 +146,20 @@ def _render(report: AdviceReport, revision_path: str | None) -> None:
     from rich.table import Table
 
     if report.backend:
+        where = {
+            "target copy": "a copy of the target, on its own rows",
+            "target hypopg": "the target itself, read only: EXPLAIN with HypoPG's hypothetical "
+            "indexes and its own statistics",
+        }.get(
+            report.proved_on or "",
+            f"{report.backend} with {report.rows or 0:,} seeded rows per table",
+        )
         say(
             f"{report.schema}: {report.queries} quer{'y' if report.queries == 1 else 'ies'} "
-            f"proved on {report.backend} with {report.rows:,} rows per table "
-            f"({report.seconds:.1f} s)."
+            f"proved on {where} ({report.seconds:.1f} s)."
         )
+        if report.proof_note:
+            say(f"  Not on the target's own data: {report.proof_note}.", style="yellow")
     if not report.advice:
         say(f"{report.schema}: no advice; every index earns its keep.")
     else:

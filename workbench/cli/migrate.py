@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from workbench.cli._app import (
+    EXIT_FINDINGS,
     JsonOpt,
     SchemaArg,
     SqlOpt,
@@ -22,6 +23,7 @@ from workbench.cli._app import (
     say,
     shown_target,
 )
+from workbench.cli._hints import command_line
 from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
         DestructiveChange,
         MigrateResult,
         RenameCandidate,
+        StatusReport,
         Step,
     )
 
@@ -69,22 +72,107 @@ def init(
     directory: Annotated[
         Path, typer.Argument(help="Where to make the project (created if missing).")
     ] = Path("."),
+    adopt: Annotated[
+        bool,
+        typer.Option(
+            "--adopt",
+            help="Adopt the existing Alembic histories found here (alembic.ini, "
+            "[tool.alembic]) in place: nothing of yours moves or changes.",
+        ),
+    ] = False,
+    models: Annotated[
+        str | None,
+        typer.Option(
+            help="With --adopt: the models' import path, MODULE:ATTR (app.models:Base), "
+            "where env.py builds target_metadata at run time (Flask-Migrate).",
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(help="With --adopt: the schema's name (one history only)."),
+    ] = None,
 ) -> None:
-    """Make a new project: [tool.workbench], schemas/ with an example, migrations/, diagrams/.
+    """Make a new project, or adopt an existing Alembic project with --adopt.
 
-    Running it again adds only what is missing; nothing that exists is changed.
+    A new project gets [tool.workbench], schemas/ with an example, migrations/
+    and diagrams/; running it again adds only what is missing. With --adopt,
+    each alembic.ini found becomes a [tool.workbench.schema.NAME] table in
+    pyproject.toml, naming its models (read from env.py) and its alembic.ini.
 
-    Example: `workbench init shop && cd shop && workbench generate example -m initial`
+    Example: `workbench init --adopt --models app.models:Base`
     """
-    from workbench.project import init as run_init
+    if not adopt:
+        if models is not None or name is not None:
+            raise WorkbenchError(
+                "--models and --name go with --adopt.",
+                hint="Run `workbench init --adopt --models MODULE:ATTR`.",
+            )
+        from workbench.project import init as run_init
 
-    result = run_init(directory)
-    for path in result.created:
-        say(f"created  {_rel(path, result.root)}")
-    for path in result.kept:
-        say(f"kept     {_rel(path, result.root)}", style="dim")
+        result = run_init(directory)
+        for path in result.created:
+            say(f"created  {_rel(path, result.root)}")
+        for path in result.kept:
+            say(f"kept     {_rel(path, result.root)}", style="dim")
+        say()
+        say(f"Project ready in {result.root}. Next: {_next_after_init(result.root, result)}")
+        return
+    from workbench.project import adopt as run_adopt
+
+    adopted = run_adopt(directory, models=models, name=name)
+    for schema in adopted.schemas:
+        where = _rel(schema.ini, adopted.root) if schema.ini else "[tool.alembic] in pyproject.toml"
+        say(
+            f"{schema.name}: {where}, script location "
+            f"{_rel(schema.script_location, adopted.root)}, {schema.revisions} revision(s)"
+        )
+        say(
+            f"  models         {schema.models or 'NOT FOUND'}",
+            style=None if schema.models else "red",
+        )
+        if schema.version_table:
+            say(f"  version table  {schema.version_table}")
+        for note in schema.notes:
+            say(f"  - {note}", style="dim")
     say()
-    say(f"Project ready in {result.root}. Next: workbench generate example -m initial")
+    verb = "created" if adopted.created else "updated"
+    written = [s.name for s in adopted.schemas if s.written]
+    if written:
+        tables = ", ".join(f"[tool.workbench.schema.{n}]" for n in written)
+        say(
+            f"{verb} {_rel(adopted.pyproject, adopted.root)}: added {tables}. "
+            "Your env.py and revisions were not changed."
+        )
+    else:
+        say("pyproject.toml already declares every history found; nothing written.")
+    missing = [s.name for s in adopted.schemas if s.models is None]
+    if missing:
+        say(
+            f"Not found: the models of {', '.join(missing)}. Run again with --models "
+            "MODULE:ATTR, or add models = ... in pyproject.toml.",
+            style="yellow",
+        )
+    else:
+        first = adopted.schemas[0].name
+        say(f"Next: workbench history {first}; workbench check {first}; workbench lint {first}")
+
+
+def _next_after_init(root: Path, result: Any) -> str:
+    """The next command: generate the example only when there is one to generate."""
+    from workbench.config import load
+    from workbench.revisions import has_history
+
+    example = any(p.name == "example.py" for p in (*result.created, *result.kept))
+    cfg = load(root)
+    names = cfg.schema_names()
+    fresh = [n for n in names if not has_history(cfg, n)]
+    if example and "example" in fresh:
+        return "workbench generate example -m initial"
+    if fresh:
+        return f"workbench generate {fresh[0]} -m initial"
+    if names:
+        return "workbench status (what is pending on each schema's target)"
+    return "add a schema module to schemas/, then workbench generate NAME -m initial"
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -150,8 +238,10 @@ def generate(
         list[str] | None,
         typer.Option(
             "--rename",
+            metavar="TABLE.OLD=NEW ...",
             help="A rename, not a drop + add: TABLE.OLD=NEW for a column, OLD=NEW for a table "
-            "(TABLE as the models name it). Repeatable.",
+            "(TABLE as the models name it). Repeatable: --rename users.name=full_name "
+            "--rename post=posts.",
             show_default=False,
         ),
     ] = None,
@@ -159,8 +249,38 @@ def generate(
         list[str] | None,
         typer.Option(
             "--backfill",
+            metavar="TABLE.COLUMN=SQL ...",
             help="TABLE.COLUMN=SQL_EXPRESSION: the value existing rows get when the column "
-            "is added (or made) NOT NULL. Repeatable.",
+            "is added (or made) NOT NULL. Repeatable: --backfill posts.view_count=0.",
+            show_default=False,
+        ),
+    ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Rewrite the newest revision instead of adding one after it (to add --rename "
+            "or --backfill after a warning). Refused when the target has applied it.",
+        ),
+    ] = False,
+    accept: Annotated[
+        bool,
+        typer.Option(
+            "--accept",
+            help="Write the revision even with a known risk (a drop + add that looks like a "
+            "rename, a NOT NULL column with no value). Without a terminal, generate otherwise "
+            "writes nothing and exits 1.",
+        ),
+    ] = False,
+    url: UrlOpt = None,
+    against: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--against",
+            help="Where to prove the new revision (upgrade, downgrade, upgrade): `sqlite` or a "
+            "PostgreSQL server URL (scratch databases are made there and dropped). Repeatable. "
+            "Default: sqlite, plus $WORKBENCH_POSTGRES_URL when set; a PostgreSQL-only schema "
+            "uses a local or throwaway server when none is given.",
             show_default=False,
         ),
     ] = None,
@@ -168,20 +288,27 @@ def generate(
 ) -> None:
     """Write the next revision from the difference between the models and the history.
 
-    The history is applied to a scratch SQLite database and compared with the
-    models; your own database is never touched. With no difference, nothing is
-    written. The first generate of a schema also writes migrations/SCHEMA/
-    (env.py, alembic.ini, script.py.mako).
+    The history is applied to a scratch database (SQLite, or PostgreSQL for a
+    PostgreSQL-only schema) and compared with the models; your own database is
+    never touched. With no difference, nothing is written. The new revision is
+    proven (upgrade, downgrade, upgrade) on every backend the schema supports
+    and --against reaches before it is kept; the output says which. The first
+    generate of a schema also writes migrations/SCHEMA/ (env.py, alembic.ini,
+    script.py.mako).
 
     A dropped and an added column that are a rename are written as a rename
     with --rename (or a renamed_from hint in the model); on a terminal,
     generate asks when a pair looks like one. A NOT NULL column added to a
     table that may hold rows is written as add nullable, backfill, set NOT
     NULL, with --backfill, the model's default, or the value you type.
+    Without a terminal (CI, scripts, --json), a revision with such a risk left
+    is not written: generate exits 1 and names the flags that resolve it.
+    --replace rewrites the newest revision when the target (--url) has not
+    applied it.
 
     Example: `workbench generate blog -m "rename full_name" --rename users.full_name=display_name`
     """
-    from workbench.migrate import generate as run_generate
+    from workbench.rework import generate as run_generate
 
     cfg = config(ctx)
     renames = _pairs(rename or [], "--rename", "TABLE.OLD=NEW or OLD=NEW")
@@ -191,25 +318,59 @@ def generate(
         cfg,
         schema,
         message,
+        replace=replace,
+        url=url,
+        unsafe="write" if ask or accept else "refuse",
         empty=empty,
         renames=renames,
         backfills=backfills,
         ask_rename=_ask_rename if ask else None,
         ask_backfill=_ask_backfill if ask else None,
+        against=against,
     )
     if json:
         emit_json(result.to_json())
+        if result.refused:
+            raise typer.Exit(EXIT_FINDINGS)
         return
-    if result.path is None:
+    if result.path is None and not result.refused:
         say(f"{schema}: no changes; nothing written.")
         return
-    say(f"{schema}: wrote revision {result.revision}  {cfg.rel(result.path)}")
+    given = [w for k, v in renames.items() for w in ("--rename", f"{k}={v}")]
+    given += [w for k, v in backfills.items() for w in ("--backfill", f"{k}={v}")]
+    fixed = given + [w for flag in result.fixes for w in flag.split(" ", 1)]
+    if result.refused:
+        say(f"{schema}: not written: the revision would carry a known risk.", style="red")
+        for line in result.operations:
+            say(f"  {line}")
+        for note in result.notes:
+            say(f"  warning: {note}", style="yellow")
+        resolve = command_line(ctx, "generate", schema, "-m", message, *fixed)
+        accepted = command_line(ctx, "generate", schema, "-m", message, *given, "--accept")
+        say(
+            f"Resolve it with `{resolve}` (SQL_EXPRESSION: the value existing rows get), or "
+            f"write it as it is with `{accepted}`.",
+            style="yellow",
+        )
+        raise typer.Exit(EXIT_FINDINGS)
+    assert result.path is not None
+    verb = f"replaced revision {result.replaced} with" if result.replaced else "wrote revision"
+    say(f"{schema}: {verb} {result.revision}  {cfg.rel(result.path)}")
     for line in result.operations:
         say(f"  {line}")
+    if result.backends:
+        names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+        proved = ", ".join(names.get(b, b) for b in result.backends)
+        say(f"  proved on {proved} (upgrade, downgrade, upgrade)", style="dim")
+    for reason in result.unproved:
+        say(f"  not proved on {reason}", style="yellow")
     if empty:
         say("  (empty: fill in upgrade() and downgrade())", style="dim")
     for note in result.notes:
         say(f"  warning: {note}", style="yellow")
+    if result.fixes:
+        rewrite = command_line(ctx, "generate", schema, "--replace", "-m", message, *fixed)
+        say(f"  To rewrite this revision with the fix, run `{rewrite}`.", style="yellow")
 
 
 def _progress(step: Step) -> None:
@@ -217,16 +378,19 @@ def _progress(step: Step) -> None:
     say(f"  {arrow} {step.revision}  {step.message}  ({step.seconds * 1000:.0f} ms)")
 
 
-def _applying(sql: bool, yes: bool) -> dict[str, Any]:
+def _applying(sql: bool, yes: bool, json: bool = False) -> dict[str, Any]:
     """What upgrade and downgrade add to the call: progress lines, --yes, the guard's question."""
     return {
-        "on_step": None if sql else _progress,
+        "on_step": None if sql or json else _progress,
         "yes": yes,
-        "confirm": _confirm_destruction if interactive() else None,
+        "confirm": _confirm_destruction if interactive() and not json else None,
     }
 
 
-def _report(result: MigrateResult, root: Path) -> None:
+def _report(result: MigrateResult, root: Path, json: bool = False) -> None:
+    if json:
+        emit_json({"ok": True, **result.to_json()})
+        return
     if result.sql is not None:
         typer.echo(result.sql, nl=False)
         return
@@ -247,6 +411,7 @@ def upgrade(
     url: UrlOpt = None,
     sql: SqlOpt = False,
     yes: YesOpt = False,
+    json: JsonOpt = False,
 ) -> None:
     """Apply revisions up to head (or REVISION), each in one transaction.
 
@@ -260,8 +425,8 @@ def upgrade(
     from workbench.migrate import upgrade as run_upgrade
 
     cfg = config(ctx)
-    result = run_upgrade(cfg, schema, revision, url=url, sql=sql, **_applying(sql, yes))
-    _report(result, cfg.root)
+    result = run_upgrade(cfg, schema, revision, url=url, sql=sql, **_applying(sql, yes, json))
+    _report(result, cfg.root, json)
 
 
 @app.command(context_settings={"ignore_unknown_options": True})
@@ -275,6 +440,7 @@ def downgrade(
     url: UrlOpt = None,
     sql: SqlOpt = False,
     yes: YesOpt = False,
+    json: JsonOpt = False,
 ) -> None:
     """Undo revisions: one step by default, `base` for all of them.
 
@@ -287,8 +453,8 @@ def downgrade(
     from workbench.migrate import downgrade as run_downgrade
 
     cfg = config(ctx)
-    result = run_downgrade(cfg, schema, revision, url=url, sql=sql, **_applying(sql, yes))
-    _report(result, cfg.root)
+    result = run_downgrade(cfg, schema, revision, url=url, sql=sql, **_applying(sql, yes, json))
+    _report(result, cfg.root, json)
 
 
 @app.command()
@@ -311,6 +477,161 @@ def current(
     say(f"{schema}: {shown_target(result.target, cfg.root)} is at {where}{tail}")
     if not result.at_head:
         say(f"  head is {result.head}: run `workbench upgrade {schema}`", style="yellow")
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    schema: Annotated[
+        str | None,
+        typer.Argument(help="The schema: a module name in schemas/ (default: every schema)."),
+    ] = None,
+    url: UrlOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Show what is pending on the target: revisions, what they would destroy, lint findings.
+
+    Reads the target, never writes it. For each schema: the revision the target
+    is at, the revisions an upgrade to head would run with their operations,
+    what the destructive-apply guard counts for them on this target (predicted
+    from their operations, without running them), and the lint findings on
+    them. Exit 1 when a pending revision would destroy data or has a lint error.
+
+    Example: `workbench status blog --url postgresql://app@localhost/blog`
+    """
+    from workbench.revisions import has_history
+    from workbench.status import status as run_status
+
+    cfg = config(ctx)
+    names = [schema] if schema else cfg.schema_names()
+    reports = []
+    skipped = []
+    for name in names:
+        if schema is None and not has_history(cfg, name):
+            skipped.append(name)
+            continue
+        reports.append(run_status(cfg, name, url=url))
+    ok = all(r.ok for r in reports)
+    if json:
+        if schema is not None:
+            emit_json(reports[0].to_json())
+        else:
+            emit_json({"ok": ok, "schemas": [r.to_json() for r in reports], "no_history": skipped})
+    else:
+        for report in reports:
+            _render_status(report, cfg.root, ctx)
+        for name in skipped:
+            say(
+                f"{name}: no revisions yet; write the first with "
+                f"`{command_line(ctx, 'generate', name, '-m', 'initial')}`."
+            )
+    if not ok:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _render_status(report: StatusReport, root: Path, ctx: typer.Context) -> None:
+    target = shown_target(report.target, root)
+    where = {
+        "absent": "not created yet",
+        "empty": "at no revision",
+        "stamped": f"at {report.current}",
+    }[report.target_state]
+    if not report.pending:
+        say(f"{report.schema}: {target} is {where} (head); nothing pending.")
+        return
+    count = len(report.pending)
+    say(
+        f"{report.schema}: {target} is {where}; {count} revision{'s' if count != 1 else ''} "
+        f"pending to head {report.head}:"
+    )
+    for pending in report.pending:
+        say(f"  {pending.id}  {pending.message}")
+        for line in pending.operations:
+            say(f"      {line}", style="dim")
+    if report.destructive:
+        say(f"  would destroy data in {target} ({report.guard}):", style="yellow")
+        for change in report.destructive:
+            say(f"    revision {change.revision} {change.description}", style="yellow")
+    else:
+        say(f"  destroys nothing {target} holds ({report.guard}).")
+    for finding in report.findings:
+        where_line = f":{finding.line}" if finding.line else ""
+        style = "red" if finding.severity == "error" else "yellow"
+        say(
+            f"  {finding.severity} {finding.code} {finding.revision}{where_line}: "
+            f"{finding.message}",
+            style=style,
+        )
+    if report.ok:
+        say(f"  Apply with `{command_line(ctx, 'upgrade', report.schema)}`.")
+
+
+@app.command()
+def squash(
+    ctx: typer.Context,
+    schema: SchemaArg,
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            metavar="REV",
+            help="The last revision to squash: base .. REV become one revision with REV's id.",
+        ),
+    ],
+    against: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--against",
+            metavar="TARGET ...",
+            help="Where to prove the squash: `sqlite` or a PostgreSQL server URL (scratch "
+            "databases are made there and dropped). Repeatable. Default: sqlite, plus "
+            "$WORKBENCH_POSTGRES_URL when set.",
+            show_default=False,
+        ),
+    ] = None,
+    message: Annotated[
+        str | None,
+        typer.Option("-m", "--message", help="The squashed revision's message."),
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Replace the revisions from base to REV with one revision that builds the same schema.
+
+    The squashed revision keeps REV's id, so later revisions still follow it and
+    a database at REV or past it is unaffected. It is kept only when, on a
+    scratch database of every backend proved, it builds the same schema as the
+    revisions it replaces (at REV and at head) and goes down to an empty
+    database. Data migrations inside the range (INSERT, UPDATE, DELETE,
+    bulk_insert) are left out and listed.
+
+    Example: `workbench squash blog --to 3f2a9c1b7d4e`
+    """
+    from workbench.squash import squash as run_squash
+
+    cfg = config(ctx)
+    result = run_squash(cfg, schema, to, against=against, message=message)
+    if json:
+        emit_json(result.to_json())
+        return
+    count = len(result.removed)
+    say(
+        f"{schema}: squashed {count} revisions ({result.removed[0]} .. {result.revision}) into "
+        f"{cfg.rel(result.path)}"
+    )
+    names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+    proved = ", ".join(names.get(b, b) for b in result.backends)
+    say(f"  proved on {proved}: the same schema at {result.revision} and at head", style="dim")
+    for reason in result.unproved:
+        say(f"  not proved on {reason}", style="yellow")
+    if result.dropped:
+        say("  data migrations left out (a fresh install has no rows for them):", style="yellow")
+        for line in result.dropped:
+            say(f"    {line}", style="yellow")
+    say(
+        "  A database stamped with one of the removed revisions before "
+        f"{result.revision} must be upgraded to {result.revision} with the old history first.",
+        style="dim",
+    )
 
 
 @app.command()

@@ -62,7 +62,9 @@ def seed(
         typer.Option(
             "--rows",
             "-n",
-            help="N: N rows in every table; TABLE=N: N rows in that table (repeatable). "
+            metavar="[TABLE=]COUNT ...",
+            help="N: N rows in every table; TABLE=N: N rows in that table (repeatable), such "
+            "as --rows 1000 --rows comments=5000. "
             "Default: 100 per table without parents, and 3 per parent row (2 in a link table).",
             show_default=False,
         ),

@@ -46,6 +46,12 @@ STEPS: list[TourStep] = [
         ("generate", "blog", "-m", "tour"),
     ),
     TourStep(
+        "What is pending",
+        "status shows what an upgrade would do to the target before it runs: the pending "
+        "revisions and their operations, what they would destroy there, and lint's findings.",
+        ("status", "blog"),
+    ),
+    TourStep(
         "Upgrade to head",
         "Each revision runs in one transaction, SQLite included: a revision that fails leaves "
         "the database exactly at the one before.",

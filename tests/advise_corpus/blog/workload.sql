@@ -1,6 +1,7 @@
 -- The blog's reads, as an application on SQLAlchemy would send them.
 
--- a post's comments in order: the foreign key's index serves it (WB301, with evidence)
+-- a post's comments in order: the index on (post_id, created_at) serves the foreign key
+-- (WB301, folded into it) and the sort (WB313, with evidence)
 SELECT id, body FROM comments WHERE post_id = ? ORDER BY created_at;
 
 -- the front page: the newest posts (WB313, advised)

@@ -3,7 +3,7 @@
 The text may come from the models (``CheckConstraint("price >= 0")``) or from
 reflection, where PostgreSQL rewrites it (``(price >= (0)::numeric)``,
 ``((status)::text = ANY ((ARRAY['a'::character varying])::text[]))``) and
-SQLite returns it as written. :func:`parse_check` turns it into a conjunction
+SQLite returns it as written. :func:`parse_check_constraint` turns it into a conjunction
 of atoms the seed engine respects when it generates values:
 
 - :class:`Bound`: a column compared with a constant (``<``, ``<=``, ``>``,
@@ -88,7 +88,7 @@ Atom = Bound | Among | Order | Length | NotNull
 
 
 @dataclass(frozen=True)
-class CheckInfo:
+class ParsedCheckConstraint:
     """What a CHECK constraint says, as far as it was understood."""
 
     atoms: tuple[Atom, ...]
@@ -419,18 +419,18 @@ def _compare(op: Op, left: Node, right: Node) -> tuple[list[Atom], bool]:
 
 
 @lru_cache(maxsize=4096)
-def parse_check(text: str) -> CheckInfo:
+def parse_check_constraint(text: str) -> ParsedCheckConstraint:
     """What the CHECK constraint ``text`` says, as a conjunction of atoms.
 
-    Never raises: text it cannot read gives ``CheckInfo((), complete=False)``.
+    Never raises: text it cannot read gives ``ParsedCheckConstraint((), complete=False)``.
 
     Example:
-        >>> parse_check("quantity > 0 AND quantity <= 100").atoms[0]
+        >>> parse_check_constraint("quantity > 0 AND quantity <= 100").atoms[0]
         Bound(column='quantity', op='>', value=0)
     """
     try:
         tree = _Parser(text).parse()
     except (_Unparsable, ValueError, ArithmeticError):
-        return CheckInfo((), complete=False)
+        return ParsedCheckConstraint((), complete=False)
     atoms, complete = _atoms(tree)
-    return CheckInfo(tuple(atoms), complete=complete)
+    return ParsedCheckConstraint(tuple(atoms), complete=complete)

@@ -26,7 +26,7 @@ from functools import cache
 from random import Random
 from typing import Any, cast
 
-from workbench.seeddata import pools
+from workbench.seed import pools
 
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 DAY = 86_400

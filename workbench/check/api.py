@@ -1,0 +1,117 @@
+"""The entry point of ``workbench check``: every schema on every backend.
+
+See :mod:`workbench.check` for what it proves.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from workbench import db
+from workbench.check.history import History, on_backend
+from workbench.check.targets import backend_of, default_against, resolve_schemas
+from workbench.check.walk import StepProgress, Walk
+from workbench.config import Config
+from workbench.loader import Schema, load_schema
+from workbench.results import CheckReport, CheckRun, Finding
+
+
+def check(
+    cfg: Config,
+    schemas: Sequence[str] | None = None,
+    *,
+    against: Sequence[str] | None = None,
+    on_progress: StepProgress | None = None,
+    on_run: Callable[[CheckRun], None] | None = None,
+) -> CheckReport:
+    """Prove that every revision of ``schemas`` round-trips on every backend in ``against``.
+
+    Args:
+        cfg: the project.
+        schemas: schema names, or paths of files in ``schemas/`` or
+            ``migrations/`` (a pre-commit hook passes the changed files; paths
+            that belong to no schema are ignored); ``None`` for every schema.
+        against: ``sqlite`` and/or PostgreSQL server URLs on which scratch
+            databases are made; default :func:`default_against`.
+        on_progress: called as each schema's walk advances.
+        on_run: called with each schema and backend's result as it is done.
+
+    Example:
+        >>> check(Config.at("."), ["blog"], against=["sqlite"]).ok  # doctest: +SKIP
+        True
+    """
+    targets = list(against) if against else default_against()
+    for target in targets:
+        backend_of(target)
+    names = resolve_schemas(cfg, schemas)
+    runs: list[CheckRun] = []
+    for name in names:
+        history = History.read(cfg, name)
+        models = load_schema(cfg, name) if history.walkable else None
+        lint = _lint(cfg, name) if history.walkable else []
+        for target in targets:
+            run = _run_one(cfg, name, history, models, lint, target, on_progress)
+            if on_run is not None:
+                on_run(run)
+            runs.append(run)
+    return CheckReport(tuple(runs))
+
+
+def _run_one(
+    cfg: Config,
+    name: str,
+    history: History,
+    models: Schema | None,
+    lint: list[Finding],
+    target: str,
+    on_progress: StepProgress | None,
+) -> CheckRun:
+    """Schema ``name`` on one ``--against`` target."""
+    started = time.perf_counter()
+    backend = backend_of(target)
+    supported = cfg.backends(name)
+    chain = tuple(s.revision for s in history.chain)
+    shown = "sqlite" if target == "sqlite" else db.redact(target)
+    if backend not in supported:
+        return CheckRun(
+            schema=name,
+            backend=backend,
+            target=shown,
+            chain=chain,
+            checked=0,
+            seconds=time.perf_counter() - started,
+            skipped_backend=(
+                f"schema {name!r} supports only {', '.join(supported)} "
+                f"([tool.workbench.schema.{name}] backends): not checked on {backend}"
+            ),
+        )
+    findings = list(history.findings_for(backend))
+    reached = 0
+    walked: set[int] = set()
+    if models is not None:
+        one = Walk(cfg, name, models, history, target, on_progress)
+        one.run()
+        findings += one.findings
+        reached = one.done
+        walked = one.walked
+        findings += [on_backend(f, backend) for f in lint if f.backend in ("", backend)]
+    failed = {f.revision for f in findings if f.severity == "error" and f.revision}
+    return CheckRun(
+        schema=name,
+        backend=backend,
+        target=shown,
+        chain=chain,
+        checked=reached,
+        seconds=time.perf_counter() - started,
+        findings=tuple(findings),
+        walked=len(walked),
+        proven=sum(1 for i in walked if chain[i] not in failed),
+    )
+
+
+def _lint(cfg: Config, schema: str) -> list[Finding]:
+    """Lint's findings of severity error: the fifth proof."""
+    from workbench.lint import lint_revisions
+
+    return [f for f in lint_revisions(cfg, schema) if f.severity == "error"]

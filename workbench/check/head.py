@@ -1,0 +1,176 @@
+"""At head: the models and the database agree (the third proof).
+
+Autogenerate, run exactly as ``workbench generate`` runs it, has nothing to
+write; and a database made from the models has the same enum values, CHECK
+constraints and server defaults (which autogenerate does not compare).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workbench import db
+from workbench import snapshot as snap
+from workbench.autogen import default_sql, describe_all, is_empty
+from workbench.envpy import RunContext
+from workbench.results import Finding
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
+    from workbench.check.walk import Walk
+
+
+def models_agree(walk: Walk, url: str) -> None:
+    pending = _pending(walk)
+    if pending:
+        shown = "; ".join(pending[:4]) + (
+            f"; and {len(pending) - 4} more" if len(pending) > 4 else ""
+        )
+        walk.add(
+            "WB210",
+            f"the models of {walk.schema!r} are ahead of its migrations on {walk.backend}: "
+            f"`workbench generate` would write: {shown}.",
+            f"Write the revision: workbench generate {walk.schema} -m '...'.",
+            details=pending,
+        )
+        walk.findings[-1] = _with_path(walk.findings[-1], walk.models.path)
+        return
+    # The snapshot kept up to date along the walk is the database at head.
+    actual = walk.current
+    expected = _models_snapshot(walk, url)
+    differences = snap.diff(
+        expected,
+        actual,
+        only={"enums", "checks", "defaults"},
+        missing="is in the models but not in the database",
+        extra="is in the database but not in the models",
+        was="the models say",
+        same_check=lambda a, b: snap.loose_sql(a) == snap.loose_sql(b),
+        same_default=_same_default,
+    )
+    if differences:
+        head = walk.history.chain[-1].revision if walk.history.chain else "base"
+        walk.add(
+            "WB211",
+            f"at head ({head}) the database of {walk.schema!r} on {walk.backend} disagrees "
+            f"with the models on what autogenerate does not compare: "
+            f"{'; '.join(differences[:4])}"
+            f"{f'; and {len(differences) - 4} more' if len(differences) > 4 else ''}.",
+            "Write a revision by hand (workbench generate "
+            f"{walk.schema} --empty -m '...') that makes the database match the models, "
+            "or change the models to match the database.",
+            details=differences,
+        )
+        walk.findings[-1] = _with_path(walk.findings[-1], walk.models.path)
+
+
+def _models_snapshot(walk: Walk, url: str) -> snap.Snapshot:
+    """The schema ``create_all`` makes from the models, on the same backend.
+
+    Made beside the walked schema, in a schema of its own on the scratch
+    database (PostgreSQL) or an attached file (SQLite), so that the models
+    and the history are reflected by the same server the same way.
+    """
+    conn = walk.conn
+    if walk.backend == "sqlite":
+        path = db.sqlite_path(url)
+        assert path is not None
+        raw: Any = conn.connection.driver_connection  # ATTACH needs autocommit
+        raw.execute(f"ATTACH DATABASE '{path.with_name('models.sqlite3')}' AS {MODELS}")
+    else:
+        conn.exec_driver_sql(f"CREATE SCHEMA {MODELS}")
+    walk.models.metadata.create_all(conn.execution_options(schema_translate_map={None: MODELS}))
+    conn.commit()
+    found = snap.take(conn, schema=MODELS)
+    # Defaults and CHECKs that name a type or sequence name it in that schema.
+    return _unqualified(found, MODELS)
+
+
+def _pending(walk: Walk) -> list[str]:
+    """What ``workbench generate`` would write now, in words (empty: nothing)."""
+    from alembic.autogenerate import RevisionContext
+    from alembic.runtime.environment import EnvironmentContext
+
+    assert walk.history.scripts is not None
+    found: list[str] = []
+
+    def record(context: Any, revision: Any, directives: list[Any]) -> None:
+        if directives and not is_empty(directives[0]):
+            found.extend(describe_all(directives[0].upgrade_ops.ops))
+        directives[:] = []
+
+    run = RunContext(schema=walk.models, history=walk.history.history_model(), extra_hook=record)
+    ac = _with_attributes(walk.ac, {"workbench": run, "workbench.autogenerate": True})
+    revision_context = RevisionContext(
+        ac,
+        walk.history.scripts,
+        {
+            "message": "check",
+            "autogenerate": True,
+            "sql": False,
+            "head": "head",
+            "splice": False,
+            "branch_label": None,
+            "version_path": None,
+            "rev_id": None,
+            "depends_on": None,
+        },
+    )
+
+    def retrieve(rev: Any, context: Any) -> list[Any]:
+        revision_context.run_autogenerate(rev, context)
+        return []
+
+    with EnvironmentContext(
+        ac,
+        walk.history.scripts,
+        fn=retrieve,
+        as_sql=False,
+        template_args=revision_context.template_args,
+        revision_context=revision_context,
+    ):
+        walk.history.scripts.run_env()
+    if walk.conn.in_transaction():
+        walk.conn.commit()
+    return found
+
+
+MODELS = "wb_models"
+"""The schema (attached database on SQLite) the models are created in, beside the history's."""
+
+
+def _unqualified(found: snap.Snapshot, schema: str) -> snap.Snapshot:
+    def plain(text: str | None) -> str | None:
+        if text is None:
+            return None
+        return text.replace(f'"{schema}".', "").replace(f"{schema}.", "")
+
+    tables = tuple(
+        replace(
+            t,
+            columns=tuple(replace(c, default=plain(c.default)) for c in t.columns),
+            checks=tuple(replace(c, sqltext=plain(c.sqltext) or "") for c in t.checks),
+        )
+        for t in found.tables
+    )
+    return replace(found, tables=tables)
+
+
+def _with_path(finding: Finding, path: Path) -> Finding:
+    return replace(finding, path=path)
+
+
+def _same_default(a: str | None, b: str | None) -> bool:
+    if a is not None and b is not None and a.startswith("nextval(") and b.startswith("nextval("):
+        # A serial column's sequence keeps the table's old name after a rename.
+        return True
+    norm = [snap.loose_sql(default_sql(x) or "") if x is not None else None for x in (a, b)]
+    return norm[0] == norm[1]
+
+
+def _with_attributes(ac: AlembicConfig, attributes: dict[str, Any]) -> AlembicConfig:
+    ac.attributes.update(attributes)
+    return ac

@@ -1,0 +1,308 @@
+"""One schema on one backend: the walk of its chain on one scratch database.
+
+The chain is walked in one Alembic run: each step (upgrade, downgrade,
+upgrade again) runs in Alembic's own per-revision transaction, and the proofs
+of :mod:`workbench.check.step` run between them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workbench import db
+from workbench import snapshot as snap
+from workbench.check.codes import about_rows, failure_fix, make_finding, reason_of, where_in
+from workbench.check.head import models_agree
+from workbench.check.history import History
+from workbench.check.rebuild import Rebuilt, rebuild
+from workbench.check.rows import Data
+from workbench.check.step import Step
+from workbench.check.targets import backend_of
+from workbench.config import Config
+from workbench.envpy import RunContext
+from workbench.errors import MigrationFailed
+from workbench.loader import Schema
+from workbench.results import Finding
+from workbench.revisions import alembic_config
+
+if TYPE_CHECKING:
+    from alembic.script import Script
+    from sqlalchemy.engine import Connection
+
+StepProgress = Callable[[str, str, int, int], None]
+"""``(schema, backend, revisions done, revisions in all)``, called as the walk advances."""
+
+
+@dataclass
+class Point:
+    """Where the walk stands: the revision index, and the step about to run."""
+
+    index: int = 0
+    phase: str = "up"
+
+
+class Walk:
+    """Walk one schema's chain on one scratch database of one backend, collecting findings."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        schema: str,
+        models: Schema,
+        history: History,
+        target: str,
+        on_progress: StepProgress | None,
+    ) -> None:
+        self.cfg = cfg
+        self.schema = schema
+        self.models = models
+        self.history = history
+        self.target = target
+        self.backend = backend_of(target)
+        self.on_progress = on_progress
+        self.findings: list[Finding] = []
+        self.done = 0
+        self.at = Point()
+        self.crash: BaseException | None = None
+        self.current = snap.Snapshot(self.backend, (), ())
+        self.data: Data | None = None
+        self.walked: set[int] = set()
+        """Indexes of the revisions whose upgrade the walk ran."""
+        self.approximate: Rebuilt | None = None
+        """Set once the walk goes on from a state rebuilt only approximately."""
+
+    # -- driving Alembic --
+
+    def run(self) -> None:
+        self._db = contextlib.ExitStack()
+        try:
+            self.open_scratch()
+            if self._walk_all():
+                models_agree(self, self.url)
+        finally:
+            self._db.close()
+
+    def open_scratch(self) -> None:
+        """Walk on a new, empty scratch database from now on (the previous one is dropped)."""
+        self._db.close()
+        self._db = contextlib.ExitStack()
+        self.url = url = self._db.enter_context(db.scratch(self.target))
+        self.conn = conn = self._db.enter_context(db.connect(url, migrating=True))
+        _throwaway(conn)
+        self.data = Data(conn, self)
+        self.current = snap.Snapshot(self.backend, (), ())
+        self.ac = alembic_config(
+            self.cfg,
+            self.schema,
+            url=url,
+            attributes={"connection": conn, "workbench": RunContext()},
+        )
+
+    def _walk_all(self) -> bool:
+        """Walk the chain to head, going on after each failed step; whether head was reached.
+
+        After a failed downgrade the database is still at the revision (the
+        downgrade rolled back). After a failed upgrade it is not: the state at
+        that revision is rebuilt on a fresh scratch database
+        (:func:`~workbench.check.rebuild.rebuild`) and the walk goes on from there.
+        """
+        start = 0
+        while True:
+            try:
+                self.run_env(functools.partial(self._steps_from, start))
+            except MigrationFailed as exc:
+                if self.crash is not None:
+                    raise self.crash from None
+                index, phase = self.at.index, self.at.phase
+                self.walked.add(index)
+                seeded = self.data is not None and self.data.seeded
+                rebuilt = None if phase == "down" else rebuild(self, index)
+                self._failed(index, phase, exc, seeded, rebuilt)
+                if phase != "down":
+                    if rebuilt is None:
+                        return False
+                    if not rebuilt.exact:
+                        self.approximate = rebuilt
+                    self.current = snap.take(self.conn)
+                self.done = index + 1
+                start = index + 1
+                if start == len(self.history.chain):
+                    return True
+                continue
+            if self.crash is not None:
+                raise self.crash
+            return True
+
+    def run_env(self, fn: Callable[[Any, Any], Any]) -> None:
+        """Run ``fn`` (Alembic's per-command function) through the schema's env.py."""
+        from alembic.runtime.environment import EnvironmentContext
+
+        assert self.history.scripts is not None
+        with EnvironmentContext(self.ac, self.history.scripts, fn=fn):
+            self.history.scripts.run_env()
+
+    def _steps_from(self, start: int, _heads: Any, _context: Any) -> Iterator[Any]:
+        """The steps of the walk from revision ``start``, with the proofs run between them.
+
+        Alembic runs each yielded step in its own transaction; the code between
+        two ``yield`` runs after the previous step committed.
+        """
+        from alembic.runtime.migration import MigrationStep
+
+        assert self.history.scripts is not None
+        revision_map = self.history.scripts.revision_map
+        chain = self.history.chain
+        upcoming: Step | None = None
+        for index in range(start, len(chain)):
+            script = chain[index]
+            step = upcoming if upcoming is not None else Step(self, script)
+            upcoming = None
+            if not self._guard(step.before_up):
+                return
+            self.at = Point(index, "up")
+            self.walked.add(index)
+            yield MigrationStep.upgrade_from_script(revision_map, script)
+            if not self._guard(step.after_up):
+                return
+            if step.irreversible is None:
+                self.at = Point(index, "down")
+                yield MigrationStep.downgrade_from_script(revision_map, script)
+                if not self._guard(step.after_down):
+                    return
+                self.at = Point(index, "reup")
+                yield MigrationStep.upgrade_from_script(revision_map, script)
+                if index + 1 < len(chain):
+                    upcoming = Step(self, chain[index + 1])
+                if not self._guard(functools.partial(step.after_reup, upcoming)):
+                    return
+            self.done = index + 1
+            if self.on_progress is not None:
+                self.on_progress(self.schema, self.backend, self.done, len(chain))
+
+    def _guard(self, work: Callable[[], None]) -> bool:
+        """Run work between steps; whether it succeeded.
+
+        Inside Alembic's run, an exception would be reported as the failure of
+        a revision, which it is not: it is kept, the walk ends, and it is
+        raised once Alembic has returned.
+        """
+        try:
+            work()
+        except Exception as exc:
+            if self.conn.in_transaction():
+                self.conn.rollback()
+            self.crash = exc
+            return False
+        if self.conn.in_transaction():
+            self.conn.commit()
+        return True
+
+    def _failed(
+        self,
+        index: int,
+        phase: str,
+        exc: MigrationFailed,
+        seeded: bool,
+        rebuilt: Rebuilt | None,
+    ) -> None:
+        script = self.history.chain[index]
+        rev = script.revision
+        path = Path(script.path)
+        _, line = where_in(exc, path.parent)
+        reason = reason_of(exc)
+        where = f"{self.cfg.rel(path)}:{line}" if line else self.cfg.rel(path)
+        then = ""
+        if phase != "down":
+            then = (
+                f" The walk went on from {rebuilt.how}."
+                if rebuilt is not None
+                else f" The walk stops here: no state at {rev} could be rebuilt."
+            )
+        if phase == "up":
+            rows = " (its tables held seeded rows)" if seeded and about_rows(reason) else ""
+            self.add(
+                "WB202",
+                f"revision {rev} fails to upgrade on {self.backend}{rows} at {where}: {reason}."
+                f"{then}",
+                failure_fix(reason, self.backend, "upgrade()"),
+                script=script,
+                line=line,
+            )
+        elif phase == "down":
+            self.add(
+                "WB203",
+                f"the downgrade of revision {rev} fails on {self.backend} at {where}: {reason}.",
+                failure_fix(reason, self.backend, "downgrade()"),
+                script=script,
+                line=line,
+            )
+        else:
+            again = f"upgrading it again then fails at {where}: {reason}.{then}"
+            for i, earlier in enumerate(self.findings):
+                if earlier.code == "WB205" and earlier.revision == rev:
+                    # The leftover the round trip found is why; one finding says both.
+                    self.findings[i] = replace(earlier, details=(*earlier.details, again))
+                    return
+            self.add(
+                "WB206",
+                f"revision {rev} upgrades once but fails to upgrade again after its downgrade "
+                f"on {self.backend}, at {where}: {reason}.{then}",
+                "make downgrade() remove everything upgrade() creates, so that upgrade() can "
+                "run again.",
+                script=script,
+                line=line,
+            )
+
+    def add(
+        self,
+        code: str,
+        message: str,
+        fix: str | None,
+        *,
+        script: Script | None = None,
+        line: int | None = None,
+        details: Sequence[str] = (),
+    ) -> None:
+        """A finding of this walk; after an approximate rebuild, errors become warnings."""
+        found = make_finding(
+            code,
+            self.schema,
+            message,
+            fix,
+            backend=self.backend,
+            revision=script.revision if script is not None else None,
+            path=Path(script.path) if script is not None else None,
+            line=line,
+            details=details,
+        )
+        if self.approximate is not None and found.severity == "error":
+            # Found on a state the walk could only approximate: it may follow from that.
+            note = (
+                f"found after the state at {self.approximate.revision} was rebuilt "
+                f"approximately ({self.approximate.how}); it may follow from that"
+            )
+            found = replace(found, severity="warning", details=(*found.details, note))
+        self.findings.append(found)
+
+    # -- at head: the models --
+
+
+def _throwaway(conn: Connection) -> None:
+    """Trade durability for speed: a scratch database is dropped at the end anyway.
+
+    Transactions keep their meaning (a failed revision still rolls back); only
+    the waits for the disk go.
+    """
+    if conn.dialect.name == "sqlite":
+        raw: Any = conn.connection.driver_connection  # autocommit: PRAGMAs outside a transaction
+        raw.execute("PRAGMA synchronous=OFF")
+        raw.execute("PRAGMA journal_mode=MEMORY")
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET synchronous_commit = off")
+    if conn.in_transaction():
+        conn.commit()

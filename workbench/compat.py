@@ -1,0 +1,169 @@
+"""Every private name of Alembic, SQLAlchemy and click that workbench relies on, in one place.
+
+Our dependencies are bounded below the next major version in ``pyproject.toml``,
+but a minor release may still rename a private attribute. Each function here
+wraps exactly one such name, says why no public API does the job, and fails
+loudly (``CompatError``) when the name is gone, rather than letting a safety
+path quietly see nothing. ``tests/test_compat.py`` exercises each one against
+the installed versions, so a release that breaks one fails the suite (run it
+against the newest releases with ``scripts/test-newest``).
+
+Nothing here imports typer, rich or click: the click helper only reads an
+attribute of the context it is given. typer's own private names are used by
+the CLI alone, so they live in ``workbench/cli/_typer_compat.py``, tested in the
+same file of tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from workbench.errors import WorkbenchError
+
+
+class CompatError(WorkbenchError):
+    """A private API of a dependency is not where this version of workbench expects it."""
+
+
+def _missing(owner: str, name: str) -> CompatError:
+    return CompatError(
+        f"{owner} no longer provides {name}, which this version of workbench relies on.",
+        hint="Install the dependency versions pyproject.toml allows, or upgrade workbench.",
+    )
+
+
+# --- Alembic -------------------------------------------------------------------------------
+
+
+def upgrade_steps(scripts: Any, destination: str, current: Sequence[str]) -> list[Any]:
+    """The revision steps ``alembic upgrade DEST`` would run from ``current``, in order.
+
+    Alembic computes them in ``ScriptDirectory._upgrade_revs``; the public
+    ``iterate_revisions`` yields revisions but not the step direction merges need.
+    Each step has ``.revision`` (a ``Script``) and ``.is_upgrade``.
+    """
+    method = getattr(scripts, "_upgrade_revs", None)
+    if method is None:
+        raise _missing("alembic.script.ScriptDirectory", "_upgrade_revs")
+    return list(method(destination, tuple(current)))
+
+
+def downgrade_steps(scripts: Any, destination: str, current: Sequence[str]) -> list[Any]:
+    """The revision steps ``alembic downgrade DEST`` would run from ``current``, in order."""
+    method = getattr(scripts, "_downgrade_revs", None)
+    if method is None:
+        raise _missing("alembic.script.ScriptDirectory", "_downgrade_revs")
+    return list(method(destination, tuple(current)))
+
+
+def install_op_proxy(operations: Any) -> None:
+    """Make ``alembic.op`` forward to ``operations`` (what ``EnvironmentContext`` does).
+
+    Reading a revision offline means calling its ``upgrade()`` with our own
+    ``Operations`` object behind ``op``; Alembic only exposes this privately.
+    """
+    method = getattr(operations, "_install_proxy", None)
+    if method is None:
+        raise _missing("alembic.operations.Operations", "_install_proxy")
+    method()
+
+
+def remove_op_proxy(operations: Any) -> None:
+    """Undo :func:`install_op_proxy`."""
+    method = getattr(operations, "_remove_proxy", None)
+    if method is None:
+        raise _missing("alembic.operations.Operations", "_remove_proxy")
+    method()
+
+
+def share_op_registrations(subclass: type[Any], base: type[Any]) -> None:
+    """Let ``subclass`` of ``Operations`` answer every operation registered on ``base``.
+
+    Alembic keeps ``register_operation`` plugins per exact class in ``_setups``.
+    """
+    setups = getattr(base, "_setups", None)
+    if not isinstance(setups, dict) or base not in setups:
+        raise _missing("alembic.operations.Operations", "_setups")
+    setups[subclass] = setups[base]
+
+
+def batch_impl(
+    operations: Any, table_name: str, schema: str | None, recreate: str, kw: dict[str, Any]
+) -> Any:
+    """A ``BatchOperationsImpl`` for ``batch_alter_table(table_name, ...)`` without running it.
+
+    Alembic builds it inside ``Operations.batch_alter_table``, positionally;
+    the constructor is not public API.
+    """
+    from alembic.operations.batch import BatchOperationsImpl
+
+    return BatchOperationsImpl(  # type: ignore[no-untyped-call]
+        operations,
+        table_name,
+        schema,
+        recreate,
+        kw.get("copy_from"),
+        kw.get("table_args", ()),
+        kw.get("table_kwargs", {}),
+        kw.get("reflect_args", ()),
+        kw.get("reflect_kwargs", {}),
+        kw.get("naming_convention"),
+        kw.get("partial_reordering"),
+    )
+
+
+# --- SQLAlchemy ----------------------------------------------------------------------------
+
+
+def fk_target_text(element: Any) -> str:
+    """The ``table.column`` a ``ForeignKey`` names, before it is bound to a table.
+
+    ``ForeignKey.target_fullname`` resolves it but raises on an unbound key;
+    the spec as written lives in ``_colspec`` (a string or a ``Column``).
+    """
+    parent = getattr(element, "parent", None)
+    if parent is not None:
+        return str(parent)
+    if not hasattr(element, "_colspec"):
+        raise _missing("sqlalchemy.ForeignKey", "_colspec")
+    return str(element._colspec)
+
+
+def pending_column_names(constraint: Any) -> list[str]:
+    """The column names a constraint was declared with, before it is attached to a table."""
+    return [str(c) for c in getattr(constraint, "_pending_colargs", None) or []]
+
+
+def type_affinity(type_: Any) -> type[Any] | None:
+    """The generic SQLAlchemy type class a type behaves as (``String``, ``Integer``, ...).
+
+    ``TypeEngine._type_affinity`` is what SQLAlchemy itself uses to compare types
+    across dialects; no public attribute says it.
+    """
+    affinity = getattr(type_, "_type_affinity", None)
+    return affinity if isinstance(affinity, type) else None
+
+
+def copy_column(column: Any) -> Any:
+    """An unattached copy of a ``Column`` (``Column._copy``; ``copy()`` is deprecated)."""
+    method = getattr(column, "_copy", None)
+    if method is None:
+        raise _missing("sqlalchemy.Column", "_copy")
+    return method()
+
+
+# --- click ---------------------------------------------------------------------------------
+
+
+def command_line_rest(ctx: Any) -> list[str]:
+    """The arguments a click group has not parsed yet (the subcommand's own).
+
+    click 8 keeps the subcommand name and its leading arguments in
+    ``_protected_args`` (``protected_args`` is deprecated in 8.2) and the rest
+    in ``args``.
+    """
+    protected = getattr(ctx, "_protected_args", None)
+    if protected is None:
+        protected = getattr(ctx, "protected_args", [])
+    return [*protected, *getattr(ctx, "args", [])]
