@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from workbench import compat
 from workbench.config import Config, own_env_directory
-from workbench.errors import RevisionError
+from workbench.errors import RevisionError, UserCodeError
 from workbench.results import Revision
+from workbench.usercode import user_code_error
 from workbench.walker import Dispatch, Names, Step, table_of
 
 if TYPE_CHECKING:
@@ -95,8 +96,27 @@ def script_directory(cfg: Config, schema: str) -> ScriptDirectory:
             hint=f"Write the first revision with `workbench generate {schema} -m 'initial'`.",
         )
     scripts = ScriptDirectory.from_config(alembic_config(cfg, schema))
+    _report_revision_errors(scripts, cfg.script_location(schema).sys_path)
     check_history(scripts, cfg.root)
     return scripts
+
+
+def _report_revision_errors(scripts: ScriptDirectory, folders: tuple[Path, ...]) -> None:
+    """Make a revision file that fails to import a ``UserCodeError`` naming its file and line."""
+    from alembic.script.revision import RevisionMap
+
+    load = compat.revision_loader(scripts)
+    where = (*folders, *(Path(v) for v in scripts.version_locations or [scripts.versions]))
+
+    def guarded() -> Iterator[Any]:
+        try:
+            yield from load()
+        except UserCodeError:
+            raise
+        except Exception as exc:
+            raise user_code_error(exc, "reading a revision", where, fix="revision") from exc
+
+    scripts.revision_map = RevisionMap(guarded)
 
 
 def has_history(cfg: Config, schema: str) -> bool:
@@ -566,6 +586,8 @@ def check_history(scripts: ScriptDirectory, root: Path) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             revisions = list(scripts.walk_revisions())
+    except UserCodeError:
+        raise
     except SyntaxError as exc:
         where = f"{rel(exc.filename or '?')}:{exc.lineno or '?'}"
         raise RevisionError(
