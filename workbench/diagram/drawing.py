@@ -72,19 +72,35 @@ def draw(dot: str, fmt: Format) -> tuple[bytes, str]:
     graph = pygraphviz.AGraph(string=dot)
     note = ""
     with _graphviz_messages() as messages:
-        graph.layout(prog="dot")
-        if _tighten_self_loops(graph) and fmt == "png":
-            # The PNG's resolution is chosen from the bounding box: that of the loops drawn.
-            graph.layout(prog="nop2")
-        if fmt == "png":
-            dpi = _png_dpi(graph)
-            if dpi is not None:
-                graph.graph_attr["dpi"] = f"{dpi:.2f}"
-                note = (
-                    f"drawn at {dpi:.0f} dpi to stay under {PNG_MAX_PIXELS // 1_000_000} "
-                    "megapixels; SVG, --focus or --keys-only keep a large schema sharp"
-                )
-        data: bytes = graph.draw(format=fmt)
+        if fmt != "png" and not any(tail == head for tail, head in graph.edges()):
+            # Nothing to adjust between layout and drawing: one pass (a third faster).
+            data: bytes = graph.draw(format=fmt, prog="dot")
+        else:
+            note = _lay_out(graph, fmt)
+            data = graph.draw(format=fmt)
+    return _finish(dot, fmt, data, messages), note
+
+
+def _lay_out(graph: Any, fmt: Format) -> str:
+    """Lay ``graph`` out and adjust it for drawing; a note when a PNG gets a lower resolution."""
+    graph.layout(prog="dot")
+    if _tighten_self_loops(graph) and fmt == "png":
+        # The PNG's resolution is chosen from the bounding box: that of the loops drawn.
+        graph.layout(prog="nop2")
+    if fmt != "png":
+        return ""
+    dpi = _png_dpi(graph)
+    if dpi is None:
+        return ""
+    graph.graph_attr["dpi"] = f"{dpi:.2f}"
+    return (
+        f"drawn at {dpi:.0f} dpi to stay under {PNG_MAX_PIXELS // 1_000_000} "
+        "megapixels; SVG, --focus or --keys-only keep a large schema sharp"
+    )
+
+
+def _finish(dot: str, fmt: Format, data: bytes, messages: list[str]) -> bytes:
+    """The drawing as written: Graphviz's errors raised, an SVG marked with its digest."""
     errors = [line for line in messages if line.startswith("Error")]
     if errors:
         raise WorkbenchError(
@@ -96,7 +112,7 @@ def draw(dot: str, fmt: Format) -> tuple[bytes, str]:
         marker = f"<!-- workbench-diagram sha256={digest(dot)} -->\n".encode()
         head, sep, rest = data.partition(b"<svg")
         data = head + marker + sep + rest
-    return data, note
+    return data
 
 
 _LOOP_REACH = 12.0
