@@ -45,6 +45,13 @@ def test_upgrade_and_downgrade_steps_in_order(tmp_path: Path) -> None:
     assert [(s.revision.revision, s.is_upgrade) for s in down] == [("c3", False), ("b2", False)]
 
 
+def test_the_revision_loader_reads_every_revision(tmp_path: Path) -> None:
+    scripts = _scripts(tmp_path)
+    assert sorted(s.revision for s in compat.revision_loader(scripts)()) == ["a1", "b2", "c3"]
+    with pytest.raises(compat.CompatError, match="_load_revisions"):
+        compat.revision_loader(object())
+
+
 def test_a_missing_private_name_is_a_clear_error() -> None:
     with pytest.raises(compat.CompatError, match="_upgrade_revs"):
         compat.upgrade_steps(object(), "heads", [])

@@ -792,3 +792,93 @@ def test_an_unknown_generator_name_is_a_clear_error(tmp_path: Path) -> None:
     )
     with pytest.raises(SeedError, match=r"t\.v asks for the seed generator 'no_such_maker'"):
         plan_rows(metadata)
+
+
+# --- foreign-key cycles, composite uniques, awkward identifiers ---------------------------
+
+
+def _dvd_rental() -> sa.MetaData:
+    """store.manager_staff_id -> staff (use_alter, nullable, UNIQUE); staff.store_id -> store."""
+    metadata = sa.MetaData()
+    sa.Table(
+        "store",
+        metadata,
+        sa.Column("store_id", sa.Integer, primary_key=True),
+        sa.Column(
+            "manager_staff_id",
+            sa.Integer,
+            sa.ForeignKey("staff.staff_id", use_alter=True, name="fk_store_manager"),
+            nullable=True,
+        ),
+        sa.UniqueConstraint("manager_staff_id", name="uq_store_manager_staff_id"),
+    )
+    sa.Table(
+        "staff",
+        metadata,
+        sa.Column("staff_id", sa.Integer, primary_key=True),
+        sa.Column("store_id", sa.Integer, sa.ForeignKey("store.store_id"), nullable=False),
+        sa.Column("username", sa.String(16), nullable=False),
+    )
+    return metadata
+
+
+def _seed_into(url: str, metadata: sa.MetaData, rows: Any) -> Any:
+    engine = db.create_engine(url)
+    try:
+        metadata.create_all(engine)
+        with engine.connect() as conn:
+            report = seed_connection(conn, metadata, rows, seed=2)
+            conn.commit()
+        return report
+    finally:
+        engine.dispose()
+
+
+def test_a_cycle_with_a_unique_nullable_edge_is_seeded(target_url: str) -> None:
+    report = _seed_into(target_url, _dvd_rental(), {"store": 20, "staff": 60})
+    assert report.integrity is not None and report.integrity.ok
+    managers = query(target_url, "SELECT manager_staff_id FROM store")
+    filled = [m for (m,) in managers if m is not None]
+    assert len(filled) == len(set(filled)) > 0
+
+
+def _two_composite_uniques() -> sa.MetaData:
+    metadata = sa.MetaData()
+    sa.Table("a", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table("b", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table(
+        "ab",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("a_id", sa.Integer, sa.ForeignKey("a.id"), nullable=False),
+        sa.Column("b_id", sa.Integer, sa.ForeignKey("b.id"), nullable=False),
+        sa.Column("slot", sa.Integer, sa.CheckConstraint("slot BETWEEN 1 AND 3"), nullable=False),
+        sa.UniqueConstraint("a_id", "b_id", name="uq_ab_pair"),
+        sa.UniqueConstraint("a_id", "slot", name="uq_ab_slot"),
+    )
+    return metadata
+
+
+def test_a_table_with_two_composite_uniques_can_be_left_empty(target_url: str) -> None:
+    report = _seed_into(target_url, _two_composite_uniques(), {"ab": 0})
+    assert {t.table: t.rows for t in report.tables}["ab"] == 0
+
+
+def test_awkward_identifiers_are_seeded(target_url: str) -> None:
+    metadata = sa.MetaData()
+    sa.Table(
+        "it's",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("a%b", sa.String(20), nullable=False),
+        sa.Column("order", sa.Integer, nullable=False),
+        sa.Column('say "hi"', sa.String(20), unique=True),
+    )
+    sa.Table(
+        "user",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("it's_id", sa.Integer, sa.ForeignKey("it's.id"), nullable=False),
+    )
+    report = _seed_into(target_url, metadata, {"it's": 30, "user": 40})
+    assert {t.table: t.rows for t in report.tables} == {"it's": 30, "user": 40}

@@ -57,6 +57,19 @@ def downgrade_steps(scripts: Any, destination: str, current: Sequence[str]) -> l
     return list(method(destination, tuple(current)))
 
 
+def revision_loader(scripts: Any) -> Any:
+    """The generator function a ``ScriptDirectory`` reads its revision files with.
+
+    Alembic passes ``ScriptDirectory._load_revisions`` to its ``RevisionMap``;
+    no public hook sees a revision file that fails to import, which workbench
+    must report as the user's error (file and line), not as its own.
+    """
+    method = getattr(scripts, "_load_revisions", None)
+    if method is None:
+        raise _missing("alembic.script.ScriptDirectory", "_load_revisions")
+    return method
+
+
 def install_op_proxy(operations: Any) -> None:
     """Make ``alembic.op`` forward to ``operations`` (what ``EnvironmentContext`` does).
 

@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from workbench import compat
 from workbench.config import Config, own_env_directory
-from workbench.errors import RevisionError
+from workbench.errors import RevisionError, UserCodeError
 from workbench.results import Revision
+from workbench.usercode import user_code_error
 from workbench.walker import Dispatch, Names, Step, table_of
 
 if TYPE_CHECKING:
@@ -94,7 +95,27 @@ def script_directory(cfg: Config, schema: str) -> ScriptDirectory:
             f"schema {schema!r} has no migrations yet ({cfg.rel(location)}/ is missing).",
             hint=f"Write the first revision with `workbench generate {schema} -m 'initial'`.",
         )
-    return ScriptDirectory.from_config(alembic_config(cfg, schema))
+    scripts = ScriptDirectory.from_config(alembic_config(cfg, schema))
+    _report_revision_errors(scripts, cfg.script_location(schema).sys_path)
+    return scripts
+
+
+def _report_revision_errors(scripts: ScriptDirectory, folders: tuple[Path, ...]) -> None:
+    """Make a revision file that fails to import a ``UserCodeError`` naming its file and line."""
+    from alembic.script.revision import RevisionMap
+
+    load = compat.revision_loader(scripts)
+    where = (*folders, *(Path(v) for v in scripts.version_locations or [scripts.versions]))
+
+    def guarded() -> Iterator[Any]:
+        try:
+            yield from load()
+        except UserCodeError:
+            raise
+        except Exception as exc:
+            raise user_code_error(exc, "reading a revision", where, fix="revision") from exc
+
+    scripts.revision_map = RevisionMap(guarded)
 
 
 def has_history(cfg: Config, schema: str) -> bool:

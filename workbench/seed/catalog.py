@@ -150,6 +150,28 @@ class Catalog:
         return found[0] if len(found) == 1 else None
 
 
+class RawNames:
+    """Quoted identifiers for statements sent without parameters (COPY, DDL, reads).
+
+    SQLAlchemy's preparer doubles ``%`` in identifiers for drivers with ``%s``
+    placeholders (psycopg), as a statement with parameters needs; a statement
+    without any is sent as it is, so the doubling is undone here (``a%b``).
+    """
+
+    def __init__(self, dialect: Any) -> None:
+        self.prep = dialect.identifier_preparer
+        self.undo = dialect.paramstyle in ("format", "pyformat")
+
+    def _raw(self, text: Any) -> str:
+        return str(text).replace("%%", "%") if self.undo else str(text)
+
+    def quote(self, name: str) -> str:
+        return self._raw(self.prep.quote(name))
+
+    def format_table(self, table: Table) -> str:
+        return self._raw(self.prep.format_table(table))
+
+
 def column_spec(column: Column[Any], dialect: Any = None) -> ColumnSpec:
     """How the engine makes ``column``'s values: its kind, range, and whether through its type."""
     col = _storage_spec(column)

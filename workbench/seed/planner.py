@@ -22,6 +22,7 @@ from workbench.seed.catalog import (
     Catalog,
     ColumnSpec,
     ForeignKeySpec,
+    RawNames,
     TableSpec,
 )
 from workbench.seed.constraints import (
@@ -110,10 +111,10 @@ class Planner:
             cursor.close()
 
     def _q(self, name: str) -> str:
-        return str(self.conn.dialect.identifier_preparer.quote(name))
+        return str(RawNames(self.conn.dialect).quote(name))
 
     def _t(self, table: Table) -> str:
-        return str(self.conn.dialect.identifier_preparer.format_table(table))
+        return str(RawNames(self.conn.dialect).format_table(table))
 
     def count_rows(self, table: Table) -> int:
         return int(self._raw(f"SELECT count(*) FROM {self._t(table)}")[0][0])
@@ -207,8 +208,11 @@ class Planner:
         info = d.info
         unique_cols: set[str] = set()
         distinct: Distinct | None = None
+        later = {c for fk in d.deferred for c in fk.columns}
         for cols in info.uniques:
             if (d.solo | unique_cols) & set(cols):
+                continue
+            if later & set(cols):  # filled after the insert, distinct (see fill_deferred)
                 continue
             if distinct is not None and set(distinct.columns) <= set(cols):
                 continue

@@ -23,10 +23,13 @@ from workbench.seed.catalog import (
     Catalog,
     ColumnSpec,
     Encoder,
+    ForeignKeySpec,
     OnProgress,
+    RawNames,
+    TableSpec,
 )
 from workbench.seed.planner import Plan, Planner
-from workbench.seed.slots import Batch, with_nulls
+from workbench.seed.slots import Batch, Keys, with_nulls
 from workbench.seed.typed import python_encoder, to_python
 
 if TYPE_CHECKING:
@@ -158,7 +161,8 @@ class Writer:
         self.conn = conn
         self.driver: Any = conn.connection.driver_connection
         self.backend = conn.dialect.name
-        self.prep = conn.dialect.identifier_preparer
+        self.prep = RawNames(conn.dialect)
+        self.params_prep = conn.dialect.identifier_preparer
 
     def encoder(self, col: ColumnSpec) -> Encoder:
         """How ``col``'s raw values are written: the fast path, or through its type."""
@@ -167,6 +171,12 @@ class Writer:
                 col.typed, col.kind, col.scale, col.utc, self.conn.dialect, self.driver
             )
         return encoder(col, self.backend)
+
+    def _name(self, what: str | Table) -> str:
+        """A quoted identifier (a table's, qualified) for a statement with parameters (a
+        ``%`` in it doubled where the driver reads ``%`` as a placeholder)."""
+        prep = self.params_prep
+        return str(prep.quote(what) if isinstance(what, str) else prep.format_table(what))
 
     def insert(self, plan: Plan, batches: Iterator[list[list[Any]]]) -> None:
         table = self.prep.format_table(plan.info.table)
@@ -247,9 +257,9 @@ class Writer:
         rows: list[tuple[Any, ...]],
     ) -> None:
         mark = "?" if self.backend == "sqlite" else "%s"
-        sets = ", ".join(f"{self.prep.quote(c)} = {mark}" for c in set_cols)
-        where = " AND ".join(f"{self.prep.quote(c)} = {mark}" for c in key_cols)
-        sql = f"UPDATE {self.prep.format_table(table)} SET {sets} WHERE {where}"
+        sets = ", ".join(f"{self._name(c)} = {mark}" for c in set_cols)
+        where = " AND ".join(f"{self._name(c)} = {mark}" for c in key_cols)
+        sql = f"UPDATE {self._name(table)} SET {sets} WHERE {where}"
         cursor = self.driver.cursor()
         try:
             cursor.executemany(sql, rows)
@@ -269,10 +279,8 @@ class Writer:
             cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", (table, str(info.serial)))
             row = cursor.fetchone()
             if row and row[0]:
-                cursor.execute(
-                    f"SELECT setval(%s, (SELECT max({self.prep.quote(info.serial)}) FROM {table}))",
-                    (row[0],),
-                )
+                top = f"SELECT max({self._name(info.serial)}) FROM {self._name(info.table)}"
+                cursor.execute(f"SELECT setval(%s, ({top}))", (row[0],))
         finally:
             cursor.close()
 
@@ -354,8 +362,7 @@ def fill_deferred(writer: Writer, planner: Planner, plans: list[Plan], seed: int
             if parents.size == 0:
                 continue
             rng = Random(f"{seed}:{info.key}:{fk.name}:fill")
-            share = NULL_SHARE if fk.nullable else 0.0
-            values = with_nulls(parents.take(V.skewed(rng, plan.count, parents.size)), rng, share)
+            values = _deferred_values(info, fk, parents, plan.count, rng)
             mine = own.take(range(plan.count))
             key_col = info.pk[0] if info.serial is None else info.serial
             enc_key = param_encoder(info.cols[key_col], writer.backend, writer.conn.dialect)
@@ -371,6 +378,20 @@ def fill_deferred(writer: Writer, planner: Planner, plans: list[Plan], seed: int
                     for r in rows
                 ]
             writer.update(info.table, fk.columns, [key_col], rows)
+
+
+def _deferred_values(
+    info: TableSpec, fk: ForeignKeySpec, parents: Keys, count: int, rng: Random
+) -> list[Any]:
+    """Parents for a deferred foreign key; each parent at most once when a UNIQUE covers it
+    (``store.manager_staff_id``): rows beyond the parents stay NULL."""
+    if any(set(u) <= set(fk.columns) for u in info.uniques):
+        step, start = V.stride(parents.size, rng), int(parents.size * rng.random())
+        picked = [(start + step * i) % parents.size for i in range(min(count, parents.size))]
+        values = parents.take(picked)
+        return values + [None] * (count - len(values))
+    share = NULL_SHARE if fk.nullable else 0.0
+    return with_nulls(parents.take(V.skewed(rng, count, parents.size)), rng, share)
 
 
 def param_encoder(col: ColumnSpec, backend: str, dialect: Any) -> Callable[[Any], Any]:
@@ -393,7 +414,7 @@ def param_encoder(col: ColumnSpec, backend: str, dialect: Any) -> Callable[[Any]
 
 
 def empty_tables(conn: Connection, catalog: Catalog) -> tuple[str, ...]:
-    prep = conn.dialect.identifier_preparer
+    prep = RawNames(conn.dialect)
     names = [i.name for i in catalog.order]
     driver: Any = conn.connection.driver_connection
     cursor = driver.cursor()
