@@ -882,3 +882,35 @@ def test_awkward_identifiers_are_seeded(target_url: str) -> None:
     )
     report = _seed_into(target_url, metadata, {"it's": 30, "user": 40})
     assert {t.table: t.rows for t in report.tables} == {"it's": 30, "user": 40}
+
+
+def test_truncate_refuses_when_a_table_outside_the_schema_refers_to_it(target_url: str) -> None:
+    ours = sa.MetaData()
+    sa.Table("parent", ours, sa.Column("id", sa.Integer, primary_key=True))
+    everything = sa.MetaData()
+    sa.Table("parent", everything, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table(
+        "audit",
+        everything,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("parent_id", sa.Integer, sa.ForeignKey("parent.id", ondelete="CASCADE")),
+    )
+    engine = db.create_engine(target_url)
+    try:
+        everything.create_all(engine)
+        with engine.connect() as conn:
+            conn.execute(sa.text("INSERT INTO parent (id) VALUES (1)"))
+            conn.execute(sa.text("INSERT INTO audit (id, parent_id) VALUES (1, 1)"))
+            conn.commit()
+        with (
+            engine.connect() as conn,
+            pytest.raises(SeedError, match=r"audit, which the schema does not declare"),
+        ):
+            try:
+                seed_connection(conn, ours, 5, truncate=True)
+            finally:
+                conn.rollback()
+    finally:
+        engine.dispose()
+    assert query(target_url, "SELECT id, parent_id FROM audit") == [(1, 1)]
+    assert query(target_url, "SELECT id FROM parent") == [(1,)]

@@ -337,10 +337,13 @@ def insert_error(exc: BaseException, plan: Plan) -> SeedError:
             f"columns joined by AND, or leave {info.name} empty with --rows {info.name}=0. "
             "Nothing was committed.",
         )
+    named = f" ({constraint})" if constraint else ""
     return SeedError(
-        f"seeding {info.name} failed: {text}.",
-        hint="Nothing was committed. This is most likely a bug in workbench's seed engine: "
-        "please report it with the schema.",
+        f"seeding {info.name} failed: the database refused a row the seed engine made{named}. "
+        f"The database said: {text}.",
+        hint="Nothing was committed. Say how to make the values of the column it names in the "
+        'models (info={"seed": [...]} or a function; see docs/seed.md), or leave '
+        f"{info.name} empty with --rows {info.name}=0.",
     )
 
 
@@ -377,7 +380,10 @@ def fill_deferred(writer: Writer, planner: Planner, plans: list[Plan], seed: int
                     (*(r[:-1] if r[0] is not None else [None] * len(fk.columns)), r[-1])
                     for r in rows
                 ]
-            writer.update(info.table, fk.columns, [key_col], rows)
+            try:
+                writer.update(info.table, fk.columns, [key_col], rows)
+            except Exception as exc:  # the driver's error, named and explained
+                raise insert_error(exc, plan) from None
 
 
 def _deferred_values(
@@ -413,7 +419,50 @@ def param_encoder(col: ColumnSpec, backend: str, dialect: Any) -> Callable[[Any]
     return lambda v: None if v is None else encode([v])[0]
 
 
+def _outside_references(conn: Connection, catalog: Catalog) -> list[tuple[str, str, str]]:
+    """``(table, foreign key, schema table)`` for each table outside the schema that refers to
+    one of its tables: emptying those would cascade into it, null it, or fail."""
+    prep = RawNames(conn.dialect)
+    driver: Any = conn.connection.driver_connection
+    cursor = driver.cursor()
+    try:
+        if conn.dialect.name == "postgresql":
+            ours = [prep.format_table(i.table) for i in catalog.order]
+            cursor.execute(
+                "SELECT c.conrelid::regclass::text, c.conname, c.confrelid::regclass::text "
+                "FROM pg_constraint c WHERE c.contype = 'f' "
+                "AND c.confrelid = ANY(%s::text[]::regclass[]) "
+                "AND NOT c.conrelid = ANY(%s::text[]::regclass[]) ORDER BY 1, 2",
+                (ours, ours),
+            )
+            return [(str(a), str(b), str(c)) for a, b, c in cursor.fetchall()]
+        ours_lower = {i.name.lower() for i in catalog.order}
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        found = []
+        for (name,) in cursor.fetchall():
+            if name.lower() in ours_lower:
+                continue
+            quoted = prep.quote(name)
+            for row in cursor.execute(f"PRAGMA foreign_key_list({quoted})").fetchall():
+                if str(row[2]).lower() in ours_lower:
+                    found.append((str(name), f"{name}({row[3]}) -> {row[2]}", str(row[2])))
+        return found
+    finally:
+        cursor.close()
+
+
 def empty_tables(conn: Connection, catalog: Catalog) -> tuple[str, ...]:
+    """Empty the schema's tables (and only those); refused when another table refers to one."""
+    outside = _outside_references(conn, catalog)
+    if outside:
+        table, key, ours = outside[0]
+        others = sorted({t for t, _, _ in outside})
+        raise SeedError(
+            f"cannot empty the schema's tables: {', '.join(others)}, which the schema does not "
+            f"declare, refers to them by foreign key ({key} refers to {ours}); emptying {ours} "
+            f"would delete or change rows of {table}, or fail. Nothing was changed.",
+            hint=f"Empty {table} yourself first, or seed without --truncate.",
+        )
     prep = RawNames(conn.dialect)
     names = [i.name for i in catalog.order]
     driver: Any = conn.connection.driver_connection
