@@ -486,3 +486,39 @@ def test_a_type_decorator_guid_is_written_as_its_type_on_each_backend(
     assert str(reflected["id"]) == expected
     again = migrate.generate(project.cfg, "dev", "again", against=_against(target_url))
     assert again.path is None
+
+
+# --- identifiers and values that break generated SQL ---------------------------------------
+
+ODD_ENUM = """
+class Tag(Base):
+    __tablename__ = "tags"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.Enum(MEMBERS, name="tagkind"))
+"""
+
+
+def test_enum_members_with_colons_and_quotes_survive_upgrade_and_sql(
+    project: Project, pg_url: str
+) -> None:
+    cfg = project.cfg
+    _schema(project, "odd", ODD_ENUM.replace("MEMBERS", "'plain', 'a:name'"))
+    migrate.generate(cfg, "odd", "initial", against=["sqlite", pg_url])
+    _schema(project, "odd", ODD_ENUM.replace("MEMBERS", "'plain', 'a:name', \"it's :x 50%\""))
+    result = migrate.generate(cfg, "odd", "member", against=["sqlite", pg_url])
+    assert result.path is not None
+    migrate.upgrade(cfg, "odd", url=pg_url)
+    with db.connect(pg_url) as conn:
+        members = (
+            conn.exec_driver_sql(
+                "SELECT enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid "
+                "WHERE t.typname = 'tagkind' ORDER BY enumsortorder"
+            )
+            .scalars()
+            .all()
+        )
+    assert members == ["plain", "a:name", "it's :x 50%"]
+    printed = migrate.upgrade(cfg, "odd", "base:head", url=pg_url, sql=True).sql or ""
+    assert "'a:name'" in printed
+    assert "ADD VALUE 'it''s :x 50%'" in printed
+    migrate.downgrade(cfg, "odd", "base", url=pg_url, yes=True)

@@ -343,11 +343,9 @@ def test_the_guard_counts_drops_and_narrowing_before_anything_runs(
 
     with pytest.raises(Refused) as refused:
         migrate.upgrade(project.cfg, "s", url=target_url, confirm=refuse)
-    assert [c.description for c in asked[0]] == [
-        "narrows column users.full_name from VARCHAR(100) to VARCHAR(5) on 2 non-null values "
-        "(values longer than 5 characters do not fit)",
-        "drops table notes holding 1 row",
-    ]
+    # Measured, not guessed: the narrowed names all fit in 5 characters, so only the
+    # dropped table loses anything.
+    assert [c.description for c in asked[0]] == ["drops table notes holding 1 row"]
     assert "upgrade would destroy data" in refused.value.text and "--yes" in refused.value.text
     assert migrate.current(project.cfg, "s", url=target_url).revision == parent
     assert _rows(target_url, "SELECT count(*) FROM notes") == [(1,)]

@@ -97,6 +97,7 @@ def script_directory(cfg: Config, schema: str) -> ScriptDirectory:
         )
     scripts = ScriptDirectory.from_config(alembic_config(cfg, schema))
     _report_revision_errors(scripts, cfg.script_location(schema).sys_path)
+    check_history(scripts, cfg.root)
     return scripts
 
 
@@ -556,3 +557,98 @@ def enum_name(type_: Any) -> str | None:
     if isinstance(type_, sa.Enum) and type_.name:
         return str(type_.name)
     return None
+
+
+# --- a history that cannot be read ------------------------------------------------------
+
+
+def check_history(scripts: ScriptDirectory, root: Path) -> None:
+    """Load every revision of ``scripts``; a ``RevisionError`` naming a broken file and line.
+
+    A syntax error, a truncated file (no ``upgrade()`` or ``downgrade()``), a
+    ``down_revision`` that names no revision, or an exception raised while the
+    file is imported: each is the user's file to fix, never a workbench bug.
+    """
+    import warnings
+
+    from alembic.util import CommandError
+
+    versions = [Path(p) for p in scripts.version_locations] or [Path(scripts.versions)]
+
+    def rel(path: Path | str) -> str:
+        try:
+            return Path(path).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+    fix = "Fix the file (or restore it from version control), then run the command again."
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            revisions = list(scripts.walk_revisions())
+    except UserCodeError:
+        raise
+    except SyntaxError as exc:
+        where = f"{rel(exc.filename or '?')}:{exc.lineno or '?'}"
+        raise RevisionError(
+            f"{where}: the revision file has a syntax error ({exc.msg}).", hint=fix
+        ) from None
+    except (KeyError, CommandError) as exc:
+        missing = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else None
+        if missing is None:
+            hit = re.search(r"Revision (\S+) referenced from", str(exc))
+            missing = hit.group(1) if hit else None
+        line = _down_revision_line(versions, missing, rel) if missing else None
+        text = " ".join(str(exc).split())
+        raise RevisionError(
+            f"{line + ': ' if line else ''}the history cannot be read: "
+            + (
+                f"down_revision {missing!r} names no revision of this history."
+                if missing and line
+                else f"{text}."
+            ),
+            hint="Point down_revision at an existing revision (see `workbench history`), "
+            "or restore the missing revision file.",
+        ) from None
+    except Exception as exc:
+        frame = _innermost_in(exc, versions)
+        where = f"{rel(frame[0])}:{frame[1]}: " if frame else ""
+        raise RevisionError(
+            f"{where}importing the revision file raised {type(exc).__name__}: "
+            f"{' '.join(str(exc).split())}.",
+            hint=fix,
+        ) from None
+    for script in revisions:
+        module = script.module
+        lacks = [n for n in ("upgrade", "downgrade") if not callable(getattr(module, n, None))]
+        if lacks:
+            named = " and no ".join(f"{n}()" for n in lacks)
+            raise RevisionError(
+                f"{rel(script.path)}: the revision file has no {named} (is it truncated?).",
+                hint=fix,
+            )
+
+
+def _down_revision_line(versions: list[Path], missing: str, rel: Any) -> str | None:
+    for folder in versions:
+        for path in sorted(folder.glob("*.py")):
+            try:
+                lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                continue
+            for number, line in enumerate(lines, 1):
+                if missing in line and "down_revision" in line:
+                    return f"{rel(path)}:{number}"
+    return None
+
+
+def _innermost_in(exc: BaseException, folders: list[Path]) -> tuple[str, int] | None:
+    import traceback
+
+    found = None
+    resolved = [f.resolve() for f in folders]
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        path = Path(frame.f_code.co_filename)
+        if any(path.resolve().parent == f for f in resolved):
+            found = (str(path), line)
+    return found
