@@ -204,6 +204,8 @@ class AdoptedSchema:
     """Whether its ``[tool.workbench.schema.NAME]`` table was written (not already there)."""
     notes: tuple[str, ...] = ()
     """What was found, and what could not be determined, in plain words."""
+    tables: int | None = None
+    """How many tables the models hold once imported; ``None`` when they did not load."""
 
 
 @dataclass(frozen=True)
