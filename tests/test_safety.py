@@ -223,7 +223,12 @@ def test_a_pipe_is_never_asked(project: Project) -> None:
     migrate.generate(project.cfg, "s", "initial")
     _schema(project, name="display_name", check=False)
     args = ["--project", str(project.root), "generate", "s", "-m", "piped"]
-    result = runner.invoke(app, args, env={"WORKBENCH_INTERACTIVE": "0"})
+    # Without a terminal a look-alike is never asked about: the revision is refused
+    # (exit 1) with the flags that resolve it, or written as it is with --accept.
+    refused = runner.invoke(app, args, env={"WORKBENCH_INTERACTIVE": "0"})
+    assert refused.exit_code == 1 and "Did you rename" not in refused.output
+    assert "--rename users.full_name=display_name" in refused.output
+    result = runner.invoke(app, [*args, "--accept"], env={"WORKBENCH_INTERACTIVE": "0"})
     assert result.exit_code == 0 and "Did you rename" not in result.output
 
 

@@ -219,6 +219,37 @@ class Capture:
     """Why reading stopped early (the revision needs a live database, or raised)."""
     raises: str | None = None
     """The exception type when the function raised on purpose (``NotImplementedError``)."""
+    offline: bool = False
+    """Reading stopped because the revision needs what an offline reading does not have:
+    the database connection (``op.get_bind()``: its URL, queries, ``close()``...) or a
+    module that does not import here. ``error`` says what."""
+
+
+class OfflineRead(Exception):
+    """Raised by the stand-in connection when a revision uses what needs a real database."""
+
+
+class _OfflineBind:
+    """What ``op.get_bind()`` returns while a revision is read: the dialect, nothing else.
+
+    Revisions often branch on ``bind.dialect.name`` (or ``bind.engine.name``); that
+    is answered. Anything that needs the database (``execute``, ``url``,
+    ``close``, a session bound to it) raises :class:`OfflineRead`.
+    """
+
+    def __init__(self, dialect: Any) -> None:
+        self.dialect = dialect
+        self.name = dialect.name
+        self.engine = self
+
+    def __getattr__(self, name: str) -> Any:
+        raise OfflineRead(f"op.get_bind().{name}")
+
+    def __enter__(self) -> Any:
+        raise OfflineRead("op.get_bind() as a context manager")
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
 def _op_name(op: Any) -> str:
@@ -251,6 +282,7 @@ def capture(
     recorder = _recorder_class()(context, sink=sink, path=path)
     function = getattr(script.module, direction, None)
     error = raises = None
+    offline = False
     compat.install_op_proxy(recorder)
     try:
         if function is not None:
@@ -258,11 +290,41 @@ def capture(
     except NotImplementedError as exc:
         raises = "NotImplementedError"
         error = str(exc) or "NotImplementedError"
+    # The revision is the user's code: whatever it raises is recorded, never propagated.
     except Exception as exc:
         error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+        offline = _needs_database(exc, path, recorder.bind_used)
+        if isinstance(exc, OfflineRead):
+            error = f"it uses the database connection ({exc}), which lint reads without"
+        elif isinstance(exc, ImportError):
+            error = f"it imports what is not installed here ({error})"
+        elif offline:
+            error = (
+                "it uses the database connection (op.get_bind()), which lint reads without: "
+                + error
+            )
     finally:
         compat.remove_op_proxy(recorder)
-    return Capture(script.revision, path, direction, tuple(sink), error, raises)
+    return Capture(script.revision, path, direction, tuple(sink), error, raises, offline)
+
+
+def _needs_database(exc: BaseException, path: Path, bind_used: bool) -> bool:
+    """Whether ``exc`` comes from reading offline rather than from the revision itself.
+
+    A ``raise`` written in the revision is the revision's own; an exception
+    raised further down (in SQLAlchemy, in the stand-in connection) after the
+    revision asked for the connection is the price of reading without one.
+    """
+    if isinstance(exc, (OfflineRead, ImportError)):
+        return True
+    if not bind_used:
+        return False
+    tb = exc.__traceback__
+    last = None
+    while tb is not None:
+        last = tb.tb_frame.f_code.co_filename
+        tb = tb.tb_next
+    return last != str(path)
 
 
 _RECORDER: type[Any] | None = None
@@ -300,12 +362,17 @@ def _recorder_class() -> type[Any]:
             super().__init__(context)
             self._sink = sink
             self._path = path
+            self.bind_used = False
 
         def invoke(self, operation: Any) -> Any:
             self._sink.append(CapturedOp(operation, line_in(self._path)))
             if isinstance(operation, alembic_ops.CreateTableOp):
                 return operation.to_table(self.migration_context)
             return None
+
+        def get_bind(self) -> Any:
+            self.bind_used = True
+            return _OfflineBind(self.migration_context.dialect)
 
         @contextlib.contextmanager
         def batch_alter_table(  # type: ignore[override]
