@@ -522,3 +522,36 @@ def test_enum_members_with_colons_and_quotes_survive_upgrade_and_sql(
     assert "'a:name'" in printed
     assert "ADD VALUE 'it''s :x 50%'" in printed
     migrate.downgrade(cfg, "odd", "base", url=pg_url, yes=True)
+
+
+# --- two schema modules on one MetaData -----------------------------------------------------
+
+
+def test_schemas_sharing_one_metadata_are_reported_with_the_fix(project: Project) -> None:
+    from workbench.errors import SchemaLoadError
+    from workbench.loader import load_schema
+
+    shared = f"shared_base_{abs(hash(str(project.root)))}"
+    (project.root / f"{shared}.py").write_text(
+        "from sqlalchemy.orm import DeclarativeBase\n\nclass Base(DeclarativeBase):\n    pass\n",
+        encoding="utf-8",
+    )
+    for name, table in (("notes", "notes"), ("tasks", "tasks")):
+        project.write_schema(
+            name,
+            f"""
+            from sqlalchemy.orm import Mapped, mapped_column
+            from {shared} import Base
+
+            class Thing(Base):
+                __tablename__ = "{table}"
+                id: Mapped[int] = mapped_column(primary_key=True)
+            """,
+        )
+    load_schema(project.cfg, "notes")
+    with pytest.raises(SchemaLoadError) as caught:
+        load_schema(project.cfg, "tasks")
+    assert "schema 'notes' (notes)" in caught.value.text
+    assert "registry=registry()" in caught.value.text
+    with pytest.raises(SchemaLoadError):
+        load_schema(project.cfg, "notes")  # the first one is told too, once the second is in
