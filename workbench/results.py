@@ -743,6 +743,17 @@ class CheckRun:
     upgrade failed)."""
     seconds: float
     findings: tuple[Finding, ...] = ()
+    walked: int = 0
+    """Revisions whose upgrade the walk ran (a failed step is reported and the walk goes on)."""
+    proven: int = 0
+    """Walked revisions with no error finding about them."""
+    skipped_backend: str = ""
+    """Why the schema was not walked on this backend (it does not support it), or empty."""
+
+    @property
+    def skipped(self) -> int:
+        """Revisions the walk never reached."""
+        return len(self.chain) - self.walked
 
     @property
     def ok(self) -> bool:
@@ -757,6 +768,10 @@ class CheckRun:
             "ok": self.ok,
             "revisions": list(self.chain),
             "checked": self.checked,
+            "walked": self.walked,
+            "proven": self.proven,
+            "skipped": self.skipped,
+            "skipped_backend": self.skipped_backend or None,
             "seconds": round(self.seconds, 3),
             "findings": [f.to_json() for f in self.findings],
         }
@@ -780,6 +795,9 @@ class CheckReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
+            "walked": sum(r.walked for r in self.runs),
+            "proven": sum(r.proven for r in self.runs),
+            "skipped": sum(r.skipped for r in self.runs),
             "findings": [f.to_json() for f in self.findings],
             "runs": [run.to_json() for run in self.runs],
         }

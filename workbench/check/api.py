@@ -13,7 +13,7 @@ from workbench.check.history import History, on_backend
 from workbench.check.targets import backend_of, default_against, resolve_schemas
 from workbench.check.walk import StepProgress, Walk
 from workbench.config import Config
-from workbench.loader import load_schema
+from workbench.loader import Schema, load_schema
 from workbench.results import CheckReport, CheckRun, Finding
 
 
@@ -51,32 +51,63 @@ def check(
         models = load_schema(cfg, name) if history.walkable else None
         lint = _lint(cfg, name) if history.walkable else []
         for target in targets:
-            started = time.perf_counter()
-            findings = list(history.findings_for(backend_of(target)))
-            reached = 0
-            if models is not None:
-                one = Walk(cfg, name, models, history, target, on_progress)
-                one.run()
-                findings += one.findings
-                reached = one.done
-                findings += [
-                    on_backend(f, backend_of(target))
-                    for f in lint
-                    if f.backend in ("", backend_of(target))
-                ]
-            run = CheckRun(
-                schema=name,
-                backend=backend_of(target),
-                target="sqlite" if target == "sqlite" else db.redact(target),
-                chain=tuple(s.revision for s in history.chain),
-                checked=reached,
-                seconds=time.perf_counter() - started,
-                findings=tuple(findings),
-            )
+            run = _run_one(cfg, name, history, models, lint, target, on_progress)
             if on_run is not None:
                 on_run(run)
             runs.append(run)
     return CheckReport(tuple(runs))
+
+
+def _run_one(
+    cfg: Config,
+    name: str,
+    history: History,
+    models: Schema | None,
+    lint: list[Finding],
+    target: str,
+    on_progress: StepProgress | None,
+) -> CheckRun:
+    """Schema ``name`` on one ``--against`` target."""
+    started = time.perf_counter()
+    backend = backend_of(target)
+    supported = cfg.backends(name)
+    chain = tuple(s.revision for s in history.chain)
+    shown = "sqlite" if target == "sqlite" else db.redact(target)
+    if backend not in supported:
+        return CheckRun(
+            schema=name,
+            backend=backend,
+            target=shown,
+            chain=chain,
+            checked=0,
+            seconds=time.perf_counter() - started,
+            skipped_backend=(
+                f"schema {name!r} supports only {', '.join(supported)} "
+                f"([tool.workbench.schema.{name}] backends): not checked on {backend}"
+            ),
+        )
+    findings = list(history.findings_for(backend))
+    reached = 0
+    walked: set[int] = set()
+    if models is not None:
+        one = Walk(cfg, name, models, history, target, on_progress)
+        one.run()
+        findings += one.findings
+        reached = one.done
+        walked = one.walked
+        findings += [on_backend(f, backend) for f in lint if f.backend in ("", backend)]
+    failed = {f.revision for f in findings if f.severity == "error" and f.revision}
+    return CheckRun(
+        schema=name,
+        backend=backend,
+        target=shown,
+        chain=chain,
+        checked=reached,
+        seconds=time.perf_counter() - started,
+        findings=tuple(findings),
+        walked=len(walked),
+        proven=sum(1 for i in walked if chain[i] not in failed),
+    )
 
 
 def _lint(cfg: Config, schema: str) -> list[Finding]:

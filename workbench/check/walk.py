@@ -7,6 +7,7 @@ of :mod:`workbench.check.step` run between them.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -18,6 +19,7 @@ from workbench import snapshot as snap
 from workbench.check.codes import about_rows, failure_fix, make_finding, reason_of, where_in
 from workbench.check.head import models_agree
 from workbench.check.history import History
+from workbench.check.rebuild import Rebuilt, rebuild
 from workbench.check.rows import Data
 from workbench.check.step import Step
 from workbench.check.targets import backend_of
@@ -69,46 +71,75 @@ class Walk:
         self.crash: BaseException | None = None
         self.current = snap.Snapshot(self.backend, (), ())
         self.data: Data | None = None
+        self.walked: set[int] = set()
+        """Indexes of the revisions whose upgrade the walk ran."""
+        self.approximate: Rebuilt | None = None
+        """Set once the walk goes on from a state rebuilt only approximately."""
 
     # -- driving Alembic --
 
     def run(self) -> None:
-        with db.scratch(self.target) as url, db.connect(url, migrating=True) as conn:
-            self.conn = conn
-            _throwaway(conn)
-            self.data = Data(conn, self)
-            self.ac = alembic_config(
-                self.cfg,
-                self.schema,
-                url=url,
-                attributes={"connection": conn, "workbench": RunContext()},
-            )
-            reached_head = self._walk_all()
-            if reached_head:
-                models_agree(self, url)
+        self._db = contextlib.ExitStack()
+        try:
+            self.open_scratch()
+            if self._walk_all():
+                models_agree(self, self.url)
+        finally:
+            self._db.close()
+
+    def open_scratch(self) -> None:
+        """Walk on a new, empty scratch database from now on (the previous one is dropped)."""
+        self._db.close()
+        self._db = contextlib.ExitStack()
+        self.url = url = self._db.enter_context(db.scratch(self.target))
+        self.conn = conn = self._db.enter_context(db.connect(url, migrating=True))
+        _throwaway(conn)
+        self.data = Data(conn, self)
+        self.current = snap.Snapshot(self.backend, (), ())
+        self.ac = alembic_config(
+            self.cfg,
+            self.schema,
+            url=url,
+            attributes={"connection": conn, "workbench": RunContext()},
+        )
 
     def _walk_all(self) -> bool:
-        """Walk the chain, resuming after a failed downgrade; whether head was reached."""
+        """Walk the chain to head, going on after each failed step; whether head was reached.
+
+        After a failed downgrade the database is still at the revision (the
+        downgrade rolled back). After a failed upgrade it is not: the state at
+        that revision is rebuilt on a fresh scratch database
+        (:func:`~workbench.check.rebuild.rebuild`) and the walk goes on from there.
+        """
         start = 0
         while True:
             try:
-                self._run_env(functools.partial(self._steps_from, start))
+                self.run_env(functools.partial(self._steps_from, start))
             except MigrationFailed as exc:
                 if self.crash is not None:
                     raise self.crash from None
                 index, phase = self.at.index, self.at.phase
-                self._failed(index, phase, exc)
+                self.walked.add(index)
+                seeded = self.data is not None and self.data.seeded
+                rebuilt = None if phase == "down" else rebuild(self, index)
+                self._failed(index, phase, exc, seeded, rebuilt)
                 if phase != "down":
-                    return False
-                # The downgrade was rolled back: the database is still at this revision.
+                    if rebuilt is None:
+                        return False
+                    if not rebuilt.exact:
+                        self.approximate = rebuilt
+                    self.current = snap.take(self.conn)
                 self.done = index + 1
                 start = index + 1
+                if start == len(self.history.chain):
+                    return True
                 continue
             if self.crash is not None:
                 raise self.crash
             return True
 
-    def _run_env(self, fn: Callable[[Any, Any], Any]) -> None:
+    def run_env(self, fn: Callable[[Any, Any], Any]) -> None:
+        """Run ``fn`` (Alembic's per-command function) through the schema's env.py."""
         from alembic.runtime.environment import EnvironmentContext
 
         assert self.history.scripts is not None
@@ -134,6 +165,7 @@ class Walk:
             if not self._guard(step.before_up):
                 return
             self.at = Point(index, "up")
+            self.walked.add(index)
             yield MigrationStep.upgrade_from_script(revision_map, script)
             if not self._guard(step.after_up):
                 return
@@ -170,19 +202,33 @@ class Walk:
             self.conn.commit()
         return True
 
-    def _failed(self, index: int, phase: str, exc: MigrationFailed) -> None:
+    def _failed(
+        self,
+        index: int,
+        phase: str,
+        exc: MigrationFailed,
+        seeded: bool,
+        rebuilt: Rebuilt | None,
+    ) -> None:
         script = self.history.chain[index]
         rev = script.revision
         path = Path(script.path)
         _, line = where_in(exc, path.parent)
         reason = reason_of(exc)
         where = f"{self.cfg.rel(path)}:{line}" if line else self.cfg.rel(path)
+        then = ""
+        if phase != "down":
+            then = (
+                f" The walk went on from {rebuilt.how}."
+                if rebuilt is not None
+                else f" The walk stops here: no state at {rev} could be rebuilt."
+            )
         if phase == "up":
-            seeded = self.data is not None and self.data.seeded
             rows = " (its tables held seeded rows)" if seeded and about_rows(reason) else ""
             self.add(
                 "WB202",
-                f"revision {rev} fails to upgrade on {self.backend}{rows} at {where}: {reason}.",
+                f"revision {rev} fails to upgrade on {self.backend}{rows} at {where}: {reason}."
+                f"{then}",
                 failure_fix(reason, self.backend, "upgrade()"),
                 script=script,
                 line=line,
@@ -196,7 +242,7 @@ class Walk:
                 line=line,
             )
         else:
-            again = f"upgrading it again then fails at {where}: {reason}"
+            again = f"upgrading it again then fails at {where}: {reason}.{then}"
             for i, earlier in enumerate(self.findings):
                 if earlier.code == "WB205" and earlier.revision == rev:
                     # The leftover the round trip found is why; one finding says both.
@@ -205,7 +251,7 @@ class Walk:
             self.add(
                 "WB206",
                 f"revision {rev} upgrades once but fails to upgrade again after its downgrade "
-                f"on {self.backend}, at {where}: {reason}.",
+                f"on {self.backend}, at {where}: {reason}.{then}",
                 "make downgrade() remove everything upgrade() creates, so that upgrade() can "
                 "run again.",
                 script=script,
@@ -222,19 +268,26 @@ class Walk:
         line: int | None = None,
         details: Sequence[str] = (),
     ) -> None:
-        self.findings.append(
-            make_finding(
-                code,
-                self.schema,
-                message,
-                fix,
-                backend=self.backend,
-                revision=script.revision if script is not None else None,
-                path=Path(script.path) if script is not None else None,
-                line=line,
-                details=details,
-            )
+        """A finding of this walk; after an approximate rebuild, errors become warnings."""
+        found = make_finding(
+            code,
+            self.schema,
+            message,
+            fix,
+            backend=self.backend,
+            revision=script.revision if script is not None else None,
+            path=Path(script.path) if script is not None else None,
+            line=line,
+            details=details,
         )
+        if self.approximate is not None and found.severity == "error":
+            # Found on a state the walk could only approximate: it may follow from that.
+            note = (
+                f"found after the state at {self.approximate.revision} was rebuilt "
+                f"approximately ({self.approximate.how}); it may follow from that"
+            )
+            found = replace(found, severity="warning", details=(*found.details, note))
+        self.findings.append(found)
 
     # -- at head: the models --
 

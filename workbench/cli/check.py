@@ -94,6 +94,9 @@ def _progress(cfg: Config) -> Callable[[CheckRun], None]:
 
 
 def _render_run(run: CheckRun, cfg: Config) -> None:
+    if run.skipped_backend:
+        say(f"{run.schema} on {run.backend}: skipped ({run.skipped_backend})", style="dim")
+        return
     errors = sum(f.severity == "error" for f in run.findings)
     warnings = len(run.findings) - errors
     verdict = "ok" if run.ok else f"{errors} error{'s' * (errors != 1)}"
@@ -102,14 +105,14 @@ def _render_run(run: CheckRun, cfg: Config) -> None:
     count = len(run.chain)
     line = (
         f"{run.schema} on {run.backend}: {verdict}; {count} revision{'s' * (count != 1)}"
-        f" ({run.seconds:.1f} s)"
+        f" (walked {run.walked}, proven {run.proven}, skipped {run.skipped};"
+        f" {run.seconds:.1f} s)"
     )
     say(line, style="green" if run.ok and not warnings else ("yellow" if run.ok else "red"))
-    if run.checked < count and run.findings:
-        rest = count - run.checked
+    if run.skipped and run.findings:
         say(
-            f"  the walk stopped at revision {run.chain[run.checked]}: {rest} revision"
-            f"{'s' * (rest != 1)} from there on not proven",
+            f"  the walk stopped at revision {run.chain[run.walked]}: {run.skipped} revision"
+            f"{'s' * (run.skipped != 1)} from there on not walked",
             style="dim",
         )
     for finding in run.findings:
@@ -143,7 +146,15 @@ def _summary(report: CheckReport) -> None:
     schemas = sorted({r.schema for r in report.runs})
     backends = sorted({r.backend for r in report.runs})
     scope = f"{len(schemas)} schema{'s' * (len(schemas) != 1)} on {' and '.join(backends)}"
+    walked = sum(r.walked for r in report.runs)
+    total = sum(len(r.chain) for r in report.runs if not r.skipped_backend)
+    proven = sum(r.proven for r in report.runs)
+    skipped = sum(r.skipped for r in report.runs if not r.skipped_backend)
     say()
+    say(f"revisions: {walked} of {total} walked, {proven} proven, {skipped} skipped.")
+    for run in report.runs:
+        if run.skipped_backend:
+            say(f"not checked: {run.schema} on {run.backend} (the schema does not support it).")
     if report.ok:
         tail = f" ({warnings} warning{'s' * (warnings != 1)})" if warnings else ""
         say(f"check passed: {scope}{tail}.", style="bold green")

@@ -1,0 +1,22 @@
+"""add products.sku; the downgrade names a column that does not exist
+
+Revision ID: b0002
+Revises: a0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "b0002"
+down_revision = "a0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("products") as batch_op:
+        batch_op.add_column(sa.Column("sku", sa.String(length=40), nullable=True))
+
+
+def downgrade() -> None:
+    op.execute("ALTER TABLE products DROP COLUMN skew")
