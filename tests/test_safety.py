@@ -224,7 +224,9 @@ def test_a_pipe_is_never_asked(project: Project) -> None:
     _schema(project, name="display_name", check=False)
     args = ["--project", str(project.root), "generate", "s", "-m", "piped"]
     result = runner.invoke(app, args, env={"WORKBENCH_INTERACTIVE": "0"})
-    assert result.exit_code == 0 and "Did you rename" not in result.output
+    # Never asked; and a likely rename is not written without a terminal (issue 14): exit 1.
+    assert result.exit_code == 1 and "Did you rename" not in result.output
+    assert "--rename users.full_name=display_name" in result.output
 
 
 # --- NOT NULL backfills ------------------------------------------------------------------
