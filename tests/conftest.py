@@ -27,6 +27,24 @@ EXAMPLES = ("blog", "products", "student_course")
 REQUIRE_POSTGRES = os.environ.get("WORKBENCH_REQUIRE_POSTGRES") == "1"
 
 
+# --- the developer's environment ----------------------------------------------------------
+
+SUITE_SETTINGS = ("WORKBENCH_TEST_POSTGRES_URL", "WORKBENCH_REQUIRE_POSTGRES")
+"""The WORKBENCH_* variables that configure the suite itself; every other one is cleared."""
+
+
+@pytest.fixture(autouse=True)
+def _no_workbench_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test sees no ``WORKBENCH_*`` variable it did not set itself.
+
+    A developer's ``$WORKBENCH_URL`` would otherwise make tests migrate, seed
+    and empty the developer's own database.
+    """
+    for key in list(os.environ):
+        if key.startswith("WORKBENCH_") and key not in SUITE_SETTINGS:
+            monkeypatch.delenv(key)
+
+
 # --- PostgreSQL ---------------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from tests.conftest import Project
 from workbench import db
 from workbench.cli import app
 from workbench.config import load
@@ -459,3 +460,86 @@ def test_a_missing_package_is_named_with_where_to_install_it(plain: Path) -> Non
         load_schema(load(plain), "heroes")
     assert "'not_installed_pkg_xyz' is not installed" in caught.value.text
     assert "Install it in the environment workbench runs in" in caught.value.text
+
+
+def test_a_revision_that_fails_to_import_is_the_users_error_with_file_and_line(
+    plain: Path,
+) -> None:
+    assert runner.invoke(app, ["init", str(plain), "--adopt"]).exit_code == 0
+    revision = plain / "alembic" / "versions" / "b2_heroes.py"
+    revision.write_text(revision.read_text() + "\nimport not_installed_pkg_xyz\n")
+    code, out = cli(plain, "history", "heroes")
+    assert code == 2 and "alembic/versions/b2_heroes.py:" in out, out
+    assert "'not_installed_pkg_xyz' is not installed" in out and "bug in workbench" not in out
+    revision.write_text(revision.read_text().replace("import not_installed_pkg_xyz", "1 / 0"))
+    code, out = cli(plain, "upgrade", "heroes", "--url", "sqlite:///" + str(plain / "o.sqlite3"))
+    assert code == 2 and "b2_heroes.py:" in out and "ZeroDivisionError" in out, out
+    assert "bug in workbench" not in out
+
+
+def test_a_revision_that_raises_while_applied_names_its_file(plain: Path) -> None:
+    assert runner.invoke(app, ["init", str(plain), "--adopt"]).exit_code == 0
+    revision = plain / "alembic" / "versions" / "b2_heroes.py"
+    revision.write_text(
+        revision.read_text().replace(
+            '    op.create_index("ix_hero_name"',
+            '    raise KeyError("oops")\n    op.create_index("x"',
+        )
+    )
+    code, out = cli(plain, "upgrade", "heroes", "--url", "sqlite:///" + str(plain / "o.sqlite3"))
+    assert code == 2 and "b2_heroes.py:" in out and "KeyError" in out, out
+    assert "bug in workbench" not in out and "is at revision a1" in out
+
+
+# --- interop: plain Alembic and pytest-alembic on workbench's own histories -------------------
+
+
+def _plain_alembic(project_root: Path, schema: str, *args: str) -> None:
+    """Run the `alembic` command line in-process, as a user of plain Alembic would."""
+    import sys
+
+    from alembic.config import CommandLine
+    from alembic.config import Config as AlembicConfig
+
+    ini = project_root / "migrations" / schema / "alembic.ini"
+    # alembic.config.main(), but printing to the sys.stdout of now (capsys).
+    command_line = CommandLine(prog="alembic")
+    options = command_line.parser.parse_args(["-c", str(ini), *args])
+    config = AlembicConfig(file_=str(ini), cmd_opts=options, stdout=sys.stdout)
+    command_line.run_cmd(config, options)
+
+
+@pytest.mark.parametrize("schema", ["blog", "products", "student_course"])
+def test_plain_alembic_check_passes_on_the_example_schemas(
+    examples: Project, schema: str, target_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _plain_alembic(examples.root, schema, "-x", f"url={target_url}", "upgrade", "head")
+    capsys.readouterr()
+    _plain_alembic(examples.root, schema, "-x", f"url={target_url}", "check")
+    assert "No new upgrade operations detected" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("schema", ["blog", "products", "student_course"])
+def test_pytest_alembics_built_in_tests_pass_on_the_example_schemas(
+    examples: Project, schema: str, target_url: str
+) -> None:
+    pytest.importorskip("pytest_alembic")
+    from alembic.config import Config as AlembicConfig
+    from pytest_alembic import runner as alembic_runner
+    from pytest_alembic.config import Config as PytestAlembicConfig
+    from pytest_alembic.tests import default
+
+    ini = examples.root / "migrations" / schema / "alembic.ini"
+    config = PytestAlembicConfig.from_raw_config(AlembicConfig(str(ini)))
+    engine = sa.create_engine(target_url)
+    try:
+        for test in (
+            default.test_single_head_revision,
+            default.test_upgrade,
+            default.test_model_definitions_match_ddl,
+            default.test_up_down_consistency,
+        ):
+            with alembic_runner(config, engine) as context:
+                test(context)
+    finally:
+        engine.dispose()

@@ -423,3 +423,102 @@ def test_foreign_key_cycles_are_created_after_their_tables(
     assert len(keys) == 2
     report = check(project.cfg, ["cyc"], against=_against(target_url))
     assert report.ok, [f.message for f in report.findings]
+
+
+# --- custom column types are written as the type they really have ---------------------------
+
+GUID_MODELS = """
+import uuid
+
+from sqlalchemy.dialects import postgresql
+
+
+class GUID(sa.TypeDecorator):
+    # SQLAlchemy's documented backend-agnostic GUID: UUID on PostgreSQL, CHAR(32) elsewhere.
+
+    impl = sa.CHAR
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.UUID())
+        return dialect.type_descriptor(sa.CHAR(32))
+
+    def process_bind_param(self, value, dialect):
+        if value is None or dialect.name == "postgresql":
+            return None if value is None else str(value)
+        return "%.32x" % uuid.UUID(str(value)).int
+
+    def process_result_value(self, value, dialect):
+        if value is None or isinstance(value, uuid.UUID):
+            return value
+        return uuid.UUID(value)
+
+
+class Device(Base):
+    __tablename__ = "devices"
+    id: Mapped[uuid.UUID] = mapped_column(GUID(), primary_key=True)
+    serial: Mapped[str] = mapped_column(sa.String(20))
+"""
+
+
+def test_a_type_decorator_guid_is_written_as_its_type_on_each_backend(
+    project: Project, target_url: str
+) -> None:
+    import uuid
+
+    from workbench.loader import load_schema
+
+    _schema(project, "dev", GUID_MODELS)
+    result = migrate.generate(project.cfg, "dev", "initial", against=_against(target_url))
+    assert result.path is not None
+    text = result.path.read_text(encoding="utf-8")
+    assert "sa.CHAR(length=32).with_variant(sa.UUID(), 'postgresql')" in text
+    migrate.upgrade(project.cfg, "dev", url=target_url)
+    table = load_schema(project.cfg, "dev").metadata.tables["devices"]
+    key = uuid.uuid4()
+    with db.connect(target_url) as conn:
+        conn.execute(table.insert().values(id=key, serial="s1"))
+        assert conn.execute(sa.select(table.c.id)).scalar_one() == key
+        reflected = {c["name"]: c["type"] for c in sa.inspect(conn).get_columns("devices")}
+        conn.commit()
+    expected = "UUID" if target_url.startswith("postgresql") else "CHAR(32)"
+    assert str(reflected["id"]) == expected
+    again = migrate.generate(project.cfg, "dev", "again", against=_against(target_url))
+    assert again.path is None
+
+
+# --- identifiers and values that break generated SQL ---------------------------------------
+
+ODD_ENUM = """
+class Tag(Base):
+    __tablename__ = "tags"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.Enum(MEMBERS, name="tagkind"))
+"""
+
+
+def test_enum_members_with_colons_and_quotes_survive_upgrade_and_sql(
+    project: Project, pg_url: str
+) -> None:
+    cfg = project.cfg
+    _schema(project, "odd", ODD_ENUM.replace("MEMBERS", "'plain', 'a:name'"))
+    migrate.generate(cfg, "odd", "initial", against=["sqlite", pg_url])
+    _schema(project, "odd", ODD_ENUM.replace("MEMBERS", "'plain', 'a:name', \"it's :x 50%\""))
+    result = migrate.generate(cfg, "odd", "member", against=["sqlite", pg_url])
+    assert result.path is not None
+    migrate.upgrade(cfg, "odd", url=pg_url)
+    with db.connect(pg_url) as conn:
+        members = (
+            conn.exec_driver_sql(
+                "SELECT enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid "
+                "WHERE t.typname = 'tagkind' ORDER BY enumsortorder"
+            )
+            .scalars()
+            .all()
+        )
+    assert members == ["plain", "a:name", "it's :x 50%"]
+    printed = migrate.upgrade(cfg, "odd", "base:head", url=pg_url, sql=True).sql or ""
+    assert "'a:name'" in printed
+    assert "ADD VALUE 'it''s :x 50%'" in printed
+    migrate.downgrade(cfg, "odd", "base", url=pg_url, yes=True)

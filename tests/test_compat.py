@@ -45,6 +45,13 @@ def test_upgrade_and_downgrade_steps_in_order(tmp_path: Path) -> None:
     assert [(s.revision.revision, s.is_upgrade) for s in down] == [("c3", False), ("b2", False)]
 
 
+def test_the_revision_loader_reads_every_revision(tmp_path: Path) -> None:
+    scripts = _scripts(tmp_path)
+    assert sorted(s.revision for s in compat.revision_loader(scripts)()) == ["a1", "b2", "c3"]
+    with pytest.raises(compat.CompatError, match="_load_revisions"):
+        compat.revision_loader(object())
+
+
 def test_a_missing_private_name_is_a_clear_error() -> None:
     with pytest.raises(compat.CompatError, match="_upgrade_revs"):
         compat.upgrade_steps(object(), "heads", [])
@@ -152,3 +159,16 @@ def test_plain_cli_parameters_are_coerced_without_pydantic(tmp_path: Path) -> No
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path
     )
     assert done.returncode == 0, done.stderr + done.stdout
+
+
+def test_forget_created_types_clears_the_ddl_runner_memo(tmp_path: Path) -> None:
+    from alembic.runtime.migration import MigrationContext
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn)
+        context.impl.memo["pg_enum"] = {"rating"}
+        compat.forget_created_types(context)
+        assert context.impl.memo == {}
+    with pytest.raises(compat.CompatError, match="memo"):
+        compat.forget_created_types(object())

@@ -118,8 +118,9 @@ def test_png_is_a_valid_image_of_sensible_size(examples: Project) -> None:
         assert code == 0, stdout
         width, height = png_size(out.read_bytes())
         tables = len(load_schema(examples.cfg, schema).metadata.tables)
-        # Big enough to read every table, far from eralchemy2's 31876-pixel sheets.
-        assert 150 * tables < width * height / 1000 < 3000
+        # Big enough to read every table (the legend wraps, so it adds little), far from
+        # eralchemy2's 31876-pixel sheets.
+        assert 100 * tables < width * height / 1000 < 3000
         assert 500 < width < 4000 and 300 < height < 2000
 
 
@@ -746,3 +747,242 @@ def test_the_readme_diagram_commands_run(
     for command in commands:
         code, out, err = run(examples, *command[1:])
         assert code == 0, f"{' '.join(command)}: {out}{err}"
+
+
+# --- issue 13: enum members, agreeing with generate, self-references, the legend ------------
+
+
+SHOP = """
+    from __future__ import annotations
+
+    import enum
+
+    import sqlalchemy as sa
+    from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+    class Base(DeclarativeBase):
+        pass
+
+
+    class Kind(enum.Enum):
+        plain = "plain"
+        special = "special"
+
+
+    class Category(Base):
+        __tablename__ = "categories"
+        __table_args__ = (
+            CheckConstraint("length(name) > 0"),
+            Index("ix_categories_lower_name", func.lower("name")),
+        )
+
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str] = mapped_column(String(80))
+        slug: Mapped[str] = mapped_column(String(80), index=True)
+        description: Mapped[str | None] = mapped_column(String(500))
+        kind: Mapped[Kind] = mapped_column(
+            sa.Enum(Kind, native_enum=False, create_constraint=True, name="kind")
+        )
+        visible: Mapped[bool] = mapped_column(sa.Boolean(create_constraint=True))
+        parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+
+
+    class Product(Base):
+        __tablename__ = "products"
+
+        id: Mapped[int] = mapped_column(primary_key=True)
+        category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+        name: Mapped[str] = mapped_column(String(80))
+
+
+    class Tag(Base):
+        __tablename__ = "tags"
+
+        id: Mapped[int] = mapped_column(primary_key=True)
+        category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+        label: Mapped[str] = mapped_column(String(40))
+"""
+
+
+def marks(mermaid: str) -> list[str]:
+    """The lines of a Mermaid change view that mark something as changed."""
+    return [
+        line.strip()
+        for line in mermaid.splitlines()
+        if re.search(
+            r'"(added|removed|changed)|\((added|removed|changed)\)|: (added|removed|changed)$', line
+        )
+    ]
+
+
+def status_members(project: Project, revision: str) -> tuple[str, ...]:
+    products = d.at_revision(project.cfg, "products", revision).table("products")
+    assert products is not None and products.column("status") is not None
+    return products.column("status").enum_values  # type: ignore[union-attr]
+
+
+def test_sync_enum_values_is_followed_at_every_revision_and_in_diff(examples: Project) -> None:
+    path = examples.root / "schemas" / "products.py"
+    path.write_text(
+        path.read_text().replace(
+            '    discontinued = "discontinued"\n',
+            '    discontinued = "discontinued"\n    archived = "archived"\n',
+        )
+    )
+    code, out, _ = run(
+        examples, "diagram", "products", "--diff", "head..models", "-f", "mermaid", "-o", "-"
+    )
+    assert code == 0
+    assert [m for m in marks(out) if "status" in m] and "archived" in out
+    added = generate(examples.cfg, "products", "archived status").revision
+    assert added is not None
+    # A revision written by hand: the op as a user writes it, without columns.
+    examples.write_revision(
+        "products",
+        "zz_hand.py",
+        f'''
+        """hand-written"""
+        from alembic import op
+        import workbench.ops
+
+        revision = "hand0001"
+        down_revision = "{added}"
+        branch_labels = None
+        depends_on = None
+
+
+        def upgrade() -> None:
+            op.sync_enum_values(
+                "productstatus",
+                ["draft", "active", "archived", "retired"],
+                old_values=["draft", "active", "discontinued", "archived"],
+            )
+
+
+        def downgrade() -> None:
+            op.sync_enum_values(
+                "productstatus",
+                ["draft", "active", "discontinued", "archived"],
+                old_values=["draft", "active", "archived", "retired"],
+            )
+        ''',
+    )
+    assert status_members(examples, "head-2") == ("draft", "active", "discontinued")
+    assert status_members(examples, added) == ("draft", "active", "discontinued", "archived")
+    assert status_members(examples, "head") == ("draft", "active", "archived", "retired")
+    for spec, new in ((f"head-2..{added}", "archived"), ("head-1..head", "retired")):
+        code, out, _ = run(
+            examples, "diagram", "products", "--diff", spec, "-f", "mermaid", "-o", "-"
+        )
+        assert code == 0
+        (line,) = [m for m in marks(out) if " status " in m]
+        assert "changed (was productstatus(" in line and new in line
+    code, svg_out, _ = run(
+        examples, "diagram", "products", "--revision", "head", "-f", "svg", "-o", "-"
+    )
+    assert code == 0 and "retired" in svg_text(svg_out.encode())
+
+
+def test_diff_against_the_models_agrees_with_generate(project: Project) -> None:
+    project.write_schema("shop", SHOP)
+    assert generate(project.cfg, "shop", "initial").revision is not None
+    # (generate may write a second revision for the non-native enum; then it is settled.)
+    generate(project.cfg, "shop", "settle")
+    # generate compares nothing more: the diff marks nothing either (CHECKs that Alembic
+    # does not compare, an expression index SQLite cannot reflect, enum and boolean CHECKs).
+    assert generate(project.cfg, "shop", "again").revision is None
+    settled = project.versions("shop")
+    for spec in ("head..models", "models..head"):
+        code, out, _ = run(project, "diagram", "shop", "--diff", spec, "-f", "mermaid", "-o", "-")
+        assert code == 0, out
+        assert marks(out) == [], spec
+        assert project.versions("shop") == settled  # nothing written
+        assert "POSTCOMPILE" not in out and "categories.visible" not in out
+
+    code, dot, _ = run(project, "diagram", "shop", "--diff", "head..models", "-f", "dot", "-o", "-")
+    assert code == 0 and "#e3f4e5" not in dot and "#fbe4e2" not in dot and "#fdf0d7" not in dot
+
+    # A real change is marked, exactly as generate describes it.
+    path = project.root / "schemas" / "shop.py"
+    path.write_text(
+        path.read_text().replace(
+            "    label: Mapped[str] = mapped_column(String(40))\n",
+            "    label: Mapped[str] = mapped_column(String(60))\n"
+            "    colour: Mapped[str | None] = mapped_column(String(20))\n",
+        )
+    )
+    code, out, _ = run(
+        project, "diagram", "shop", "--diff", "head..models", "-f", "mermaid", "-o", "-"
+    )
+    assert code == 0
+    assert marks(out) == [
+        "%% tags: changed",
+        'VARCHAR(60) label "changed (was VARCHAR(40))"',
+        'VARCHAR(20) colour "added; nullable"',
+    ]
+    described = generate(project.cfg, "shop", "tags").operations
+    assert len(described) == 2
+    assert any("tags.colour" in line for line in described)
+    assert any("tags.label" in line for line in described)
+
+
+def svg_boxes(svg: bytes) -> tuple[dict[str, tuple[float, ...]], dict[str, tuple[float, ...]]]:
+    """The bounding boxes (x0, y0, x1, y1) of each node and of each edge's line, by title."""
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    root = ET.fromstring(svg)
+    nodes, edges = {}, {}
+    for group in root.iter("{http://www.w3.org/2000/svg}g"):
+        title = group.find("s:title", ns)
+        if title is None or title.text is None:
+            continue
+        if group.get("class") == "node":
+            polygon = next(group.iter("{http://www.w3.org/2000/svg}polygon"), None)
+            assert polygon is not None
+            numbers = [float(v) for v in re.findall(r"-?[\d.]+", polygon.get("points", ""))]
+        elif group.get("class") == "edge":
+            path = next(group.iter("{http://www.w3.org/2000/svg}path"), None)
+            assert path is not None
+            numbers = [float(v) for v in re.findall(r"-?[\d.]+", path.get("d", ""))]
+        else:
+            continue
+        xs, ys = numbers[0::2], numbers[1::2]
+        box = (min(xs), min(ys), max(xs), max(ys))
+        (nodes if group.get("class") == "node" else edges)[title.text] = box
+    return nodes, edges
+
+
+def test_a_self_reference_is_a_loop_on_its_own_table(project: Project) -> None:
+    project.write_schema("shop", SHOP)
+    model = d.from_models(project.cfg, "shop")
+    dot = d.to_dot(model)
+    (self_edge,) = [line for line in dot.splitlines() if line.count('"categories":') == 2]
+    # From the key's row to the foreign-key column's row, both on the table's right side.
+    assert self_edge.startswith('  "categories":c0e:e -> "categories":c6e:e ')
+    nodes, edges = svg_boxes(d.render(dot, "svg"))
+    loop = edges["categories:e->categories:e"]
+    table = nodes["categories"]
+    # The loop turns right beside the table, closer to it than to any other table...
+    assert table[2] < loop[2] < table[2] + 30
+    assert table[1] <= loop[1] and loop[3] <= table[3]
+    # ...and never passes under a neighbouring table.
+    for name, box in nodes.items():
+        if name != "categories":
+            overlap = (
+                loop[0] < box[2] and box[0] < loop[2] and loop[1] < box[3] and box[1] < loop[3]
+            )
+            assert not overlap, name
+
+
+def test_the_legend_does_not_widen_a_one_table_view(project: Project) -> None:
+    project.write_schema("shop", SHOP)
+    code, svg, _ = run(project, "diagram", "shop", "--focus", "tags", "--depth", "0", "-o", "-")
+    assert code == 0
+    root = ET.fromstring(svg.encode())
+    width = float(root.get("width", "0").removesuffix("pt"))
+    nodes, _ = svg_boxes(svg.encode())
+    table = nodes["tags"]
+    # The view is about as wide as its one table (the legend wraps), not 1,150 px.
+    assert width < 2 * (table[2] - table[0]) and width < 420
+    assert "1 table, 0 relationships; 2 not shown" in svg_text(svg.encode())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 import shlex
@@ -9,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -17,6 +19,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlmodel.sql.sqltypes import AutoString
 from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLES, REPO, Project, readme_section
@@ -614,3 +619,298 @@ def test_a_bulk_load_puts_back_the_exact_foreign_keys(blog: Project, pg_url: str
     assert report.rows["comments"] == 25_000 and report.integrity is not None
     assert report.integrity.ok
     assert query(pg_url, definitions) == before
+
+
+# --- type-faithful values: the application's ORM reads every seeded row back ----------------
+
+
+class GUID(sa.TypeDecorator[uuid.UUID]):
+    """SQLAlchemy's documented backend-agnostic GUID: CHAR(32) hex, or PostgreSQL's UUID."""
+
+    impl = sa.CHAR
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(sa.UUID())
+        return dialect.type_descriptor(sa.CHAR(32))
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return value
+        if dialect.name == "postgresql":
+            return str(value)
+        if not isinstance(value, uuid.UUID):
+            return f"{uuid.UUID(value).int:032x}"
+        return f"{value.int:032x}"
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if value is None or isinstance(value, uuid.UUID):
+            return value
+        return uuid.UUID(value)
+
+
+class Tier(enum.Enum):
+    FREE = "free"
+    PRO = "pro"
+
+
+class Size(enum.Enum):
+    SMALL = "s"
+    LARGE = "l"
+
+
+class JsonText(sa.TypeDecorator[dict[str, Any]]):
+    """A dict kept as JSON text: a custom type whose storage is plain TEXT."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        return None if value is None else json.dumps(value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return None if value is None else json.loads(value)
+
+
+def _typed_models(backend: str) -> tuple[sa.MetaData, type, type]:
+    class Base(DeclarativeBase):
+        pass
+
+    class Account(Base):
+        __tablename__ = "account"
+        id: Mapped[uuid.UUID] = mapped_column(GUID(), primary_key=True)
+        token: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True)
+        handle: Mapped[str] = mapped_column(AutoString, unique=True)
+        tier: Mapped[Tier] = mapped_column(sa.Enum(Tier))
+        size: Mapped[Size] = mapped_column(
+            sa.Enum(Size, values_callable=lambda e: [m.value for m in e])
+        )
+        settings: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+        extra: Mapped[dict[str, Any]] = mapped_column(JsonText)
+        if backend == "postgresql":
+            tags: Mapped[list[str]] = mapped_column(postgresql.ARRAY(sa.String(20)))
+            scores: Mapped[list[int]] = mapped_column(postgresql.ARRAY(sa.Integer))
+
+    class Login(Base):
+        __tablename__ = "login"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        account_id: Mapped[uuid.UUID] = mapped_column(GUID(), sa.ForeignKey("account.id"))
+        session: Mapped[uuid.UUID | None] = mapped_column(GUID())
+
+    return Base.metadata, Account, Login
+
+
+def test_seeded_rows_of_custom_types_read_back_through_the_orm(target_url: str) -> None:
+    from sqlalchemy.orm import Session
+
+    backend = sa.make_url(target_url).get_backend_name()
+    metadata, account, login = _typed_models(backend)
+    engine = db.create_engine(target_url)
+    try:
+        metadata.create_all(engine)
+        with engine.connect() as conn:
+            seed_connection(conn, metadata, {"account": 40, "login": 120}, seed=3)
+            conn.commit()
+        with Session(engine) as session:
+            accounts = session.scalars(sa.select(account)).all()
+            logins = session.scalars(sa.select(login)).all()
+    finally:
+        engine.dispose()
+    assert len(accounts) == 40 and len(logins) == 120
+    assert all(isinstance(a.id, uuid.UUID) and isinstance(a.token, uuid.UUID) for a in accounts)
+    assert len({a.id for a in accounts}) == 40
+    assert {a.tier for a in accounts} <= set(Tier) and {a.size for a in accounts} <= set(Size)
+    assert all(isinstance(a.settings, dict) and isinstance(a.extra, dict) for a in accounts)
+    assert {lg.account_id for lg in logins} <= {a.id for a in accounts}
+    assert any(lg.session is not None for lg in logins)
+    assert all(s is None or isinstance(s, uuid.UUID) for s in (lg.session for lg in logins))
+    if backend == "postgresql":
+        assert all(isinstance(a.tags, list) and isinstance(a.scores, list) for a in accounts)
+        assert any(a.tags for a in accounts) and all(
+            isinstance(s, int) for a in accounts for s in a.scores
+        )
+
+
+def test_a_custom_type_that_takes_no_value_is_a_clear_error(tmp_path: Path) -> None:
+    class Picky(sa.TypeDecorator[str]):
+        impl = sa.String
+        cache_ok = True
+
+        def process_bind_param(self, value: Any, dialect: Any) -> Any:
+            raise ValueError("no")
+
+    metadata = sa.MetaData()
+    sa.Table("t", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("v", Picky()))
+    metadata.tables["t"].c.v.nullable = False
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    engine = db.create_engine(url)
+    metadata.create_all(engine)
+    with engine.connect() as conn, pytest.raises(SeedError, match=r"t\.v .*info=\{\"seed\""):
+        seed_connection(conn, metadata, 5)
+    engine.dispose()
+
+
+def _house_code(rng: Any) -> str:
+    return f"H-{rng.randrange(1000):03d}"
+
+
+def test_a_column_chooses_its_generator_in_the_models(target_url: str) -> None:
+    metadata = sa.MetaData()
+    sa.Table(
+        "pupil",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("nick", sa.String(40), nullable=False, info={"seed": "first_name"}),
+        sa.Column("house", sa.String(10), nullable=False, info={"seed": ["red", "blue"]}),
+        sa.Column("code", sa.String(10), nullable=False, info={"seed": _house_code}),
+        sa.Column("born", sa.Date, nullable=False, info={"seed": [date(2010, 3, 1)]}),
+    )
+    engine = db.create_engine(target_url)
+    try:
+        metadata.create_all(engine)
+        with engine.connect() as conn:
+            seed_connection(conn, metadata, 50, seed=1)
+            conn.commit()
+            rows = conn.execute(sa.text("SELECT nick, house, code, born FROM pupil")).all()
+    finally:
+        engine.dispose()
+    assert len(rows) == 50
+    assert {r.nick for r in rows} <= set(pools.FIRST_NAMES)
+    assert {r.house for r in rows} == {"red", "blue"}
+    assert all(re.fullmatch(r"H-\d{3}", r.code) for r in rows)
+    assert {str(r.born)[:10] for r in rows} == {"2010-03-01"}
+
+
+def test_an_unknown_generator_name_is_a_clear_error(tmp_path: Path) -> None:
+    metadata = sa.MetaData()
+    sa.Table(
+        "t",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("v", sa.String, info={"seed": "no_such_maker"}),
+    )
+    with pytest.raises(SeedError, match=r"t\.v asks for the seed generator 'no_such_maker'"):
+        plan_rows(metadata)
+
+
+# --- foreign-key cycles, composite uniques, awkward identifiers ---------------------------
+
+
+def _dvd_rental() -> sa.MetaData:
+    """store.manager_staff_id -> staff (use_alter, nullable, UNIQUE); staff.store_id -> store."""
+    metadata = sa.MetaData()
+    sa.Table(
+        "store",
+        metadata,
+        sa.Column("store_id", sa.Integer, primary_key=True),
+        sa.Column(
+            "manager_staff_id",
+            sa.Integer,
+            sa.ForeignKey("staff.staff_id", use_alter=True, name="fk_store_manager"),
+            nullable=True,
+        ),
+        sa.UniqueConstraint("manager_staff_id", name="uq_store_manager_staff_id"),
+    )
+    sa.Table(
+        "staff",
+        metadata,
+        sa.Column("staff_id", sa.Integer, primary_key=True),
+        sa.Column("store_id", sa.Integer, sa.ForeignKey("store.store_id"), nullable=False),
+        sa.Column("username", sa.String(16), nullable=False),
+    )
+    return metadata
+
+
+def _seed_into(url: str, metadata: sa.MetaData, rows: Any) -> Any:
+    engine = db.create_engine(url)
+    try:
+        metadata.create_all(engine)
+        with engine.connect() as conn:
+            report = seed_connection(conn, metadata, rows, seed=2)
+            conn.commit()
+        return report
+    finally:
+        engine.dispose()
+
+
+def test_a_cycle_with_a_unique_nullable_edge_is_seeded(target_url: str) -> None:
+    report = _seed_into(target_url, _dvd_rental(), {"store": 20, "staff": 60})
+    assert report.integrity is not None and report.integrity.ok
+    managers = query(target_url, "SELECT manager_staff_id FROM store")
+    filled = [m for (m,) in managers if m is not None]
+    assert len(filled) == len(set(filled)) > 0
+
+
+def _two_composite_uniques() -> sa.MetaData:
+    metadata = sa.MetaData()
+    sa.Table("a", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table("b", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table(
+        "ab",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("a_id", sa.Integer, sa.ForeignKey("a.id"), nullable=False),
+        sa.Column("b_id", sa.Integer, sa.ForeignKey("b.id"), nullable=False),
+        sa.Column("slot", sa.Integer, sa.CheckConstraint("slot BETWEEN 1 AND 3"), nullable=False),
+        sa.UniqueConstraint("a_id", "b_id", name="uq_ab_pair"),
+        sa.UniqueConstraint("a_id", "slot", name="uq_ab_slot"),
+    )
+    return metadata
+
+
+def test_a_table_with_two_composite_uniques_can_be_left_empty(target_url: str) -> None:
+    report = _seed_into(target_url, _two_composite_uniques(), {"ab": 0})
+    assert {t.table: t.rows for t in report.tables}["ab"] == 0
+
+
+def test_awkward_identifiers_are_seeded(target_url: str) -> None:
+    metadata = sa.MetaData()
+    sa.Table(
+        "it's",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("a%b", sa.String(20), nullable=False),
+        sa.Column("order", sa.Integer, nullable=False),
+        sa.Column('say "hi"', sa.String(20), unique=True),
+    )
+    sa.Table(
+        "user",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("it's_id", sa.Integer, sa.ForeignKey("it's.id"), nullable=False),
+    )
+    report = _seed_into(target_url, metadata, {"it's": 30, "user": 40})
+    assert {t.table: t.rows for t in report.tables} == {"it's": 30, "user": 40}
+
+
+def test_truncate_refuses_when_a_table_outside_the_schema_refers_to_it(target_url: str) -> None:
+    ours = sa.MetaData()
+    sa.Table("parent", ours, sa.Column("id", sa.Integer, primary_key=True))
+    everything = sa.MetaData()
+    sa.Table("parent", everything, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table(
+        "audit",
+        everything,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("parent_id", sa.Integer, sa.ForeignKey("parent.id", ondelete="CASCADE")),
+    )
+    engine = db.create_engine(target_url)
+    try:
+        everything.create_all(engine)
+        with engine.connect() as conn:
+            conn.execute(sa.text("INSERT INTO parent (id) VALUES (1)"))
+            conn.execute(sa.text("INSERT INTO audit (id, parent_id) VALUES (1, 1)"))
+            conn.commit()
+        with (
+            engine.connect() as conn,
+            pytest.raises(SeedError, match=r"audit, which the schema does not declare"),
+        ):
+            try:
+                seed_connection(conn, ours, 5, truncate=True)
+            finally:
+                conn.rollback()
+    finally:
+        engine.dispose()
+    assert query(target_url, "SELECT id, parent_id FROM audit") == [(1, 1)]
+    assert query(target_url, "SELECT id FROM parent") == [(1,)]

@@ -415,6 +415,10 @@ def test_a_revision_that_orphans_rows_is_rolled_back(blog: Project, tmp_path: Pa
     blog.write_revision("blog", "0rph_orphans.py", ORPHANS)
     with pytest.raises(MigrationFailed, match="foreign keys point nowhere"):
         migrate.upgrade(blog.cfg, "blog", url=url)
+    # The target holds data, so the guard ran the whole upgrade in one measured
+    # transaction: the failure rolls back w1d3 with it, and nothing changed.
+    assert migrate.current(blog.cfg, "blog", url=url).revision == head
+    migrate.upgrade(blog.cfg, "blog", "w1d3", url=url)
     assert migrate.current(blog.cfg, "blog", url=url).revision == "w1d3"
     with db.connect(url) as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM users").scalar() == 1

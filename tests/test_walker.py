@@ -96,3 +96,27 @@ def test_the_history_model_replays_through_the_walker() -> None:
     assert list(model.tables["people"]) == ["id", "name", "kind"]
     assert model.tables["people"]["name"].nullable is False
     assert model.enums == {"kind": ["a", "b"]}
+
+
+def test_checks_effects_follow_renames_through_the_walker() -> None:
+    from pathlib import Path
+
+    from workbench.check.effects import Effect
+    from workbench.revisions import Capture
+
+    sequence = [
+        ops.RenameTableOp("people", "users"),
+        ops.AlterColumnOp("users", "name", modify_name="full_name", modify_type=sa.Text()),
+        ops.DropColumnOp("users", "full_name"),
+        ops.ExecuteSQLOp("UPDATE users SET x = 1"),
+    ]
+    cap = Capture(
+        "r", Path("r.py"), "upgrade", tuple(CapturedOp(op, n) for n, op in enumerate(sequence, 1))
+    )
+    effect = Effect.of(cap)
+    assert effect.renamed == {"people": "users"}
+    assert effect.columns == {("people", "name"): None}
+    assert effect.retyped == {("people", "name")}
+    assert effect.drop_lines == {("people", "name"): 3}
+    assert effect.lines == {"people": 1}
+    assert effect.touched == {"people", "users"} and effect.opaque

@@ -114,13 +114,19 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
 
 def _render_type(obj: Any, autogen_context: AutogenContext) -> str | bool:
     import sqlalchemy as sa
-    from alembic.autogenerate.render import _repr_type
 
     if isinstance(obj, sa.TypeDecorator):
         # A TypeDecorator (sqlmodel's AutoString, UTCDateTime, an app's own) is
-        # written as the type it stores, so the revision never imports app code.
-        return _repr_type(obj.impl_instance, autogen_context)
+        # written as the type it stores on each backend, so the revision never
+        # imports app code and means the same when the models change.
+        return _render_decorated(obj, autogen_context)
     module = type(obj).__module__
+    if module.startswith("sqlalchemy.dialects.postgresql") and isinstance(obj, sa.JSON):
+        # Alembic spells JSONB's default text type as a bare `Text()` unless it
+        # compares on PostgreSQL itself: the revision would raise NameError.
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        null = "none_as_null=True" if obj.none_as_null else ""
+        return f"postgresql.{type(obj).__name__}({null})"
     if module.startswith("sqlalchemy"):
         return False
     if module.startswith("_workbench_schema_") or module == "__main__":
@@ -134,6 +140,58 @@ def _render_type(obj: Any, autogen_context: AutogenContext) -> str | bool:
         )
     autogen_context.imports.add(f"import {module}")
     return f"{module}.{obj!r}"
+
+
+def _render_decorated(obj: Any, autogen_context: AutogenContext) -> str:
+    """A ``TypeDecorator`` as the type it really has on SQLite, with a PostgreSQL variant if
+    that differs: a GUID stored as ``CHAR(32)`` and ``UUID`` is
+    ``sa.CHAR(length=32).with_variant(sa.UUID(), 'postgresql')``."""
+    from alembic.autogenerate.render import _repr_type
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    def stored(dialect: Any) -> Any:
+        try:
+            found = obj.load_dialect_impl(dialect)
+        except Exception:
+            # A decorator that refuses a dialect: what it wraps is all we know.
+            found = obj.impl_instance
+        if isinstance(found, type(obj)) or found is obj:
+            found = obj.impl_instance
+        return _public_type(found)
+
+    def rendered(type_: Any) -> str:
+        text = _render_type(type_, autogen_context)
+        return text if isinstance(text, str) else str(_repr_type(type_, autogen_context))
+
+    lite = rendered(stored(sqlite.dialect()))
+    pg = rendered(stored(postgresql.dialect()))  # type: ignore[no-untyped-call]
+    if lite == pg:
+        return lite
+    return f"{lite}.with_variant({pg}, 'postgresql')"
+
+
+def _public_type(type_: Any) -> Any:
+    """``type_`` as an instance of its nearest public SQLAlchemy class (``PGUuid`` -> ``UUID``).
+
+    Dialects hand back private implementation classes that a revision cannot
+    name; the public class they derive from compiles the same way.
+    """
+    import importlib
+
+    import sqlalchemy.types as sa_types
+
+    for cls in type(type_).__mro__:
+        module = cls.__module__
+        if module.startswith("sqlalchemy.dialects."):
+            package = importlib.import_module(".".join(module.split(".")[:3]))
+            public = getattr(package, cls.__name__, None) is cls
+        else:
+            public = getattr(sa_types, cls.__name__, None) is cls
+        if public:
+            return type_ if cls is type(type_) else type_.adapt(cls)
+        if not module.startswith("sqlalchemy"):
+            return type_
+    return type_
 
 
 def _render_server_default(obj: Any) -> str | bool:

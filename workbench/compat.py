@@ -57,6 +57,19 @@ def downgrade_steps(scripts: Any, destination: str, current: Sequence[str]) -> l
     return list(method(destination, tuple(current)))
 
 
+def revision_loader(scripts: Any) -> Any:
+    """The generator function a ``ScriptDirectory`` reads its revision files with.
+
+    Alembic passes ``ScriptDirectory._load_revisions`` to its ``RevisionMap``;
+    no public hook sees a revision file that fails to import, which workbench
+    must report as the user's error (file and line), not as its own.
+    """
+    method = getattr(scripts, "_load_revisions", None)
+    if method is None:
+        raise _missing("alembic.script.ScriptDirectory", "_load_revisions")
+    return method
+
+
 def install_op_proxy(operations: Any) -> None:
     """Make ``alembic.op`` forward to ``operations`` (what ``EnvironmentContext`` does).
 
@@ -151,6 +164,25 @@ def copy_column(column: Any) -> Any:
     if method is None:
         raise _missing("sqlalchemy.Column", "_copy")
     return method()
+
+
+def forget_created_types(migration_context: Any) -> None:
+    """Clear the memo of named types (PostgreSQL enums) Alembic's DDL runner created.
+
+    ``op.create_table`` runs the table's DDL events with the migration
+    context's impl as ``_ddl_runner``; SQLAlchemy's named types record in its
+    ``memo`` each type they created, and do not create it again through that
+    runner. Within one migration context that spans several revisions (check's
+    walk upgrades, downgrades and upgrades again in one Alembic run) a type
+    dropped by a downgrade would then not be made again: "type does not exist".
+    No public API resets it; a new migration context per step would lose the
+    one-run walk.
+    """
+    impl = getattr(migration_context, "impl", None)
+    memo = getattr(impl, "memo", None)
+    if not isinstance(memo, dict):
+        raise _missing("alembic.ddl.impl.DefaultImpl", "memo")
+    memo.clear()
 
 
 # --- click ---------------------------------------------------------------------------------

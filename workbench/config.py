@@ -310,6 +310,11 @@ def load(root: Path) -> Config:
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ProjectError(f"{pyproject}: {exc}.", hint="Fix the TOML syntax.") from None
+    except UnicodeDecodeError as exc:
+        raise ProjectError(
+            f"{pyproject} is not UTF-8 text (byte {exc.start}: {exc.reason}).",
+            hint="TOML files are UTF-8: save it as UTF-8.",
+        ) from None
     table = data.get("tool", {}).get("workbench")
     if not isinstance(table, dict):
         raise ProjectError(
@@ -403,7 +408,7 @@ def discover(start: Path | None = None) -> Config:
 def _has_workbench_table(pyproject: Path) -> bool:
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
         # A broken pyproject.toml is reported by load() when it is the project.
         return "[tool.workbench]" in pyproject.read_text(encoding="utf-8", errors="replace")
     return isinstance(data.get("tool", {}).get("workbench"), dict)

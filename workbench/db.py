@@ -29,7 +29,25 @@ if TYPE_CHECKING:
 
 SCRATCH_PREFIX = "wb_scratch_"
 LOCK_TIMEOUT = 600.0
-"""Seconds a migration waits for another one on the same database before giving up."""
+"""Seconds a migration waits for another one on the same database before giving up.
+
+SQLite's busy timeout of a migrating connection is the same, so a second
+upgrade waits one consistent time whichever lock it meets first.
+"""
+STATEMENT_LOCK_TIMEOUT = 5.0
+"""PostgreSQL: seconds a migration's statement waits for a table lock another session
+holds (``lock_timeout``) before the revision is rolled back and retried;
+``$WORKBENCH_LOCK_TIMEOUT`` overrides it."""
+SUPPORTED = ("sqlite", "postgresql")
+"""The backends workbench migrates: both have transactional DDL, which its promises need."""
+_SECRET_KEYS = re.compile(
+    r"(?i)^(password|passwd|pwd|pass|sslpassword|sslkey_password|secret|token|"
+    r"api_?key|access_?token|auth_?token|private_?key|credentials?)$"
+)
+_SECRET_IN_TEXT = re.compile(
+    r"(?i)\b(password|passwd|pwd|sslpassword|sslkey_password|secret|token|api_?key|"
+    r"access_?token|auth_?token)(\s*=\s*)('[^']*'|\"[^\"]*\"|[^&\s;,)'\"]+)"
+)
 
 _PG_DRIVERS = {"postgresql", "postgres", "postgresql+psycopg", "postgresql+psycopg2"}
 
@@ -42,14 +60,21 @@ def parse_url(url: str | URL) -> URL:
     if not isinstance(url, str):
         parsed = url
     else:
-        text = url.strip()
+        text = _encode_userinfo(url.strip())
         if text.startswith("postgres://"):
             text = "postgresql://" + text[len("postgres://") :]
         try:
             parsed = make_url(text)
         except (ArgumentError, ValueError) as exc:
+            # The text is not shown: what cannot be parsed cannot be redacted either.
+            scheme = text.split("://", 1)[0] if "://" in text else ""
+            named = (
+                f"the URL starting {scheme}://"
+                if re.fullmatch(r"[\w+.-]+", scheme)
+                else ("the URL given")
+            )
             raise DatabaseError(
-                f"{redact_text(text)!r} is not a database URL ({exc}).",
+                f"{named} is not a database URL ({exc}).",
                 hint="Write it as sqlite:///path/to/file.db or "
                 "postgresql://user:password@host:5432/dbname.",
             ) from None
@@ -58,35 +83,94 @@ def parse_url(url: str | URL) -> URL:
     return parsed
 
 
+def _encode_userinfo(text: str) -> str:
+    """Percent-encode a password holding an unencoded ``@`` (the host follows the last one)."""
+    from urllib.parse import quote
+
+    match = re.match(
+        r"^([A-Za-z][\w+.-]*://)([^/?#]*)$|^([A-Za-z][\w+.-]*://)([^/?#]*)([/?#].*)$", text
+    )
+    if not match:
+        return text
+    scheme = match.group(1) or match.group(3)
+    netloc = match.group(2) if match.group(1) else match.group(4)
+    rest = "" if match.group(1) else match.group(5)
+    if netloc.count("@") < 2:
+        return text
+    userinfo, _, host = netloc.rpartition("@")
+    user, sep, password = userinfo.partition(":")
+    if not sep:
+        return text
+    return f"{scheme}{user}:{quote(password, safe='%')}@{host}{rest}"
+
+
 def backend(url: str | URL) -> str:
     """``sqlite``, ``postgresql``, or another SQLAlchemy dialect name."""
     return parse_url(url).get_backend_name()
 
 
+def check_supported(url: str | URL) -> None:
+    """A ``DatabaseError``, before anything runs, for a backend workbench does not migrate.
+
+    MySQL, MariaDB, SQL Server and Oracle commit DDL as it runs: a revision that
+    fails halfway cannot be rolled back there, which every promise of workbench
+    (a failed revision changes nothing, the guard rolls back) depends on.
+    """
+    name = backend(url)
+    if name not in SUPPORTED:
+        raise DatabaseError(
+            f"cannot use {redact(url)}: it is a {name} database, which workbench does not "
+            "support: it "
+            "migrates only SQLite and PostgreSQL (their DDL runs inside transactions, so a "
+            "failed or refused revision changes nothing). Nothing was run.",
+            hint="Point --url (or $WORKBENCH_URL) at a sqlite:/// or postgresql:// database, "
+            "or run this history with plain `alembic`.",
+        )
+
+
 def redact(url: str | URL) -> str:
-    """The URL as text with its password replaced by ``***``."""
+    """The URL as text with every credential it carries replaced by ``***``.
+
+    The password of the user part, and any query parameter that names a secret
+    (``password``, ``sslpassword``, ``passwd``, ``token``...).
+    """
     try:
-        return parse_url(url).render_as_string(hide_password=True)
+        parsed = parse_url(url)
     except DatabaseError:
         return redact_text(str(url))
+    secrets_ = {k: "***" for k in parsed.query if _SECRET_KEYS.match(k)}
+    if secrets_:
+        parsed = parsed.update_query_dict(secrets_)
+    text = parsed.render_as_string(hide_password=True)
+    return text.replace("%2A%2A%2A", "***")
 
 
 def redact_text(text: str, *urls: str | URL) -> str:
-    """``text`` with any URL password in it, or the passwords of ``urls``, replaced by ``***``."""
-    text = re.sub(r"(://[^:/@\s]*:)([^@\s]*)(@)", r"\1***\3", text)
+    """``text`` with every credential replaced by ``***``.
+
+    URL passwords (an unencoded ``@`` in one included), ``password=...``-like
+    parameters of URLs and libpq connection strings, and the secrets of
+    ``urls`` wherever they appear.
+    """
     for url in urls:
-        password = _password(url)
-        if password:
-            text = text.replace(password, "***")
-    return text
+        for secret in _secrets(url):
+            text = text.replace(secret, "***")
+    # The host follows the last ``@`` of a URL's user part.
+    text = re.sub(r"(://[^:/@\s]*:)(\S*)(@[^@\s/]*)", r"\1***\3", text)
+    return _SECRET_IN_TEXT.sub(r"\1\2***", text)
 
 
-def _password(url: str | URL) -> str | None:
+def _secrets(url: str | URL) -> list[str]:
     try:
-        value = parse_url(url).password
+        parsed = parse_url(url)
     except DatabaseError:
-        return None
-    return str(value) if value else None
+        return []
+    found = [str(parsed.password)] if parsed.password else []
+    for key, value in parsed.query.items():
+        if _SECRET_KEYS.match(key):
+            found.extend([value] if isinstance(value, str) else list(value))
+    # Too short a secret would blank out ordinary text; it is hidden by the patterns.
+    return sorted((s for s in found if len(s) >= 4), key=len, reverse=True)
 
 
 def sqlite_path(url: str | URL) -> Path | None:
@@ -147,7 +231,8 @@ def create_engine(url: str | URL, *, migrating: bool = False, **kwargs: Any) -> 
 
     SQLite engines run every transaction as a real one (DDL included), enforce
     foreign keys, and wait up to 30 s for another writer. With ``migrating``
-    they take the write lock at ``BEGIN`` so two migrations cannot interleave.
+    they take the write lock at ``BEGIN`` so two migrations cannot interleave,
+    and wait for it as long as for the migration lock (:data:`LOCK_TIMEOUT`).
     PostgreSQL engines use psycopg 3 and give up connecting after 10 s.
     """
     import sqlalchemy as sa
@@ -155,10 +240,11 @@ def create_engine(url: str | URL, *, migrating: bool = False, **kwargs: Any) -> 
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     parsed = parse_url(url)
+    check_supported(parsed)
     name = parsed.get_backend_name()
     connect_args: dict[str, Any] = dict(kwargs.pop("connect_args", {}))
     if name == "sqlite":
-        connect_args.setdefault("timeout", 30)
+        connect_args.setdefault("timeout", LOCK_TIMEOUT if migrating else 30)
     elif name == "postgresql":
         connect_args.setdefault("connect_timeout", 10)
     try:
@@ -310,6 +396,77 @@ def _admin(server: str | URL, sql: str) -> None:
 # --- locks --------------------------------------------------------------------------------
 
 
+def statement_lock_timeout() -> float:
+    """Seconds a PostgreSQL migration statement waits for a table lock: ``$WORKBENCH_LOCK_TIMEOUT``.
+
+    Raises:
+        DatabaseError: the variable is set to something that is not a positive number.
+    """
+    raw = os.environ.get("WORKBENCH_LOCK_TIMEOUT", "").strip()
+    if not raw:
+        return STATEMENT_LOCK_TIMEOUT
+    try:
+        value = float(raw.removesuffix("s"))
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value != value:
+        raise DatabaseError(
+            f"WORKBENCH_LOCK_TIMEOUT={raw!r} is not a number of seconds.",
+            hint="Set it to a positive number such as 5 (seconds), or unset it.",
+        )
+    return value
+
+
+def set_lock_timeout(conn: Connection, seconds: float) -> None:
+    """PostgreSQL: ``conn``'s statements give up waiting for a table lock after ``seconds``."""
+    if conn.dialect.name != "postgresql":
+        return
+    conn.exec_driver_sql(f"SET lock_timeout = {max(1, int(seconds * 1000))}")
+    conn.commit()
+
+
+def is_lock_timeout(exc: BaseException) -> bool:
+    """Whether ``exc`` (or its cause) is PostgreSQL giving up on a lock (SQLSTATE 55P03)."""
+    seen: BaseException | None = exc
+    for _ in range(6):
+        if seen is None:
+            return False
+        orig = getattr(seen, "orig", None)
+        for candidate in (seen, orig):
+            if candidate is not None and getattr(candidate, "sqlstate", None) == "55P03":
+                return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def lock_holders(url: str | URL) -> list[str]:
+    """The other sessions of ``url``'s PostgreSQL database that hold table locks, oldest first.
+
+    Each is described as ``pid 123 (application_name 'psql', state 'idle in
+    transaction', query started 2026-01-01 10:00:00+00)``; the query text is
+    left out (it may hold values).
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with connect(url) as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT DISTINCT a.pid, a.application_name, a.state, a.query_start, "
+                "a.xact_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE l.locktype = 'relation' AND l.granted AND a.pid <> pg_backend_pid() "
+                "AND a.datname = current_database() ORDER BY a.xact_start NULLS LAST"
+            ).fetchall()
+    except (DatabaseError, SQLAlchemyError):
+        return []
+    return [
+        f"pid {pid} (application_name {app or ''!r}, state {state!r}, query started "
+        f"{started:%Y-%m-%d %H:%M:%S%z})"
+        if started is not None
+        else f"pid {pid} (application_name {app or ''!r}, state {state!r})"
+        for pid, app, state, started, _xact in rows
+    ]
+
+
 def lock_key(name: str) -> int:
     """A stable signed 64-bit key for a PostgreSQL advisory lock."""
     digest = hashlib.sha256(f"workbench:{name}".encode()).digest()
@@ -327,8 +484,24 @@ def migration_lock(conn: Connection, name: str, timeout: float = LOCK_TIMEOUT) -
     """
     dialect = conn.dialect.name
     if dialect == "postgresql":
+        from sqlalchemy.exc import OperationalError
+
         key = lock_key(name)
-        conn.exec_driver_sql(f"SELECT pg_advisory_lock({key})")
+        # The wait for another migration is bounded like SQLite's: lock_timeout
+        # applies to advisory locks too. The caller sets the statements' own after.
+        conn.exec_driver_sql(f"SET lock_timeout = {int(timeout * 1000)}")
+        try:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({key})")
+        except OperationalError as exc:
+            if not is_lock_timeout(exc):
+                raise
+            conn.rollback()
+            raise DatabaseError(
+                f"another migration of {name!r} has held {redact(conn.engine.url)} for more "
+                f"than {timeout:.0f} s; nothing was changed.",
+                hint="Wait for it to finish, or stop it, then try again.",
+            ) from None
+        conn.exec_driver_sql("SET lock_timeout = 0")
         conn.commit()
         try:
             yield

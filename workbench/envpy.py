@@ -59,6 +59,8 @@ class RunContext:
     extra_hook: ProcessHook | None = None
     """Runs after workbench's own ``process_revision_directives`` work."""
     steps: list[Step] = field(default_factory=list)
+    locked: bool = False
+    """The caller already holds the migration lock (workbench's own upgrade and downgrade)."""
 
 
 def run_migrations(
@@ -225,7 +227,8 @@ def _run_online(
         if run.on_step is not None:
             run.on_step(done)
 
-    lock = contextlib.nullcontext() if external else db.migration_lock(conn, schema)
+    held = external or run.locked
+    lock = contextlib.nullcontext() if held else db.migration_lock(conn, schema)
     with lock, _sqlite_guard(conn, external):
         context.configure(connection=conn, on_version_apply=[on_apply, *callbacks], **options)
         try:

@@ -26,7 +26,8 @@ from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.config import Config
-from workbench.errors import SchemaLoadError, UserCodeError
+from workbench.errors import SchemaLoadError
+from workbench.usercode import user_code_error
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData, Table
@@ -188,73 +189,6 @@ def _import_user_module(module_name: str, folders: tuple[Path, ...], models: str
         raise user_code_error(
             exc, f"importing the models {models}", folders, fix="models import path"
         ) from None
-
-
-def user_code_error(
-    exc: BaseException, doing: str, folders: tuple[Path, ...], *, fix: str
-) -> UserCodeError:
-    """Report ``exc``, raised by the user's code while ``doing``, with their file and line.
-
-    A missing package is named, with where to install it.
-    """
-    path, line = user_frame(exc, folders)
-    where = f"{path}:{line}: " if path and line else f"{path}: " if path else ""
-    if (
-        isinstance(exc, ModuleNotFoundError)
-        and exc.name
-        and not _inside_any_project_folder(exc.name.split(".")[0], folders)
-    ):
-        return UserCodeError(
-            f"{where}{doing} failed: the package {exc.name.split('.')[0]!r} is not installed "
-            f"(ModuleNotFoundError: {_one_line(exc)})",
-            path=path,
-            line=line,
-            hint=f"Install it in the environment workbench runs in ({sys.executable} -m pip "
-            f"install ...), or run workbench from the project's own environment.",
-        )
-    if isinstance(exc, SyntaxError) and exc.filename and not path:
-        path, line = exc.filename, exc.lineno
-        where = f"{path}:{line}: "
-    return UserCodeError(
-        f"{where}{doing} failed: {type(exc).__name__}: {_one_line(exc)}",
-        path=path,
-        line=line,
-        hint=f"This is raised by your code, not by workbench: fix it (or the {fix}) and run "
-        "the command again; --traceback shows the whole traceback.",
-    )
-
-
-def user_frame(exc: BaseException, folders: tuple[Path, ...]) -> tuple[str | None, int | None]:
-    """The deepest frame of ``exc``'s traceback in the user's files, else outside workbench."""
-    import workbench
-
-    ours = Path(workbench.__file__).resolve().parent
-    inside: tuple[str, int] | None = None
-    outside: tuple[str, int] | None = None
-    for frame, lineno in traceback.walk_tb(exc.__traceback__):
-        name = frame.f_code.co_filename
-        if name.startswith("<"):
-            continue
-        file = Path(name).resolve()
-        if ours in file.parents:
-            continue
-        if (
-            _under(file, folders)
-            and ".venv" not in file.parts
-            and "site-packages" not in file.parts
-        ):
-            inside = (_rel_to(file, folders), lineno)
-        else:
-            outside = (str(file), lineno)
-    found = inside or outside
-    return (found[0], found[1]) if found else (None, None)
-
-
-def _rel_to(file: Path, folders: tuple[Path, ...]) -> str:
-    for folder in folders:
-        if folder in file.parents:
-            return file.relative_to(folder).as_posix()
-    return str(file)
 
 
 def _resolve_metadata(module: ModuleType, attr: str, shown: str, models: str) -> MetaData:

@@ -12,12 +12,13 @@ import contextlib
 import io
 import shutil
 import string
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from workbench import compat, db
+from workbench import db, guard
 from workbench.autogen import describe_all, is_empty, post_process
 from workbench.config import VERSION_TABLE, Config
 from workbench.envpy import RunContext
@@ -49,7 +50,7 @@ from workbench.revisions import (
     script_directory,
     single_head,
 )
-from workbench.safety import AskBackfill, AskRename, destructive_changes, generation_hook
+from workbench.safety import AskBackfill, AskRename, generation_hook
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -461,6 +462,10 @@ def downgrade(
     )
 
 
+LOCK_RETRIES = 3
+"""PostgreSQL: times a revision that met another session's table lock is tried again."""
+
+
 def _apply(
     cfg: Config,
     schema: str,
@@ -473,92 +478,332 @@ def _apply(
     yes: bool = False,
     confirm: Confirm | None = None,
 ) -> MigrateResult:
-    from alembic import command
-
     target = cfg.resolve_url(schema, url)
+    db.check_supported(target)
     shown = db.redact(target)
     scripts = script_directory(cfg, schema)
     if up and revision in ("head", "heads"):
         single_head(cfg, schema, scripts)
-    direction: Direction = "up" if up else "down"
     if sql:
         return _render_sql(cfg, schema, scripts, target, revision, up=up)
+    _check_revision(scripts, schema, revision)
+    wait = db.statement_lock_timeout()
     path = db.sqlite_path(target)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    run = RunContext(on_step=on_step)
-    with db.connect(target, migrating=True) as conn:
-        before = _current(conn, scripts, schema, shown, cfg.version_table(schema))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(
+                f"cannot make the folder of the SQLite database {shown}: {exc.strerror}; "
+                "nothing was changed.",
+                hint="Point --url at a file in a folder that exists or can be made.",
+            ) from None
+    for attempt in range(LOCK_RETRIES + 1):
+        try:
+            return _apply_locked(
+                cfg,
+                schema,
+                scripts,
+                target,
+                revision,
+                on_step=on_step,
+                up=up,
+                yes=yes,
+                confirm=confirm,
+                wait=wait,
+            )
+        except _LockBusy:
+            if attempt == LOCK_RETRIES:
+                holders = db.lock_holders(target)
+                who = "; ".join(holders) if holders else "no session holds one any longer"
+                raise DatabaseError(
+                    f"gave up after {LOCK_RETRIES + 1} tries: a revision waited more than "
+                    f"{wait:g} s for a table lock held by another session of {shown} "
+                    f"(lock holders: {who}). The revision was rolled back each time; "
+                    "revisions before it are applied.",
+                    hint="Let that session finish (or end it: SELECT pg_terminate_backend(pid)), "
+                    "then run the command again; $WORKBENCH_LOCK_TIMEOUT sets the wait in "
+                    "seconds.",
+                ) from None
+            time.sleep(min(0.5 * 2**attempt, 4.0))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _LockBusy(Exception):
+    """A revision gave up waiting for a table lock (PostgreSQL ``lock_timeout``)."""
+
+
+def _apply_locked(
+    cfg: Config,
+    schema: str,
+    scripts: ScriptDirectory,
+    target: str,
+    revision: str,
+    *,
+    on_step: OnStep | None,
+    up: bool,
+    yes: bool,
+    confirm: Confirm | None,
+    wait: float,
+) -> MigrateResult:
+    """One attempt: take the migration lock, then measure, run and commit under it."""
+    shown = db.redact(target)
+    direction: Direction = "up" if up else "down"
+    run = RunContext(locked=True)
+    version_table = cfg.version_table(schema)
+    # The lock first: what is pending and what it would destroy are only known
+    # once no other migration can run (a guard evaluated before the lock judges
+    # a database that another process is about to change).
+    with (
+        db.connect(target, migrating=True) as conn,
+        _database_trouble(target),
+        db.migration_lock(conn, schema),
+    ):
+        db.set_lock_timeout(conn, wait)
+        before = _current(conn, scripts, schema, shown, version_table)
         if not up and revision.startswith("-") and before is None:
             return MigrateResult(schema, shown, "down", None, None, ())
-        _check_revision(scripts, schema, revision)
-        if not yes:
-            _guard(conn, scripts, before, revision, up=up, shown=shown, confirm=confirm)
-        conn.commit()
+        pending = not (
+            up
+            and revision in ("head", "heads")
+            and before is not None
+            and before == single_head(cfg, schema, scripts)
+        )
+        guarded = pending and not yes and guard.holds_data(conn, ignore=version_table)
+        if conn.in_transaction():
+            conn.commit()
         ac = alembic_config(cfg, schema, attributes={"connection": conn, "workbench": run})
-        try:
-            with _alembic_errors(cfg, schema):
-                if up:
-                    command.upgrade(ac, revision)
-                else:
-                    command.downgrade(ac, revision)
-        except MigrationFailed as exc:
-            now = _current(conn, scripts, schema, shown, cfg.version_table(schema))
-            raise MigrationFailed(
-                f"{exc.message}. Its transaction was rolled back: {shown} is at revision "
-                f"{now or 'base (empty)'}, with every earlier revision applied and nothing of "
-                "the failed one.",
-                revision=exc.revision,
-                hint=exc.hint or "Fix the revision, then run the command again.",
-            ) from exc
-        after = _current(conn, scripts, schema, shown, cfg.version_table(schema))
+        ac.attributes["workbench.version_table"] = version_table
+        if guarded:
+            _run_guarded(conn, ac, revision, up=up, run=run, shown=shown, confirm=confirm)
+            for step in run.steps:
+                if on_step is not None:
+                    on_step(step)
+        else:
+            run.on_step = on_step
+            _run(
+                conn,
+                ac,
+                revision,
+                up=up,
+                scripts=scripts,
+                schema=schema,
+                shown=shown,
+                whole=False,
+            )
+        after = _current(conn, scripts, schema, shown, version_table)
     return MigrateResult(schema, shown, direction, before, after, tuple(run.steps))
 
 
-def _guard(
+def _run(
     conn: Connection,
-    scripts: ScriptDirectory,
-    before: str | None,
+    ac: Any,
     revision: str,
     *,
     up: bool,
+    scripts: ScriptDirectory | None,
+    schema: str,
+    shown: str,
+    whole: bool,
+) -> None:
+    """Run Alembic's upgrade or downgrade on ``conn``; a failure says where the target stands."""
+    from alembic import command
+
+    try:
+        with _alembic_errors(ac.attributes["workbench.project"], schema):
+            if up:
+                command.upgrade(ac, revision)
+            else:
+                command.downgrade(ac, revision)
+    except MigrationFailed as exc:
+        if db.is_lock_timeout(exc):
+            raise _LockBusy from exc
+        if whole:
+            raise
+        now = (
+            _current(conn, scripts, schema, shown, ac.attributes["workbench.version_table"])
+            if scripts is not None
+            else None
+        )
+        raise MigrationFailed(
+            f"{exc.message}. Its transaction was rolled back: {shown} is at revision "
+            f"{now or 'base (empty)'}, with every earlier revision applied and nothing of "
+            "the failed one.",
+            revision=exc.revision,
+            hint=exc.hint or "Fix the revision, then run the command again.",
+        ) from exc
+
+
+def _run_guarded(
+    conn: Connection,
+    ac: Any,
+    revision: str,
+    *,
+    up: bool,
+    run: RunContext,
     shown: str,
     confirm: Confirm | None,
 ) -> None:
-    """Refuse to run revisions that would destroy data, unless ``confirm`` says yes."""
-    steps = _steps(scripts, before, revision, up=up)
-    # A target without tables has nothing to lose: skip dry-running every pending
-    # revision (for one 200-table revision, 0.25 s on top of 0.85 s to apply it).
-    changes = destructive_changes(conn, steps)
-    if conn.in_transaction():
-        conn.rollback()
-    if not changes or (confirm is not None and confirm(changes)):
-        return
+    """Run the pending revisions in one transaction, measured before and after; commit or not.
+
+    Commits when nothing the target held was destroyed, or when ``confirm``
+    says yes; otherwise rolls everything back and raises :class:`Refused`.
+    What cannot be measured counts as destroyed (asked about, refused
+    without an answer).
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    schema = str(ac.attributes["workbench.schema_name"])
+    ignore = str(ac.attributes["workbench.version_table"])
     verb = "upgrade" if up else "downgrade"
+    with _foreign_keys_off(conn):
+        transaction = conn.begin()
+        try:
+            unmeasured: str | None = None
+            try:
+                before = guard.measure(conn, ignore=ignore)
+            except SQLAlchemyError as exc:
+                before, unmeasured = None, _reason(exc)
+            if before is None:
+                transaction.rollback()
+                changes = [guard.unmeasurable(f"{verb} to {revision}", unmeasured or "?")]
+                _decide(changes, verb, shown, confirm)
+                transaction = conn.begin()
+            try:
+                _run(
+                    conn, ac, revision, up=up, scripts=None, schema=schema, shown=shown, whole=True
+                )
+            except MigrationFailed as exc:
+                transaction.rollback()
+                raise MigrationFailed(
+                    f"{exc.message}. The whole {verb} ran in one transaction (the target holds "
+                    f"data, so workbench measured what it would destroy) and was rolled back: "
+                    f"{shown} is where it was before, nothing was changed.",
+                    revision=exc.revision,
+                    hint=exc.hint or "Fix the revision, then run the command again.",
+                ) from exc
+            if not transaction.is_active or not conn.in_transaction():
+                raise Refused(
+                    f"a revision of this {verb} committed on its own (autocommit_block), so "
+                    f"workbench could not measure what it destroyed in {shown}; what ran before "
+                    "it is committed.",
+                    hint="Run it again with --yes to apply such revisions without the guard.",
+                )
+            steps = [s.revision for s in run.steps]
+            label = (
+                steps[0] if len(steps) == 1 else f"{steps[0]}..{steps[-1]}" if steps else revision
+            )
+            if before is not None and steps:
+                try:
+                    after = guard.measure(conn, cast_to=before, ignore=ignore)
+                    changes = guard.losses(before, after, label)
+                except SQLAlchemyError as exc:
+                    changes = [guard.unmeasurable(label, _reason(exc))]
+                if changes:
+                    _decide(changes, verb, shown, confirm, transaction=transaction)
+            transaction.commit()
+        except BaseException:
+            if transaction.is_active:
+                transaction.rollback()
+            raise
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    return text[:300]
+
+
+def _decide(
+    changes: Sequence[DestructiveChange],
+    verb: str,
+    shown: str,
+    confirm: Confirm | None,
+    *,
+    transaction: Any = None,
+) -> None:
+    """Go on when ``confirm`` says yes; otherwise roll back and raise :class:`Refused`."""
+    if confirm is not None and confirm(changes):
+        return
+    if transaction is not None and transaction.is_active:
+        transaction.rollback()
     lost = "; ".join(f"revision {c.revision} {c.description}" for c in changes)
     raise Refused(
-        f"{verb} would destroy data in {shown}: {lost}. Nothing was changed.",
+        f"{verb} would destroy data in {shown}: {lost}. It was rolled back: nothing was changed.",
         hint="Back up what you need, then run it again with --yes.",
     )
 
 
-def _steps(
-    scripts: ScriptDirectory, before: str | None, revision: str, *, up: bool
-) -> list[tuple[Any, Literal["upgrade", "downgrade"]]]:
-    """The revisions ``upgrade``/``downgrade`` to ``revision`` would run, in order."""
-    from alembic.util import CommandError
-
-    current: Any = tuple(before.split(",")) if before else ()
+@contextlib.contextmanager
+def _foreign_keys_off(conn: Connection) -> Iterator[None]:
+    """SQLite: foreign keys off for the run (batch mode recreates tables); no-op elsewhere."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    if conn.in_transaction():
+        conn.commit()
+    raw: Any = conn.connection.driver_connection
+    was_on = raw.execute("PRAGMA foreign_keys").fetchone()[0]
+    raw.execute("PRAGMA foreign_keys=OFF")
     try:
-        if up:
-            steps = compat.upgrade_steps(scripts, revision, current)
-        else:
-            steps = compat.downgrade_steps(scripts, revision, current)
-    except CommandError:
-        # A bad destination: Alembic reports it itself, right after. Anything
-        # else (its private API changed) must not switch the guard off quietly.
-        return []
-    return [(s.revision, "upgrade" if s.is_upgrade else "downgrade") for s in steps]
+        yield
+    finally:
+        if conn.in_transaction():
+            conn.rollback()
+        raw.execute(f"PRAGMA foreign_keys={'ON' if was_on else 'OFF'}")
+
+
+@contextlib.contextmanager
+def _database_trouble(target: str) -> Iterator[None]:
+    """SQLite's file-level failures as what they are: locked, read-only, not a database."""
+    from sqlalchemy.exc import DatabaseError as SADatabaseError
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        yield
+    except WorkbenchError as exc:
+        trouble = _trouble_of(exc, target)
+        if trouble is None:
+            raise
+        raise trouble from exc
+    except (OperationalError, SADatabaseError) as exc:
+        trouble = _trouble_of(exc, target)
+        if trouble is None:
+            raise
+        raise trouble from None
+
+
+def _trouble_of(exc: BaseException, target: str) -> DatabaseError | None:
+    seen: BaseException | None = exc
+    text = ""
+    for _ in range(6):
+        if seen is None:
+            break
+        text += " " + str(getattr(seen, "orig", None) or seen).lower()
+        seen = seen.__cause__ or seen.__context__
+    shown = db.redact(target)
+    if db.backend(target) != "sqlite":
+        return None
+    if "readonly database" in text or "read-only" in text:
+        return DatabaseError(
+            f"the SQLite database {shown} is read-only (its file or its folder cannot be "
+            "written by this user), so nothing could be applied; nothing was changed.",
+            hint="Make the file and its folder writable (chmod u+w), or point --url at a "
+            "writable copy.",
+        )
+    if "database is locked" in text:
+        return DatabaseError(
+            f"another connection has held the write lock of {shown} for more than "
+            f"{db.LOCK_TIMEOUT:.0f} s, so the migration could not start; nothing was changed.",
+            hint="Stop the program holding it (a long transaction, an open sqlite3 shell), "
+            "then run the command again.",
+        )
+    if "file is not a database" in text or "not a database" in text:
+        return DatabaseError(
+            f"{shown} is not a SQLite database (the file exists but holds something else); "
+            "nothing was changed.",
+            hint="Point --url at a SQLite database file, or at a path where none exists yet.",
+        )
+    return None
 
 
 def _check_revision(scripts: ScriptDirectory, schema: str, revision: str) -> None:
@@ -741,7 +986,7 @@ def _stamped(
     """The revision ``target`` is stamped with; ``None`` for a SQLite file not made yet."""
     if not db.exists(target):
         return None
-    with db.connect(target) as conn:
+    with _database_trouble(target), db.connect(target) as conn:
         return _current(conn, scripts, schema, shown, version_table)
 
 
@@ -757,6 +1002,8 @@ def schemas(cfg: Config, *, url: str | None = None) -> list[SchemaSummary]:
     A schema that fails to load or whose target cannot be reached is listed
     with the reason rather than stopping the listing.
     """
+    from sqlalchemy import exc as sa_exc
+
     summaries = []
     for name in cfg.schema_names():
         path = cfg.schema_path(name)
@@ -765,6 +1012,11 @@ def schemas(cfg: Config, *, url: str | None = None) -> list[SchemaSummary]:
             tables = len(load_schema(cfg, name).metadata.tables)
         except WorkbenchError as exc:
             tables, error = 0, exc.text
+        except sa_exc.InvalidRequestError as exc:
+            # A foreign key to a table the models lack (NoReferencedTableError), and the
+            # like: this schema's problem, not a reason to stop listing the others.
+            reason = " ".join(str(exc).split())
+            tables, error = 0, f"{cfg.rel(path)}: {type(exc).__name__}: {reason}"
         scripts = None
         try:
             scripts = script_directory(cfg, name) if has_history(cfg, name) else None

@@ -37,6 +37,14 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _execute(operations: Operations, statement: str) -> None:
+    """Run DDL text as it is: a plain string would be parsed for ``:name`` bind parameters
+    (an enum member ``a:b`` became ``NULL``), and ``sa.DDL`` formats ``%``, so it is doubled."""
+    import sqlalchemy as sa
+
+    operations.execute(sa.DDL(statement.replace("%", "%%")))  # type: ignore[no-untyped-call]
+
+
 def _qualified(name: str, schema: str | None) -> str:
     return f"{_ident(schema)}.{_ident(name)}" if schema else _ident(name)
 
@@ -131,8 +139,8 @@ def _create_enum_type(operations: Operations, operation: CreateEnumTypeOp) -> No
     if operations.get_context().dialect.name != "postgresql":
         return
     values = ", ".join(_quote(v) for v in operation.values)
-    operations.execute(
-        f"CREATE TYPE {_qualified(operation.name, operation.schema)} AS ENUM ({values})"
+    _execute(
+        operations, f"CREATE TYPE {_qualified(operation.name, operation.schema)} AS ENUM ({values})"
     )
     # SQLAlchemy creates a table's enum types itself unless its DDL runner (here
     # Alembic's impl) remembers them as made; without this note, a following
@@ -146,7 +154,7 @@ def _create_enum_type(operations: Operations, operation: CreateEnumTypeOp) -> No
 def _drop_enum_type(operations: Operations, operation: DropEnumTypeOp) -> None:
     if operations.get_context().dialect.name != "postgresql":
         return
-    operations.execute(f"DROP TYPE IF EXISTS {_qualified(operation.name, operation.schema)}")
+    _execute(operations, f"DROP TYPE IF EXISTS {_qualified(operation.name, operation.schema)}")
 
 
 @Operations.implementation_for(SyncEnumValuesOp)
@@ -169,7 +177,7 @@ def _sync_postgresql(operations: Operations, op: SyncEnumValuesOp) -> None:
                 if index > 0
                 else (f" BEFORE {_quote(op.values[1])}" if len(op.values) > 1 else "")
             )
-            operations.execute(f"ALTER TYPE {type_name} ADD VALUE {_quote(value)}{where}")
+            _execute(operations, f"ALTER TYPE {type_name} ADD VALUE {_quote(value)}{where}")
         return
     # Removing or reordering members: build the new type and move every column
     # onto it. A row holding a removed member makes the cast fail, and the
@@ -177,21 +185,22 @@ def _sync_postgresql(operations: Operations, op: SyncEnumValuesOp) -> None:
     old_name = f"{op.name}__wb_old"
     old_type = _qualified(old_name, op.schema)
     values = ", ".join(_quote(v) for v in op.values)
-    operations.execute(f"ALTER TYPE {type_name} RENAME TO {_ident(old_name)}")
-    operations.execute(f"CREATE TYPE {type_name} AS ENUM ({values})")
+    _execute(operations, f"ALTER TYPE {type_name} RENAME TO {_ident(old_name)}")
+    _execute(operations, f"CREATE TYPE {type_name} AS ENUM ({values})")
     for table, column, default in _enum_columns(operations, op, old_name):
         target = f"{_qualified(table, op.schema)}"
         col = _ident(column)
         if default is not None:
-            operations.execute(f"ALTER TABLE {target} ALTER COLUMN {col} DROP DEFAULT")
-        operations.execute(
+            _execute(operations, f"ALTER TABLE {target} ALTER COLUMN {col} DROP DEFAULT")
+        _execute(
+            operations,
             f"ALTER TABLE {target} ALTER COLUMN {col} TYPE {type_name} "
-            f"USING {col}::text::{type_name}"
+            f"USING {col}::text::{type_name}",
         )
         if default is not None:
             restored = default.replace(f"::{old_name}", f"::{op.name}")
-            operations.execute(f"ALTER TABLE {target} ALTER COLUMN {col} SET DEFAULT {restored}")
-    operations.execute(f"DROP TYPE {old_type}")
+            _execute(operations, f"ALTER TABLE {target} ALTER COLUMN {col} SET DEFAULT {restored}")
+    _execute(operations, f"DROP TYPE {old_type}")
 
 
 def _enum_columns(

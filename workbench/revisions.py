@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from workbench import compat
 from workbench.config import Config, own_env_directory
-from workbench.errors import RevisionError
+from workbench.errors import RevisionError, UserCodeError
 from workbench.results import Revision
+from workbench.usercode import user_code_error
 from workbench.walker import Dispatch, Names, Step, table_of
 
 if TYPE_CHECKING:
@@ -94,7 +95,28 @@ def script_directory(cfg: Config, schema: str) -> ScriptDirectory:
             f"schema {schema!r} has no migrations yet ({cfg.rel(location)}/ is missing).",
             hint=f"Write the first revision with `workbench generate {schema} -m 'initial'`.",
         )
-    return ScriptDirectory.from_config(alembic_config(cfg, schema))
+    scripts = ScriptDirectory.from_config(alembic_config(cfg, schema))
+    _report_revision_errors(scripts, cfg.script_location(schema).sys_path)
+    check_history(scripts, cfg.root)
+    return scripts
+
+
+def _report_revision_errors(scripts: ScriptDirectory, folders: tuple[Path, ...]) -> None:
+    """Make a revision file that fails to import a ``UserCodeError`` naming its file and line."""
+    from alembic.script.revision import RevisionMap
+
+    load = compat.revision_loader(scripts)
+    where = (*folders, *(Path(v) for v in scripts.version_locations or [scripts.versions]))
+
+    def guarded() -> Iterator[Any]:
+        try:
+            yield from load()
+        except UserCodeError:
+            raise
+        except Exception as exc:
+            raise user_code_error(exc, "reading a revision", where, fix="revision") from exc
+
+    scripts.revision_map = RevisionMap(guarded)
 
 
 def has_history(cfg: Config, schema: str) -> bool:
@@ -197,6 +219,37 @@ class Capture:
     """Why reading stopped early (the revision needs a live database, or raised)."""
     raises: str | None = None
     """The exception type when the function raised on purpose (``NotImplementedError``)."""
+    offline: bool = False
+    """Reading stopped because the revision needs what an offline reading does not have:
+    the database connection (``op.get_bind()``: its URL, queries, ``close()``...) or a
+    module that does not import here. ``error`` says what."""
+
+
+class OfflineRead(Exception):
+    """Raised by the stand-in connection when a revision uses what needs a real database."""
+
+
+class _OfflineBind:
+    """What ``op.get_bind()`` returns while a revision is read: the dialect, nothing else.
+
+    Revisions often branch on ``bind.dialect.name`` (or ``bind.engine.name``); that
+    is answered. Anything that needs the database (``execute``, ``url``,
+    ``close``, a session bound to it) raises :class:`OfflineRead`.
+    """
+
+    def __init__(self, dialect: Any) -> None:
+        self.dialect = dialect
+        self.name = dialect.name
+        self.engine = self
+
+    def __getattr__(self, name: str) -> Any:
+        raise OfflineRead(f"op.get_bind().{name}")
+
+    def __enter__(self) -> Any:
+        raise OfflineRead("op.get_bind() as a context manager")
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
 def _op_name(op: Any) -> str:
@@ -229,6 +282,7 @@ def capture(
     recorder = _recorder_class()(context, sink=sink, path=path)
     function = getattr(script.module, direction, None)
     error = raises = None
+    offline = False
     compat.install_op_proxy(recorder)
     try:
         if function is not None:
@@ -236,11 +290,41 @@ def capture(
     except NotImplementedError as exc:
         raises = "NotImplementedError"
         error = str(exc) or "NotImplementedError"
+    # The revision is the user's code: whatever it raises is recorded, never propagated.
     except Exception as exc:
         error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+        offline = _needs_database(exc, path, recorder.bind_used)
+        if isinstance(exc, OfflineRead):
+            error = f"it uses the database connection ({exc}), which lint reads without"
+        elif isinstance(exc, ImportError):
+            error = f"it imports what is not installed here ({error})"
+        elif offline:
+            error = (
+                "it uses the database connection (op.get_bind()), which lint reads without: "
+                + error
+            )
     finally:
         compat.remove_op_proxy(recorder)
-    return Capture(script.revision, path, direction, tuple(sink), error, raises)
+    return Capture(script.revision, path, direction, tuple(sink), error, raises, offline)
+
+
+def _needs_database(exc: BaseException, path: Path, bind_used: bool) -> bool:
+    """Whether ``exc`` comes from reading offline rather than from the revision itself.
+
+    A ``raise`` written in the revision is the revision's own; an exception
+    raised further down (in SQLAlchemy, in the stand-in connection) after the
+    revision asked for the connection is the price of reading without one.
+    """
+    if isinstance(exc, (OfflineRead, ImportError)):
+        return True
+    if not bind_used:
+        return False
+    tb = exc.__traceback__
+    last = None
+    while tb is not None:
+        last = tb.tb_frame.f_code.co_filename
+        tb = tb.tb_next
+    return last != str(path)
 
 
 _RECORDER: type[Any] | None = None
@@ -278,12 +362,17 @@ def _recorder_class() -> type[Any]:
             super().__init__(context)
             self._sink = sink
             self._path = path
+            self.bind_used = False
 
         def invoke(self, operation: Any) -> Any:
             self._sink.append(CapturedOp(operation, line_in(self._path)))
             if isinstance(operation, alembic_ops.CreateTableOp):
                 return operation.to_table(self.migration_context)
             return None
+
+        def get_bind(self) -> Any:
+            self.bind_used = True
+            return _OfflineBind(self.migration_context.dialect)
 
         @contextlib.contextmanager
         def batch_alter_table(  # type: ignore[override]
@@ -535,3 +624,98 @@ def enum_name(type_: Any) -> str | None:
     if isinstance(type_, sa.Enum) and type_.name:
         return str(type_.name)
     return None
+
+
+# --- a history that cannot be read ------------------------------------------------------
+
+
+def check_history(scripts: ScriptDirectory, root: Path) -> None:
+    """Load every revision of ``scripts``; a ``RevisionError`` naming a broken file and line.
+
+    A syntax error, a truncated file (no ``upgrade()`` or ``downgrade()``), a
+    ``down_revision`` that names no revision, or an exception raised while the
+    file is imported: each is the user's file to fix, never a workbench bug.
+    """
+    import warnings
+
+    from alembic.util import CommandError
+
+    versions = [Path(p) for p in scripts.version_locations] or [Path(scripts.versions)]
+
+    def rel(path: Path | str) -> str:
+        try:
+            return Path(path).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+    fix = "Fix the file (or restore it from version control), then run the command again."
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            revisions = list(scripts.walk_revisions())
+    except UserCodeError:
+        raise
+    except SyntaxError as exc:
+        where = f"{rel(exc.filename or '?')}:{exc.lineno or '?'}"
+        raise RevisionError(
+            f"{where}: the revision file has a syntax error ({exc.msg}).", hint=fix
+        ) from None
+    except (KeyError, CommandError) as exc:
+        missing = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else None
+        if missing is None:
+            hit = re.search(r"Revision (\S+) referenced from", str(exc))
+            missing = hit.group(1) if hit else None
+        line = _down_revision_line(versions, missing, rel) if missing else None
+        text = " ".join(str(exc).split())
+        raise RevisionError(
+            f"{line + ': ' if line else ''}the history cannot be read: "
+            + (
+                f"down_revision {missing!r} names no revision of this history."
+                if missing and line
+                else f"{text}."
+            ),
+            hint="Point down_revision at an existing revision (see `workbench history`), "
+            "or restore the missing revision file.",
+        ) from None
+    except Exception as exc:
+        frame = _innermost_in(exc, versions)
+        where = f"{rel(frame[0])}:{frame[1]}: " if frame else ""
+        raise RevisionError(
+            f"{where}importing the revision file raised {type(exc).__name__}: "
+            f"{' '.join(str(exc).split())}.",
+            hint=fix,
+        ) from None
+    for script in revisions:
+        module = script.module
+        lacks = [n for n in ("upgrade", "downgrade") if not callable(getattr(module, n, None))]
+        if lacks:
+            named = " and no ".join(f"{n}()" for n in lacks)
+            raise RevisionError(
+                f"{rel(script.path)}: the revision file has no {named} (is it truncated?).",
+                hint=fix,
+            )
+
+
+def _down_revision_line(versions: list[Path], missing: str, rel: Any) -> str | None:
+    for folder in versions:
+        for path in sorted(folder.glob("*.py")):
+            try:
+                lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                continue
+            for number, line in enumerate(lines, 1):
+                if missing in line and "down_revision" in line:
+                    return f"{rel(path)}:{number}"
+    return None
+
+
+def _innermost_in(exc: BaseException, folders: list[Path]) -> tuple[str, int] | None:
+    import traceback
+
+    found = None
+    resolved = [f.resolve() for f in folders]
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        path = Path(frame.f_code.co_filename)
+        if any(path.resolve().parent == f for f in resolved):
+            found = (str(path), line)
+    return found

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from workbench.revisions import Capture
+from workbench.walker import Dispatch, Names, Step, walk
 
 _DML = re.compile(
     r"\b(?:update|delete\s+from|insert\s+into|truncate(?:\s+table)?|alter\s+table"
@@ -54,92 +54,116 @@ class Effect:
 
     @classmethod
     def of(cls, cap: Capture) -> Effect:
-        """The effect of one captured direction, following table and column renames.
-
-        One ``isinstance`` chain over the operation classes, kept whole (over 80
-        lines) on purpose: it is to be replaced by the shared rename-aware
-        walker over captured operations in :mod:`workbench.revisions` (issue 11),
-        and one block is easier to port than several helpers.
-        """
-        from alembic.operations import ops as alembic_ops
-
-        import workbench.ops as wb_ops
-
+        """The effect of one captured direction, following table and column renames
+        (through the one operation walker, :mod:`workbench.walker`)."""
         effect = cls(opaque=cap.error is not None and cap.raises is None)
-        origin: dict[str, str] = {}  # a table's current name in the step -> its name before
-        col_origin: dict[tuple[str, str], str] = {}  # (table before, current column) -> before
-
-        def before(table: str) -> str:
-            return origin.get(table, table)
-
-        def note(table: str | None, line: int | None) -> None:
-            if table:
-                effect.touched.add(table)
-                if line is not None:
-                    effect.lines.setdefault(before(table), line)
-
-        for captured in cap.ops:
-            op: Any = captured.op
-            table = (
-                captured.batch
-                or getattr(op, "table_name", None)
-                or getattr(op, "source_table", None)
-            )
-            note(table, captured.line)
-            if isinstance(op, alembic_ops.CreateTableOp):
-                effect.created.add(op.table_name)
-            elif isinstance(op, alembic_ops.DropTableOp):
-                effect.dropped.add(before(op.table_name))
-                if captured.line is not None:
-                    effect.drop_lines[(before(op.table_name), None)] = captured.line
-            elif isinstance(op, alembic_ops.RenameTableOp):
-                old = before(op.table_name)
-                origin[op.new_table_name] = old
-                effect.renamed[old] = op.new_table_name
-                note(op.new_table_name, captured.line)
-            elif isinstance(op, alembic_ops.DropColumnOp) and table:
-                t = before(table)
-                col = col_origin.get((t, op.column_name), op.column_name)
-                effect.columns[(t, col)] = None
-                if captured.line is not None:
-                    effect.drop_lines[(t, col)] = captured.line
-            elif isinstance(op, alembic_ops.AlterColumnOp) and table:
-                t = before(table)
-                col = col_origin.get((t, op.column_name), op.column_name)
-                if op.modify_type is not None:
-                    effect.retyped.add((t, col))
-                if op.modify_name:
-                    col_origin[(t, op.modify_name)] = col
-                    effect.columns[(t, col)] = (t, op.modify_name)
-            elif isinstance(op, alembic_ops.ExecuteSQLOp):
-                effect.opaque = True
-                for match in _DML.finditer(str(op.sqltext)):
-                    note(match.group(1), captured.line)
-            elif isinstance(op, alembic_ops.BulkInsertOp):
-                note(getattr(op.table, "name", None), captured.line)
-            elif isinstance(op, wb_ops.SyncEnumValuesOp):
-                # On PostgreSQL it moves every column of the type, named here or not.
-                effect.opaque = True
-                for t, _column, _check in op.columns:
-                    note(t, captured.line)
-            elif isinstance(op, (wb_ops.CreateEnumTypeOp, wb_ops.DropEnumTypeOp)):
-                pass
-            elif not isinstance(
-                op,
-                (
-                    alembic_ops.AddColumnOp,
-                    alembic_ops.CreateIndexOp,
-                    alembic_ops.DropIndexOp,
-                    alembic_ops.AddConstraintOp,
-                    alembic_ops.DropConstraintOp,
-                    alembic_ops.CreateTableCommentOp,
-                    alembic_ops.DropTableCommentOp,
-                ),
-            ):
-                effect.opaque = True
+        reading = _Reading(effect)
+        walk(cap.ops, _EFFECTS, reading, reading.names)
         # Renamed tables carry their column moves under their new name too.
         for (t, col), moved in list(effect.columns.items()):
             new_t = effect.renamed.get(t)
             if new_t and moved is not None:
                 effect.columns[(t, col)] = (new_t, moved[1])
         return effect
+
+
+@dataclass
+class _Reading:
+    """An effect being read, and the renames followed so far."""
+
+    effect: Effect
+    names: Names = field(default_factory=Names)
+
+    def note(self, table: str | None, line: int | None) -> None:
+        if table:
+            self.effect.touched.add(table)
+            if line is not None:
+                self.effect.lines.setdefault(self.names.table(table), line)
+
+
+class _Noting(Dispatch[_Reading]):
+    """Every operation touches the table it names, whatever its handler does."""
+
+    def __call__(self, state: _Reading, step: Step) -> None:
+        state.note(step.table, step.line)
+        super().__call__(state, step)
+
+
+def _opaque(state: _Reading, step: Step) -> None:
+    state.effect.opaque = True  # an operation not known here may change any table
+
+
+_EFFECTS = _Noting("check effects", default=_opaque)
+
+
+@_EFFECTS.handles(
+    "AddColumnOp",
+    "CreateIndexOp",
+    "DropIndexOp",
+    "AddConstraintOp",
+    "DropConstraintOp",
+    "CreateTableCommentOp",
+    "DropTableCommentOp",
+    "CreateEnumTypeOp",
+    "DropEnumTypeOp",
+)
+def _keeps_rows(state: _Reading, step: Step) -> None:
+    pass
+
+
+@_EFFECTS.handles("CreateTableOp")
+def _create_table(state: _Reading, step: Step) -> None:
+    state.effect.created.add(step.op.table_name)
+
+
+@_EFFECTS.handles("DropTableOp")
+def _drop_table(state: _Reading, step: Step) -> None:
+    origin = state.names.table(step.op.table_name)
+    state.effect.dropped.add(origin)
+    if step.line is not None:
+        state.effect.drop_lines[(origin, None)] = step.line
+
+
+@_EFFECTS.handles("RenameTableOp")
+def _rename_table(state: _Reading, step: Step) -> None:
+    state.effect.renamed[state.names.table(step.op.table_name)] = step.op.new_table_name
+    state.effect.touched.add(step.op.new_table_name)  # its line is the old name's
+
+
+@_EFFECTS.handles("DropColumnOp")
+def _drop_column(state: _Reading, step: Step) -> None:
+    if step.origin and step.column_origin:
+        state.effect.columns[(step.origin, step.column_origin)] = None
+        if step.line is not None:
+            state.effect.drop_lines[(step.origin, step.column_origin)] = step.line
+
+
+@_EFFECTS.handles("AlterColumnOp")
+def _alter_column(state: _Reading, step: Step) -> None:
+    op = step.op
+    if not (step.origin and step.column_origin):
+        return
+    if op.modify_type is not None:
+        state.effect.retyped.add((step.origin, step.column_origin))
+    if op.modify_name:
+        state.effect.columns[(step.origin, step.column_origin)] = (step.origin, op.modify_name)
+
+
+@_EFFECTS.handles("ExecuteSQLOp")
+def _execute(state: _Reading, step: Step) -> None:
+    state.effect.opaque = True
+    for match in _DML.finditer(str(step.op.sqltext)):
+        state.note(match.group(1), step.line)
+
+
+@_EFFECTS.handles("BulkInsertOp")
+def _bulk_insert(state: _Reading, step: Step) -> None:
+    state.note(getattr(step.op.table, "name", None), step.line)
+
+
+@_EFFECTS.handles("SyncEnumValuesOp")
+def _sync_enum(state: _Reading, step: Step) -> None:
+    # On PostgreSQL it moves every column of the type, named here or not.
+    state.effect.opaque = True
+    for t, _column, _check in step.op.columns:
+        state.note(t, step.line)

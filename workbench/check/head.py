@@ -7,6 +7,7 @@ constraints and server defaults (which autogenerate does not compare).
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,7 +100,8 @@ def _pending(walk: Walk) -> list[str]:
 
     def record(context: Any, revision: Any, directives: list[Any]) -> None:
         if directives and not is_empty(directives[0]):
-            found.extend(describe_all(directives[0].upgrade_ops.ops))
+            ops = [o for o in directives[0].upgrade_ops.ops if not _already_there(walk, o)]
+            found.extend(describe_all(ops))
         directives[:] = []
 
     run = RunContext(schema=walk.models, history=walk.history.history_model(), extra_hook=record)
@@ -174,3 +176,36 @@ def _same_default(a: str | None, b: str | None) -> bool:
 def _with_attributes(ac: AlembicConfig, attributes: dict[str, Any]) -> AlembicConfig:
     ac.attributes.update(attributes)
     return ac
+
+
+_ADD_VALUE = re.compile(
+    r"ALTER\s+TYPE\s+(?:\w+\.)?\"?(\w+)\"?\s+ADD\s+VALUE\s+(?:IF\s+NOT\s+EXISTS\s+)?'([^']*)'",
+    re.IGNORECASE,
+)
+
+
+def _already_there(walk: Walk, op: Any) -> bool:
+    """Whether an enum change autogenerate proposes is already made by the history.
+
+    The history model follows Alembic operations only; a member added with raw
+    ``ALTER TYPE ... ADD VALUE`` (in ``op.execute``, often guarded to run on
+    PostgreSQL only) escapes it. On PostgreSQL the database at head says
+    whether the type already has the models' members. On SQLite an enum is a
+    plain VARCHAR (no CHECK unless ``create_constraint``): members added by
+    such statements in the history's files change nothing there.
+    """
+    from workbench.ops import SyncEnumValuesOp
+
+    if not isinstance(op, SyncEnumValuesOp):
+        return False
+    if walk.backend == "postgresql":
+        found = {e.name: e.values for e in walk.current.enums}
+        return found.get(op.name) == tuple(op.values)
+    added = set(op.values) - set(op.old_values)
+    if not added or set(op.old_values) - set(op.values) or any(c[2] for c in op.columns):
+        return False
+    by_sql: set[str] = set()
+    for script in walk.history.chain:
+        text = Path(script.path).read_text(encoding="utf-8", errors="replace")
+        by_sql.update(v for name, v in _ADD_VALUE.findall(text) if name == op.name)
+    return added <= by_sql

@@ -23,6 +23,7 @@ from workbench.check.rebuild import Rebuilt, rebuild
 from workbench.check.rows import Data
 from workbench.check.step import Step
 from workbench.check.targets import backend_of
+from workbench.compat import forget_created_types
 from workbench.config import Config
 from workbench.envpy import RunContext
 from workbench.errors import MigrationFailed
@@ -146,7 +147,7 @@ class Walk:
         with EnvironmentContext(self.ac, self.history.scripts, fn=fn):
             self.history.scripts.run_env()
 
-    def _steps_from(self, start: int, _heads: Any, _context: Any) -> Iterator[Any]:
+    def _steps_from(self, start: int, _heads: Any, context: Any) -> Iterator[Any]:
         """The steps of the walk from revision ``start``, with the proofs run between them.
 
         Alembic runs each yielded step in its own transaction; the code between
@@ -166,15 +167,18 @@ class Walk:
                 return
             self.at = Point(index, "up")
             self.walked.add(index)
+            forget_created_types(context)
             yield MigrationStep.upgrade_from_script(revision_map, script)
             if not self._guard(step.after_up):
                 return
             if step.irreversible is None:
                 self.at = Point(index, "down")
+                forget_created_types(context)
                 yield MigrationStep.downgrade_from_script(revision_map, script)
                 if not self._guard(step.after_down):
                     return
                 self.at = Point(index, "reup")
+                forget_created_types(context)
                 yield MigrationStep.upgrade_from_script(revision_map, script)
                 if index + 1 < len(chain):
                     upcoming = Step(self, chain[index + 1])

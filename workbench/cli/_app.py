@@ -94,8 +94,15 @@ class WorkbenchGroup(TyperGroup):
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except _PASS_THROUGH:
             raise
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             if _state(ctx).traceback:
+                raise
+            from workbench.errors import user_code_error
+
+            theirs = user_code_error(exc, _state(ctx).project or Path.cwd())
+            if theirs is not None:
+                fail(theirs.text, as_json=as_json)
+            if isinstance(exc, SystemExit):
                 raise
             fail(
                 f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())}. This is a "
@@ -105,7 +112,14 @@ class WorkbenchGroup(TyperGroup):
 
 
 def fail(text: str, *, as_json: bool = False) -> NoReturn:
-    """Report an error (on stderr, or as the JSON document) and exit with code 2."""
+    """Report an error (on stderr, or as the JSON document) and exit with code 2.
+
+    Whatever credential the text carries (a URL's password, ``password=...``)
+    is replaced by ``***`` first: the last line of defence of every error path.
+    """
+    from workbench.db import redact_text
+
+    text = redact_text(text)
     if as_json:
         typer.echo(json.dumps({"ok": False, "error": text}, indent=2))
     typer.echo(f"Error: {text}", err=True)

@@ -429,7 +429,7 @@ def upgrade(
     _report(result, cfg.root, json)
 
 
-@app.command()
+@app.command(context_settings={"ignore_unknown_options": True})
 def downgrade(
     ctx: typer.Context,
     schema: SchemaArg,

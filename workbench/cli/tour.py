@@ -6,8 +6,11 @@ with a sentence on what it shows. A capability adds its step to :data:`STEPS`.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -173,6 +176,32 @@ def tour(
     """
     root = make_tour_project(directory or Path(tempfile.mkdtemp(prefix="workbench-tour-")))
     say(f"workbench tour, in {root}", style="bold")
+    with _own_environment():
+        _walk(root)
+    say()
+    say(f"Done. The tour's project is in {root}: look around, or delete it.", style="bold")
+
+
+@contextlib.contextmanager
+def _own_environment() -> Iterator[None]:
+    """No ``WORKBENCH_*`` variable reaches the tour's commands (``$WORKBENCH_URL`` above all).
+
+    The tour downgrades to base and seeds: pointed at a real database by the
+    environment, it would empty it. Its targets are the project's own files.
+    """
+    saved = {k: v for k, v in os.environ.items() if k.startswith("WORKBENCH_")}
+    for key in saved:
+        del os.environ[key]
+    os.environ["WORKBENCH_INTERACTIVE"] = "0"
+    try:
+        yield
+    finally:
+        for key in [k for k in os.environ if k.startswith("WORKBENCH_")]:
+            del os.environ[key]
+        os.environ.update(saved)
+
+
+def _walk(root: Path) -> None:
     for number, step in enumerate(STEPS, 1):
         say()
         say(f"{number}. {step.title}", style="bold cyan")
@@ -184,8 +213,6 @@ def tour(
                 f"tour step {number} ({step.title}) exited with {code}; see the output above.",
                 hint="Run that command yourself in the tour folder with --traceback.",
             )
-    say()
-    say(f"Done. The tour's project is in {root}: look around, or delete it.", style="bold")
 
 
 def _quote(arg: str) -> str:

@@ -212,12 +212,22 @@ def _port(table: TableInfo, column: str) -> str | None:
     return None
 
 
+_KEY_LINES = (
+    "PK primary key \u00b7 FK foreign key \u00b7 UQ unique \u00b7 NULL nullable",
+    "a line joins a key to the foreign-key column that",
+    "references it; at its ends a bar means one,",
+    "a circle zero (optional), a crow's foot many",
+)
+
+
 def _legend(model: ErModel) -> str:
     rows = [
         f'<TR><TD ALIGN="LEFT" COLSPAN="2">{_font("<B>" + _h(model.title) + "</B>", size=12)}'
         "</TD></TR>"
     ]
-    detail = f"{len(model.tables)} tables, {model.relationships} relationships"
+    tables, links = len(model.tables), model.relationships
+    detail = f"{tables} table{'' if tables == 1 else 's'}, "
+    detail += f"{links} relationship{'' if links == 1 else 's'}"
     if model.hidden:
         detail += f"; {len(model.hidden)} not shown"
     if model.keys_only:
@@ -225,13 +235,11 @@ def _legend(model: ErModel) -> str:
     rows.append(
         f'<TR><TD ALIGN="LEFT" COLSPAN="2">{_font(_h(detail), colour=_MUTED, size=9)}</TD></TR>'
     )
-    keys = (
-        "PK primary key \u00b7 FK foreign key \u00b7 UQ unique \u00b7 NULL nullable \u00b7 "
-        "a line joins a key to the foreign-key column that references it; at its ends "
-        "a bar means one, a circle zero (optional), a crow's foot many"
-    )
+    # Short lines: the legend must not make a small diagram wide.
+    keys = '<BR ALIGN="LEFT"/>'.join(_h(line) for line in _KEY_LINES)
     rows.append(
-        f'<TR><TD ALIGN="LEFT" COLSPAN="2">{_font(_h(keys), colour=_MUTED, size=8)}</TD></TR>'
+        f'<TR><TD ALIGN="LEFT" COLSPAN="2">{_font(keys, colour=_MUTED, size=8)}'
+        '<BR ALIGN="LEFT"/></TD></TR>'
     )
     if model.diff:
         chips = "   ".join(

@@ -22,11 +22,13 @@ from workbench.diagram.dot import to_dot
 from workbench.diagram.drawing import digest, draw, svg_digest
 from workbench.diagram.mermaid import to_mermaid
 from workbench.diagram.model import ErModel, Format
-from workbench.diagram.sources import MODELS, at_revision, reflect
-from workbench.diagram.views import diff_models, select
+from workbench.diagram.pending import pending_changes
+from workbench.diagram.sources import MODELS, at_revision, reflect, resolve_revision
+from workbench.diagram.views import confirmed, diff_models, select
 from workbench.errors import WorkbenchError
 from workbench.files import write_atomic
 from workbench.results import DiagramOutput, DiagramResult, DiagramStatus
+from workbench.revisions import list_revisions
 
 FORMATS: tuple[Format, ...] = ("svg", "png", "pdf", "mermaid", "dot")
 EXTENSIONS: dict[Format, str] = {
@@ -279,7 +281,11 @@ def _model(
         old = _side(cfg, schema, old_rev)
         new = _side(cfg, schema, new_rev)
         source = f"changes from {_side_label(old)} to {_side_label(new)}"
-        return diff_models(old, new, source=source), "diff"
+        change = diff_models(old, new, source=source)
+        if _models_against_head(cfg, schema, old_rev, new_rev):
+            # What generate would write is the change; the rest is two sources' wording.
+            change = confirmed(change, pending_changes(cfg, schema))
+        return change, "diff"
     return from_models(cfg, schema), ""
 
 
@@ -292,6 +298,16 @@ def _split_diff(diff: str) -> tuple[str, str]:
             "for example --diff base..head or --diff head..models.",
         )
     return old.strip(), new.strip()
+
+
+def _models_against_head(cfg: Config, schema: str, old: str, new: str) -> bool:
+    """One side is the models and the other the head revision: what ``generate`` compares."""
+    if (old == MODELS) == (new == MODELS):
+        return False
+    other = new if old == MODELS else old
+    chain = list_revisions(cfg, schema)
+    head = chain[-1].id if chain else None
+    return resolve_revision(cfg, schema, other) == head
 
 
 def _side(cfg: Config, schema: str, revision: str) -> ErModel:

@@ -70,11 +70,13 @@ def _table_info(table: Table, exact: Exact | None) -> TableInfo:
             unique_sets.append(frozenset(cols))
             constraints.append(ConstraintInfo("unique", _name(item.name, table, "uq"), cols))
         elif isinstance(item, sa.CheckConstraint):
-            text = " ".join(str(item.sqltext).split())
+            text = check_text(item.sqltext)
             constraints.append(ConstraintInfo("check", _name(item.name, table, "ck"), text=text))
     indexes = []
     for index in table.indexes:
-        cols = tuple(c.name if isinstance(c, sa.Column) else str(c) for c in index.expressions)
+        cols = tuple(
+            c.name if isinstance(c, sa.Column) else check_text(c) for c in index.expressions
+        )
         if index.unique:
             unique_sets.append(frozenset(cols))
         kind: ConstraintKind = "unique index" if index.unique else "index"
@@ -122,6 +124,28 @@ def _table_info(table: Table, exact: Exact | None) -> TableInfo:
         foreign_keys=foreign_keys,
         constraints=tuple(constraints + indexes),
     )
+
+
+def check_text(sqltext: Any) -> str:
+    """A CHECK's expression as the DDL writes it: literal values, unqualified column names.
+
+    ``str()`` of the expression SQLAlchemy builds for ``Enum`` or ``Boolean``
+    with ``create_constraint`` would read ``t.status IN (__[POSTCOMPILE_param_1])``;
+    compiled as ``CREATE TABLE`` compiles it (SQLite, as the scratch databases
+    that draw revisions), it is ``status IN ('a', 'b')`` on every source.
+    """
+    from sqlalchemy.dialects import sqlite
+
+    try:
+        text = str(
+            sqltext.compile(
+                dialect=sqlite.dialect(),
+                compile_kwargs={"literal_binds": True, "include_table": False},
+            )
+        )
+    except Exception:  # an expression SQLite cannot write: show it as SQLAlchemy does
+        text = str(sqltext)
+    return " ".join(text.split())
 
 
 def _name(name: Any, table: Table, prefix: str) -> str:

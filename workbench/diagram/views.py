@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from workbench.diagram.model import (
@@ -232,3 +232,99 @@ def _diff_items(
     out = [i if key(i) in old_keys else replace(i, change="added") for i in new]
     out += [replace(i, change="removed") for i in old if key(i) not in new_keys]
     return out
+
+
+# --- agreeing with generate ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pending:
+    """What ``generate`` would write from the models: the things its operations touch."""
+
+    tables: frozenset[str] = frozenset()
+    """Tables created, dropped or renamed."""
+    columns: frozenset[tuple[str, str]] = frozenset()
+    """``(table, column)`` added, dropped or altered (a rename names both)."""
+    items: frozenset[tuple[str, str]] = frozenset()
+    """``(table, name)`` of indexes and constraints created or dropped (``""``: unnamed)."""
+    foreign_keys: frozenset[str] = frozenset()
+    """Tables whose foreign keys are created or dropped."""
+    enums: frozenset[str] = frozenset()
+    """Enum types created, dropped or given other members."""
+
+
+def confirmed(model: ErModel, pending: Pending) -> ErModel:
+    """The change view ``model`` with only the marks that ``pending`` confirms.
+
+    A change between a revision and the models is one ``generate`` would
+    write; what the two sources merely say differently (a CHECK that Alembic
+    does not compare, an index SQLite cannot reflect, a constraint named on one
+    side only) is not a change, and is drawn unmarked.
+    """
+    return replace(model, tables=tuple(_confirmed_table(t, pending) for t in model.tables))
+
+
+def _confirmed_table(table: TableInfo, pending: Pending) -> TableInfo:
+    if table.change in ("added", "removed"):
+        return table if table.name in pending.tables else _unmarked(table)
+    name = table.name
+    columns = tuple(
+        c
+        if c.change is None
+        or (name, c.name) in pending.columns
+        or (c.enum_values and c.type in pending.enums)
+        else replace(c, change=None, was=None)
+        for c in table.columns
+    )
+    fks = _confirmed_items(table.foreign_keys, lambda f: name in pending.foreign_keys)
+    constraints = _confirmed_items(
+        table.constraints,
+        lambda c: (
+            c.kind != "check"
+            and (
+                (name, c.name) in pending.items
+                or (c.name.startswith("(") and (name, "") in pending.items)
+            )
+        ),
+    )
+    primary_key = replace(table.primary_key, change=None) if table.primary_key else None
+    changed = (
+        any(c.change for c in columns)
+        or any(f.change for f in fks)
+        or any(c.change for c in constraints)
+    )
+    return replace(
+        table,
+        columns=columns,
+        foreign_keys=fks,
+        constraints=constraints,
+        primary_key=primary_key,
+        change="changed" if changed else None,
+    )
+
+
+def _confirmed_items(items: Sequence[_Item], keep: Callable[[_Item], bool]) -> tuple[_Item, ...]:
+    """``items`` with unconfirmed marks removed; an unconfirmed removal that an item of
+    the same name replaces (the same thing, said differently) is left out."""
+    out: list[_Item] = []
+    for item in items:
+        if item.change is None or keep(item):
+            out.append(item)
+        elif item.change == "added":
+            out.append(replace(item, change=None))
+    names = {i.name for i in out}
+    for item in items:
+        if item.change == "removed" and not keep(item) and item.name not in names:
+            out.append(replace(item, change=None))
+    return tuple(out)
+
+
+def _unmarked(table: TableInfo) -> TableInfo:
+    return replace(
+        table,
+        change=None,
+        columns=tuple(replace(c, change=None, was=None) for c in table.columns),
+        foreign_keys=tuple(replace(f, change=None) for f in table.foreign_keys),
+        constraints=tuple(replace(c, change=None) for c in table.constraints),
+        primary_key=replace(table.primary_key, change=None) if table.primary_key else None,
+    )

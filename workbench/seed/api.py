@@ -167,8 +167,9 @@ def seed_tables(
             "the integrity check after seeding found problems: "
             + "; ".join(integrity.problems)
             + ".",
-            hint="Nothing was committed. This is a bug in workbench's seed engine: please "
-            "report it with the schema.",
+            hint="Nothing was committed. Leave the tables named there empty (--rows TABLE=0) or "
+            'say how to make the columns\' values in the models (info={"seed": ...}; see '
+            "docs/seed.md).",
         )
     return SeedReport(
         schema=schema,

@@ -22,6 +22,7 @@ from workbench.seed import values as V
 from workbench.seed.constraints import (
     parse_check_constraint,
 )
+from workbench.seed.typed import is_custom, probe_kind
 
 if TYPE_CHECKING:
     from sqlalchemy import Column, MetaData, Table
@@ -67,6 +68,14 @@ class ColumnSpec:
     enum: tuple[Any, ...] | None = None
     utc: bool = False
     type_name: str = ""
+    typed: Any = None
+    """The column's type, when values are written as Python values through its bind
+    processing (a type that converts values itself; see :mod:`workbench.seed.typed`)."""
+    item_kind: str = ""
+    """An ARRAY's items: ``int`` or ``str``."""
+    generator: Any = None
+    """The models' choice, ``info={"seed": ...}``: a generator's name, a list of values, or a
+    callable taking a ``random.Random`` (values of the column's Python type: kind ``python``)."""
 
 
 @dataclass
@@ -141,7 +150,95 @@ class Catalog:
         return found[0] if len(found) == 1 else None
 
 
-def column_spec(column: Column[Any]) -> ColumnSpec:
+class RawNames:
+    """Quoted identifiers for statements sent without parameters (COPY, DDL, reads).
+
+    SQLAlchemy's preparer doubles ``%`` in identifiers for drivers with ``%s``
+    placeholders (psycopg), as a statement with parameters needs; a statement
+    without any is sent as it is, so the doubling is undone here (``a%b``).
+    """
+
+    def __init__(self, dialect: Any) -> None:
+        self.prep = dialect.identifier_preparer
+        self.undo = dialect.paramstyle in ("format", "pyformat")
+
+    def _raw(self, text: Any) -> str:
+        return str(text).replace("%%", "%") if self.undo else str(text)
+
+    def quote(self, name: str) -> str:
+        return self._raw(self.prep.quote(name))
+
+    def format_table(self, table: Table) -> str:
+        return self._raw(self.prep.format_table(table))
+
+
+def column_spec(column: Column[Any], dialect: Any = None) -> ColumnSpec:
+    """How the engine makes ``column``'s values: its kind, range, and whether through its type."""
+    col = _storage_spec(column)
+    chosen = column.info.get("seed") if column.info else None
+    if chosen is not None:
+        _choose(col, column, chosen)
+        return col
+    if is_custom(column.type):
+        if dialect is None:
+            from sqlalchemy.dialects import sqlite
+
+            dialect = sqlite.dialect()
+        if col.kind == "array":
+            col.typed = column.type
+            return col
+        kind = probe_kind(column.type, col.name, col.kind, col.utc, dialect)
+        if kind is None:
+            col.kind = "unsupported"
+        else:
+            if kind != col.kind:
+                col.kind, col.max_len, col.enum = kind, None, None
+                col.low, col.high = _KIND_RANGES.get(kind, (None, None))
+                col.scale = 2 if kind == "numeric" else 0
+            col.typed = column.type
+    return col
+
+
+def _choose(col: ColumnSpec, column: Column[Any], chosen: Any) -> None:
+    """A column whose generator the models name: ``info={"seed": ...}``."""
+    where = f"{column.table.name}.{column.name}"
+    if isinstance(chosen, str):
+        if chosen not in V.MAKERS:
+            raise SeedError(
+                f'{where} asks for the seed generator {chosen!r} (info={{"seed": ...}}), '
+                "which does not exist.",
+                hint=f"Use one of: {', '.join(sorted(V.MAKERS))}; or a list of values, or a "
+                "function of a random.Random returning one value.",
+            )
+    elif isinstance(chosen, list | tuple):
+        if not chosen:
+            raise SeedError(
+                f'{where} gives an empty list of values (info={{"seed": []}}).',
+                hint="List at least one value, or remove the seed entry.",
+            )
+        chosen = list(chosen)
+    elif not callable(chosen):
+        raise SeedError(
+            f'{where}: info={{"seed": {chosen!r}}} is neither a generator\'s name, a list of '
+            "values nor a function.",
+            hint="See docs/seed.md, 'Choosing a column's values'.",
+        )
+    col.kind, col.generator, col.typed = "python", chosen, column.type
+    col.enum = None
+
+
+_KIND_RANGES: dict[str, tuple[Any, Any]] = {
+    "int": (-(2**31), 2**31 - 1),
+    "numeric": (-(10**18) + 1, 10**18 - 1),
+    "float": (-1e300, 1e300),
+    "datetime": (V.seconds(date(1, 1, 2)), V.seconds(date(9999, 12, 30))),
+    "date": (1, date(9999, 12, 31).toordinal()),
+    "time": (0, V.DAY - 1),
+}
+
+
+def _storage_spec(column: Column[Any]) -> ColumnSpec:
+    """The column as its storage type (under any TypeDecorator) describes it."""
     import sqlalchemy as sa
     from sqlalchemy.sql import sqltypes
 
@@ -185,6 +282,9 @@ def column_spec(column: Column[Any]) -> ColumnSpec:
         col.kind, col.low, col.high = "time", 0, V.DAY - 1
     elif isinstance(t, sa.Uuid):
         col.kind = "uuid"
+    elif isinstance(t, sa.ARRAY):
+        item = t.item_type
+        col.kind, col.item_kind = "array", "int" if isinstance(item, sa.Integer) else "str"
     elif isinstance(t, sa.JSON):
         col.kind = "json"
     elif isinstance(t, sa.LargeBinary):
@@ -212,7 +312,7 @@ def analyse(metadata: MetaData, dialect: Any = None) -> Catalog:
     tables = [t for t in metadata.tables.values() if t.name != VERSION_TABLE]
     infos: dict[str, TableSpec] = {}
     for table in sorted(tables, key=lambda t: str(t.key)):
-        cols = {str(c.name): column_spec(c) for c in table.columns}
+        cols = {str(c.name): column_spec(c, dialect) for c in table.columns}
         pk = tuple(str(c.name) for c in table.primary_key.columns)
         fks: list[ForeignKeySpec] = []
         claimed: set[str] = set()

@@ -22,6 +22,7 @@ from workbench.seed.catalog import (
     Catalog,
     ColumnSpec,
     ForeignKeySpec,
+    RawNames,
     TableSpec,
 )
 from workbench.seed.constraints import (
@@ -52,6 +53,7 @@ from workbench.seed.slots import (
     Domain,
     Earlier,
     Fixed,
+    Generated,
     Keys,
     ListedKeys,
     Misc,
@@ -109,10 +111,10 @@ class Planner:
             cursor.close()
 
     def _q(self, name: str) -> str:
-        return str(self.conn.dialect.identifier_preparer.quote(name))
+        return str(RawNames(self.conn.dialect).quote(name))
 
     def _t(self, table: Table) -> str:
-        return str(self.conn.dialect.identifier_preparer.format_table(table))
+        return str(RawNames(self.conn.dialect).format_table(table))
 
     def count_rows(self, table: Table) -> int:
         return int(self._raw(f"SELECT count(*) FROM {self._t(table)}")[0][0])
@@ -206,8 +208,11 @@ class Planner:
         info = d.info
         unique_cols: set[str] = set()
         distinct: Distinct | None = None
+        later = {c for fk in d.deferred for c in fk.columns}
         for cols in info.uniques:
             if (d.solo | unique_cols) & set(cols):
+                continue
+            if later & set(cols):  # filled after the insert, distinct (see fill_deferred)
                 continue
             if distinct is not None and set(distinct.columns) <= set(cols):
                 continue
@@ -284,8 +289,10 @@ class Planner:
                 raise SeedError(
                     f"cannot generate values for {info.name}.{col.name} of type {col.type_name}: "
                     "the seed engine does not know that type.",
-                    hint=f"Give {col.name} a server default or make it nullable, or leave "
-                    f"{info.name} empty with --rows {info.name}=0.",
+                    hint=f'Say how to make its values in the models: info={{"seed": [...]}} '
+                    "(a list of values of its Python type, or a function of a random.Random "
+                    f"returning one; see docs/seed.md), give {col.name} a server default or "
+                    f"make it nullable, or leave {info.name} empty with --rows {info.name}=0.",
                 )
             unique = col.name in unique_cols
             free_slots[col.name] = self._value_slot(d, col, unique)
@@ -447,12 +454,14 @@ class Planner:
                     f"{info.name} empty with --rows {info.name}=0.",
                 )
             return Choices(col, choices, share)
+        if col.kind == "python":
+            return Generated(col, share)
         excluded = frozenset(
             raw_value(col, a.value) for a in atoms if isinstance(a, Bound) and a.op == "<>"
         )
         if col.kind == "str":
             return self._text_slot(d, col, unique, atoms, excluded, share)
-        if col.kind in ("uuid", "json", "bytes"):
+        if col.kind in ("uuid", "json", "bytes", "array"):
             return Misc(col, share, unique, d.rng.getrandbits(122))
         if col.kind == "bool":
             p = V.true_share(col.name)

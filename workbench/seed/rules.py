@@ -154,6 +154,8 @@ def raw_value(col: ColumnSpec, value: Any) -> Any:
 
 def choices_for(info: TableSpec, col: ColumnSpec) -> list[Any] | None:
     """The values a column may take when a CHECK (``IN``, ``=``) or its enum type lists them."""
+    if col.kind == "python":  # the models chose: a list is the domain, anything else is not one
+        return list(col.generator) if isinstance(col.generator, list) else None
     allowed: list[Any] | None = list(col.enum) if col.enum is not None else None
     for check in info.checks:
         for atom in check.atoms:

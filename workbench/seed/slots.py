@@ -298,7 +298,7 @@ class Texts(Slot):
 
 
 class Misc(Slot):
-    """JSON, bytes and UUID columns that are not keys."""
+    """JSON, bytes, ARRAY and UUID columns that are not keys."""
 
     def __init__(self, col: ColumnSpec, null_share: float, unique: bool, salt: int) -> None:
         self.columns, self.col, self.null_share = (col.name,), col, null_share
@@ -321,6 +321,12 @@ class Misc(Slot):
             if self.unique:
                 words = [f"{w}-{g}" for w, g in zip(words, range(b.g0, b.g0 + n), strict=True)]
             out = [f'{{"{k}": "{w}"}}' for k, w in zip(keys, words, strict=True)]
+        elif kind == "array":
+            sizes = V.uniform(rng, n, 0, 3)
+            if self.col.item_kind == "int":
+                out = [V.uniform(rng, k, 1, 100) for k in sizes]
+            else:
+                out = [V.MAKERS["words"](rng, k) for k in sizes]
         else:
             size = min(self.col.max_len or 16, 16)
             out = [rng.randbytes(size) for _ in range(n)]
@@ -507,3 +513,18 @@ class Distinct(Slot):
             value = domain.take([i])[0]
             values.extend(value if len(domain.columns) > 1 else [value])
         return tuple(values) in self.taken
+
+
+class Generated(Slot):
+    """Values the models chose a generator for: a named maker, or the user's function."""
+
+    def __init__(self, col: ColumnSpec, null_share: float) -> None:
+        self.columns, self.col, self.null_share = (col.name,), col, null_share
+
+    def make(self, b: Batch) -> None:
+        chosen, rng = self.col.generator, b.rng
+        if isinstance(chosen, str):
+            out = V.fit(V.MAKERS[chosen](rng, b.n), self.col.max_len)
+        else:
+            out = [chosen(rng) for _ in range(b.n)]
+        b.cols[self.columns[0]] = with_nulls(out, rng, self.null_share)

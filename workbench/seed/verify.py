@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from workbench.results import IntegrityCheck
-from workbench.seed.catalog import Catalog
+from workbench.seed.catalog import Catalog, RawNames
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def integrity_check(conn: Connection, catalog: Catalog, touched: set[str]) -> IntegrityCheck:
     """Foreign keys, unique and check constraints, asked of the database itself."""
-    prep = conn.dialect.identifier_preparer
+    prep = RawNames(conn.dialect)
     problems: list[str] = []
     fks = uniques = checks = 0
     driver: Any = conn.connection.driver_connection

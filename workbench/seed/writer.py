@@ -23,10 +23,14 @@ from workbench.seed.catalog import (
     Catalog,
     ColumnSpec,
     Encoder,
+    ForeignKeySpec,
     OnProgress,
+    RawNames,
+    TableSpec,
 )
 from workbench.seed.planner import Plan, Planner
-from workbench.seed.slots import Batch, with_nulls
+from workbench.seed.slots import Batch, Keys, with_nulls
+from workbench.seed.typed import python_encoder, to_python
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -157,7 +161,22 @@ class Writer:
         self.conn = conn
         self.driver: Any = conn.connection.driver_connection
         self.backend = conn.dialect.name
-        self.prep = conn.dialect.identifier_preparer
+        self.prep = RawNames(conn.dialect)
+        self.params_prep = conn.dialect.identifier_preparer
+
+    def encoder(self, col: ColumnSpec) -> Encoder:
+        """How ``col``'s raw values are written: the fast path, or through its type."""
+        if col.typed is not None:
+            return python_encoder(
+                col.typed, col.kind, col.scale, col.utc, self.conn.dialect, self.driver
+            )
+        return encoder(col, self.backend)
+
+    def _name(self, what: str | Table) -> str:
+        """A quoted identifier (a table's, qualified) for a statement with parameters (a
+        ``%`` in it doubled where the driver reads ``%`` as a placeholder)."""
+        prep = self.params_prep
+        return str(prep.quote(what) if isinstance(what, str) else prep.format_table(what))
 
     def insert(self, plan: Plan, batches: Iterator[list[list[Any]]]) -> None:
         table = self.prep.format_table(plan.info.table)
@@ -238,9 +257,9 @@ class Writer:
         rows: list[tuple[Any, ...]],
     ) -> None:
         mark = "?" if self.backend == "sqlite" else "%s"
-        sets = ", ".join(f"{self.prep.quote(c)} = {mark}" for c in set_cols)
-        where = " AND ".join(f"{self.prep.quote(c)} = {mark}" for c in key_cols)
-        sql = f"UPDATE {self.prep.format_table(table)} SET {sets} WHERE {where}"
+        sets = ", ".join(f"{self._name(c)} = {mark}" for c in set_cols)
+        where = " AND ".join(f"{self._name(c)} = {mark}" for c in key_cols)
+        sql = f"UPDATE {self._name(table)} SET {sets} WHERE {where}"
         cursor = self.driver.cursor()
         try:
             cursor.executemany(sql, rows)
@@ -260,18 +279,16 @@ class Writer:
             cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", (table, str(info.serial)))
             row = cursor.fetchone()
             if row and row[0]:
-                cursor.execute(
-                    f"SELECT setval(%s, (SELECT max({self.prep.quote(info.serial)}) FROM {table}))",
-                    (row[0],),
-                )
+                top = f"SELECT max({self._name(info.serial)}) FROM {self._name(info.table)}"
+                cursor.execute(f"SELECT setval(%s, ({top}))", (row[0],))
         finally:
             cursor.close()
 
 
 def batches(
-    plan: Plan, seed: int, backend: str, on_batch: Callable[[int], None]
+    plan: Plan, seed: int, writer: Writer, on_batch: Callable[[int], None]
 ) -> Iterator[list[list[Any]]]:
-    encoders = [encoder(plan.encoders[c], backend) for c in plan.columns]
+    encoders = [writer.encoder(plan.encoders[c]) for c in plan.columns]
     for number, i0 in enumerate(range(0, plan.count, BATCH_SIZE)):
         n = min(BATCH_SIZE, plan.count - i0)
         batch = Batch(Random(f"{seed}:{plan.info.key}:{number}"), i0, n, plan.existing + i0)
@@ -292,7 +309,7 @@ def write_table(writer: Writer, plan: Plan, seed: int, on_progress: OnProgress |
     if plan.count == 0:
         return
     try:
-        writer.insert(plan, batches(plan, seed, writer.backend, progress))
+        writer.insert(plan, batches(plan, seed, writer, progress))
     except SeedError:
         raise
     except Exception as exc:
@@ -320,10 +337,13 @@ def insert_error(exc: BaseException, plan: Plan) -> SeedError:
             f"columns joined by AND, or leave {info.name} empty with --rows {info.name}=0. "
             "Nothing was committed.",
         )
+    named = f" ({constraint})" if constraint else ""
     return SeedError(
-        f"seeding {info.name} failed: {text}.",
-        hint="Nothing was committed. This is most likely a bug in workbench's seed engine: "
-        "please report it with the schema.",
+        f"seeding {info.name} failed: the database refused a row the seed engine made{named}. "
+        f"The database said: {text}.",
+        hint="Nothing was committed. Say how to make the values of the column it names in the "
+        'models (info={"seed": [...]} or a function; see docs/seed.md), or leave '
+        f"{info.name} empty with --rows {info.name}=0.",
     )
 
 
@@ -345,13 +365,12 @@ def fill_deferred(writer: Writer, planner: Planner, plans: list[Plan], seed: int
             if parents.size == 0:
                 continue
             rng = Random(f"{seed}:{info.key}:{fk.name}:fill")
-            share = NULL_SHARE if fk.nullable else 0.0
-            values = with_nulls(parents.take(V.skewed(rng, plan.count, parents.size)), rng, share)
+            values = _deferred_values(info, fk, parents, plan.count, rng)
             mine = own.take(range(plan.count))
             key_col = info.pk[0] if info.serial is None else info.serial
-            enc_key = param_encoder(info.cols[key_col], writer.backend)
+            enc_key = param_encoder(info.cols[key_col], writer.backend, writer.conn.dialect)
             ref_col = planner.encoding_for(info, fk.columns[0], {fk.name: parents}, {})
-            enc_val = param_encoder(ref_col, writer.backend)
+            enc_val = param_encoder(ref_col, writer.backend, writer.conn.dialect)
             rows = []
             for value, key in zip(values, mine, strict=True):
                 parts = value if len(fk.columns) > 1 and value is not None else [value]
@@ -361,11 +380,32 @@ def fill_deferred(writer: Writer, planner: Planner, plans: list[Plan], seed: int
                     (*(r[:-1] if r[0] is not None else [None] * len(fk.columns)), r[-1])
                     for r in rows
                 ]
-            writer.update(info.table, fk.columns, [key_col], rows)
+            try:
+                writer.update(info.table, fk.columns, [key_col], rows)
+            except Exception as exc:  # the driver's error, named and explained
+                raise insert_error(exc, plan) from None
 
 
-def param_encoder(col: ColumnSpec, backend: str) -> Callable[[Any], Any]:
+def _deferred_values(
+    info: TableSpec, fk: ForeignKeySpec, parents: Keys, count: int, rng: Random
+) -> list[Any]:
+    """Parents for a deferred foreign key; each parent at most once when a UNIQUE covers it
+    (``store.manager_staff_id``): rows beyond the parents stay NULL."""
+    if any(set(u) <= set(fk.columns) for u in info.uniques):
+        step, start = V.stride(parents.size, rng), int(parents.size * rng.random())
+        picked = [(start + step * i) % parents.size for i in range(min(count, parents.size))]
+        values = parents.take(picked)
+        return values + [None] * (count - len(values))
+    share = NULL_SHARE if fk.nullable else 0.0
+    return with_nulls(parents.take(V.skewed(rng, count, parents.size)), rng, share)
+
+
+def param_encoder(col: ColumnSpec, backend: str, dialect: Any) -> Callable[[Any], Any]:
     """One value as a query parameter (not COPY text)."""
+    if col.typed is not None:
+        convert = to_python(col.kind, col.scale, col.utc)
+        bind = col.typed.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+        return lambda v: None if v is None else bind(convert(v))
     if backend == "sqlite":
         encode = encoder(col, backend)
         return lambda v: None if v is None else encode([v])[0]
@@ -379,8 +419,51 @@ def param_encoder(col: ColumnSpec, backend: str) -> Callable[[Any], Any]:
     return lambda v: None if v is None else encode([v])[0]
 
 
+def _outside_references(conn: Connection, catalog: Catalog) -> list[tuple[str, str, str]]:
+    """``(table, foreign key, schema table)`` for each table outside the schema that refers to
+    one of its tables: emptying those would cascade into it, null it, or fail."""
+    prep = RawNames(conn.dialect)
+    driver: Any = conn.connection.driver_connection
+    cursor = driver.cursor()
+    try:
+        if conn.dialect.name == "postgresql":
+            ours = [prep.format_table(i.table) for i in catalog.order]
+            cursor.execute(
+                "SELECT c.conrelid::regclass::text, c.conname, c.confrelid::regclass::text "
+                "FROM pg_constraint c WHERE c.contype = 'f' "
+                "AND c.confrelid = ANY(%s::text[]::regclass[]) "
+                "AND NOT c.conrelid = ANY(%s::text[]::regclass[]) ORDER BY 1, 2",
+                (ours, ours),
+            )
+            return [(str(a), str(b), str(c)) for a, b, c in cursor.fetchall()]
+        ours_lower = {i.name.lower() for i in catalog.order}
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        found = []
+        for (name,) in cursor.fetchall():
+            if name.lower() in ours_lower:
+                continue
+            quoted = prep.quote(name)
+            for row in cursor.execute(f"PRAGMA foreign_key_list({quoted})").fetchall():
+                if str(row[2]).lower() in ours_lower:
+                    found.append((str(name), f"{name}({row[3]}) -> {row[2]}", str(row[2])))
+        return found
+    finally:
+        cursor.close()
+
+
 def empty_tables(conn: Connection, catalog: Catalog) -> tuple[str, ...]:
-    prep = conn.dialect.identifier_preparer
+    """Empty the schema's tables (and only those); refused when another table refers to one."""
+    outside = _outside_references(conn, catalog)
+    if outside:
+        table, key, ours = outside[0]
+        others = sorted({t for t, _, _ in outside})
+        raise SeedError(
+            f"cannot empty the schema's tables: {', '.join(others)}, which the schema does not "
+            f"declare, refers to them by foreign key ({key} refers to {ours}); emptying {ours} "
+            f"would delete or change rows of {table}, or fail. Nothing was changed.",
+            hint=f"Empty {table} yourself first, or seed without --truncate.",
+        )
+    prep = RawNames(conn.dialect)
     names = [i.name for i in catalog.order]
     driver: Any = conn.connection.driver_connection
     cursor = driver.cursor()
