@@ -260,9 +260,15 @@ def test_a_flask_migrate_env_py_is_reported_and_models_names_the_models(tmp_path
     with pytest.raises(Exception, match="models are not declared"):
         load_schema(load(root), "flaskapp")
 
-    (root / "pyproject.toml").write_text('[project]\nname = "shop"\n')
+    # Run again with --models: the table already written gets its models line, nothing else.
+    before = (root / "pyproject.toml").read_text()
     result = runner.invoke(app, ["init", str(root), "--adopt", "--models", "flaskapp.models:Base"])
     assert result.exit_code == 0, result.output
+    after = (root / "pyproject.toml").read_text()
+    assert after == before.replace(
+        '# models = "MODULE:ATTR"  # not found in env.py: name the models here',
+        'models = "flaskapp.models:Base"',
+    )
     cfg = load(root)
     assert load_schema(cfg, "flaskapp").metadata.tables.keys() == {"team", "hero"}
     code, out = cli(root, "history", "flaskapp")
@@ -295,6 +301,24 @@ def test_target_metadata_is_read_from_env_py_without_running_it(
     assert schema.models == (expected.format(package="envread") if expected else None)
     assert schema.version_table == "app_revisions"
     assert load(root).version_table(schema.name) == "app_revisions"
+
+
+def test_a_base_from_an_installed_package_is_named_and_said_when_it_holds_no_tables(
+    tmp_path: Path,
+) -> None:
+    root = make_app(
+        tmp_path / "p",
+        "localapp",
+        imports="from email.mime.base import MIMEBase",  # a package, not the project
+        target="MIMEBase.metadata",
+        sentinel_url="sqlite:///never.sqlite3",
+    )
+    result = runner.invoke(app, ["init", str(root), "--adopt"])
+    assert result.exit_code == 0, result.output
+    assert "models         email.mime.base:MIMEBase" in result.stdout
+    assert "Do not load: the models of" in result.stdout and "--models" in result.stdout
+    (schema,) = adopt(root, models="localapp.models:Base").schemas
+    assert schema.models == "localapp.models:Base" and schema.tables == 2
 
 
 def test_init_adopt_without_any_history_says_what_to_do(tmp_path: Path) -> None:

@@ -245,12 +245,14 @@ def load_path(
     shown = _shown(path, root)
     if key in _cache:
         cached = _cache[key]
+        _refuse_shared(cached.module, cached.metadata, name, shown)
         if configure and key not in _configured:
             _configure_mappers(cached.module, shown)
             _configured.add(key)
         return cached
     module = _import(path, name, key[2][:12], shown, root)
     metadata = _find_metadata(module, shown)
+    _refuse_shared(module, metadata, name, shown)
     if configure:
         _configure_mappers(module, shown)
         _configured.add(key)
@@ -385,6 +387,49 @@ def _find_metadata(module: ModuleType, shown: str) -> MetaData:
             hint="Say which one is the schema with `metadata = Base.metadata` in the module.",
         )
     return next(iter(found.values()))
+
+
+def _refuse_shared(module: ModuleType, metadata: MetaData, name: str, shown: str) -> None:
+    """A ``SchemaLoadError`` when another schema module maps its models onto the same MetaData.
+
+    Two schemas on one MetaData (both on SQLModel's default ``SQLModel.metadata``,
+    or one shared declarative base) see each other's tables: each schema's
+    revisions, checks and diagrams would then depend on which was loaded first.
+    """
+    from sqlalchemy.orm import registry as Registry
+
+    registries = {
+        id(found): found
+        for value in list(vars(module).values())
+        if isinstance(value, type)
+        for found in (getattr(value, "registry", None), getattr(value, "_sa_registry", None))
+        if isinstance(found, Registry)
+    }
+    others: dict[str, set[str]] = {}
+    for found in registries.values():
+        for mapper in list(found.mappers):
+            owner = str(getattr(mapper.class_, "__module__", ""))
+            table = getattr(mapper, "local_table", None)
+            if not owner.startswith(_PREFIX) or getattr(table, "metadata", None) is not metadata:
+                continue
+            other = owner.removeprefix(_PREFIX).rsplit("_", 1)[0]
+            if other != name:
+                others.setdefault(other, set()).add(str(getattr(table, "name", "?")))
+    if others:
+        listed = "; ".join(
+            f"schema {other!r} ({', '.join(sorted(tables))})"
+            for other, tables in sorted(others.items())
+        )
+        raise SchemaLoadError(
+            f"{shown} shares its MetaData with another schema module: {listed} put their tables "
+            "in it too, so each schema would see the other's tables.",
+            hint="Give each schema its own MetaData: SQLModel: `class Base(SQLModel, "
+            "registry=registry())` and `class Model(Base, table=True)`; SQLAlchemy: one "
+            "`class Base(DeclarativeBase)` per schema module.",
+        )
+
+
+_PREFIX = "_workbench_schema_"
 
 
 def _configure_mappers(module: ModuleType, shown: str) -> None:

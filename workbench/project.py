@@ -121,6 +121,7 @@ _SKIP_DIRS = {
     "dist",
     STATE_DIR,
 }
+_ORM_LIBRARIES = {"sqlmodel", "sqlalchemy", "flask_sqlalchemy", "flask_migrate"}
 _GENERIC_NAMES = {"migrations", "migration", "alembic", "db_migrations", "versions", "db"}
 
 
@@ -207,6 +208,7 @@ def adopt(directory: Path, *, models: str | None = None, name: str | None = None
         )
 
     taken = set(declared)
+    edits: list[tuple[str, str]] = []
     adopted: list[AdoptedSchema] = []
     tables: list[str] = []
     for ini, location in found:
@@ -230,20 +232,40 @@ def adopt(directory: Path, *, models: str | None = None, name: str | None = None
             chosen = models
         revisions = _count_revisions(location.versions)
         if existing is not None:
-            notes.append(
-                f"already declared as [tool.workbench.schema.{existing}] in pyproject.toml; "
-                "left as it is."
-            )
+            body = declared.get(existing, {})
+            current = body.get("models") if isinstance(body, dict) else None
+            loaded_tables = None
+            changed = False
+            if models is not None and models != current:
+                spec = SchemaSpec(
+                    models=models,
+                    alembic_ini=_rel(ini, root) if ini is not None else None,
+                    version_table=version_table,
+                )
+                loaded_tables, said = _try_models(root, existing, spec)
+                notes.extend(said)
+                edits.append((existing, models))
+                changed = True
+                notes.append(
+                    f"[tool.workbench.schema.{existing}] was already declared: its models "
+                    f"are now {models}."
+                )
+            else:
+                notes.append(
+                    f"already declared as [tool.workbench.schema.{existing}] in "
+                    "pyproject.toml; left as it is."
+                )
             adopted.append(
                 AdoptedSchema(
                     existing,
                     ini,
                     location.directory,
                     revisions,
-                    chosen,
+                    models if changed else current,
                     version_table,
-                    False,
+                    changed,
                     tuple(notes),
+                    loaded_tables,
                 )
             )
             continue
@@ -255,8 +277,10 @@ def adopt(directory: Path, *, models: str | None = None, name: str | None = None
                 alembic_ini=_rel(ini, root) if ini is not None else None,
                 version_table=version_table,
             )
-            notes.extend(_try_models(root, schema_name, spec))
+            loaded_tables, said = _try_models(root, schema_name, spec)
+            notes.extend(said)
         else:
+            loaded_tables = None
             notes.append(
                 "the models' import path is not known: pass --models MODULE:ATTR (the "
                 "module that defines the models, and their declarative base, MetaData or "
@@ -273,12 +297,15 @@ def adopt(directory: Path, *, models: str | None = None, name: str | None = None
                 version_table,
                 True,
                 tuple(notes),
+                loaded_tables,
             )
         )
 
     created = not pyproject.is_file()
-    if tables:
-        header = "" if isinstance(workbench_table, dict) else _ADOPT_HEADER
+    if tables or edits:
+        for schema_name, value in edits:
+            text = _set_models(text, schema_name, value)
+        header = "" if isinstance(workbench_table, dict) or not tables else _ADOPT_HEADER
         addition = header + "".join(tables)
         new = (text.rstrip("\n") + "\n" if text.strip() else "") + addition
         try:
@@ -384,12 +411,35 @@ def _table(
     return "\n".join(lines) + "\n"
 
 
+def _set_models(text: str, name: str, models: str) -> str:
+    """Set ``models`` in the ``[tool.workbench.schema.NAME]`` table, leaving every other line."""
+    lines = text.splitlines(keepends=True)
+    header = re.compile(rf"^\s*\[\s*tool\.workbench\.schema\.{re.escape(name)}\s*\]")
+    start = next((i for i, line in enumerate(lines) if header.match(line)), None)
+    if start is None:
+        raise ProjectError(
+            f"cannot find [tool.workbench.schema.{name}] in pyproject.toml to set its models.",
+            hint=f'Set models = "{models}" in that table by hand.',
+        )
+    end = next(
+        (i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")),
+        len(lines),
+    )
+    line = f"models = {_toml_string(models)}\n"
+    for i in range(start + 1, end):
+        if re.match(r"^\s*#?\s*models\s*=", lines[i]):
+            lines[i] = line
+            return "".join(lines)
+    lines.insert(start + 1, line)
+    return "".join(lines)
+
+
 def _toml_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _try_models(root: Path, name: str, spec: Any) -> list[str]:
-    """Import the models once, to say whether they load and how many tables they hold."""
+def _try_models(root: Path, name: str, spec: Any) -> tuple[int | None, list[str]]:
+    """Import the models once: how many tables they hold (``None``: they do not load), and why."""
     from workbench.config import Config
     from workbench.errors import WorkbenchError
     from workbench.loader import load_schema
@@ -398,8 +448,10 @@ def _try_models(root: Path, name: str, spec: Any) -> list[str]:
     try:
         loaded = load_schema(cfg, name, configure=False)
     except WorkbenchError as exc:
-        return [f"the models {spec.models} do not load yet: {exc.text}"]
-    return [f"models {spec.models}: {len(loaded.metadata.tables)} tables."]
+        return None, [f"the models {spec.models} do not load: {exc.text}"]
+    return len(loaded.metadata.tables), [
+        f"models {spec.models}: {len(loaded.metadata.tables)} tables."
+    ]
 
 
 # --- reading env.py without running it ---------------------------------------------------
@@ -517,6 +569,13 @@ def _read_env_py(
                 f"{shown}: target_metadata = {source}, from {module}; the models are "
                 f"imported from {candidate}."
             ],
+        )
+    if module.split(".")[0] not in _ORM_LIBRARIES:
+        # An installed package's own base (the history ships inside a package).
+        return (
+            f"{module}:{attr}",
+            version_table,
+            [f"{shown}: target_metadata = {source}, from the installed package {module}."],
         )
     return (
         None,

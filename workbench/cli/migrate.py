@@ -140,16 +140,22 @@ def init(
     if written:
         tables = ", ".join(f"[tool.workbench.schema.{n}]" for n in written)
         say(
-            f"{verb} {_rel(adopted.pyproject, adopted.root)}: added {tables}. "
+            f"{verb} {_rel(adopted.pyproject, adopted.root)}: wrote {tables}. "
             "Your env.py and revisions were not changed."
         )
     else:
         say("pyproject.toml already declares every history found; nothing written.")
     missing = [s.name for s in adopted.schemas if s.models is None]
-    if missing:
+    broken = [s.name for s in adopted.schemas if s.written and s.models and s.tables is None]
+    if missing or broken:
+        if missing:
+            say(f"Not found: the models of {', '.join(missing)}.", style="yellow")
+        if broken:
+            say(f"Do not load: the models of {', '.join(broken)} (see above).", style="yellow")
         say(
-            f"Not found: the models of {', '.join(missing)}. Run again with --models "
-            "MODULE:ATTR, or add models = ... in pyproject.toml.",
+            "Run again with --models MODULE:ATTR (the module that defines the models, and "
+            "their declarative base, MetaData or SQLModel class), or set models = ... in "
+            "pyproject.toml.",
             style="yellow",
         )
     else:
