@@ -19,7 +19,6 @@ from typer.testing import CliRunner
 from tests.conftest import EXAMPLES, REPO, Project
 from workbench import diagram as d
 from workbench.cli import app
-from workbench.db import redact
 from workbench.diagram import drawing
 from workbench.loader import load_schema
 from workbench.migrate import generate, upgrade
@@ -477,7 +476,8 @@ def test_live_database_source(examples: Project, target_url: str) -> None:
     else:
         assert status is not None and status.enum_values == ("draft", "active", "discontinued")
         assert 'productstatus status "enum: draft, active, discontinued"' in text
-    assert live.source == f"database {redact(target_url)}"
+    assert live.source == f"database {d.sources.shown_url(target_url)}"
+    assert "@" not in live.source and "?" not in live.source
 
     code, _, _ = run(examples, "diagram", "products", "--url", target_url)
     assert code == 0
@@ -661,7 +661,7 @@ def test_include_exclude_and_keys_only(blog: Project) -> None:
         (("diagram", "blog", "--format", "png", "--out", "-"), "png is not text"),
         (("diagram", "blog", "--revision", "head", "--diff", "base..head"), "different sources"),
         (("diagram", "blog", "--diff", "head"), "is not a range"),
-        (("diagram", "blog", "--url", "sqlite:////nonexistent/dir/x.db"), "cannot open"),
+        (("diagram", "blog", "--url", "sqlite:////nonexistent/dir/x.db"), "no SQLite database"),
     ],
 )
 def test_bad_input_exits_2_with_a_clear_message(
@@ -986,3 +986,80 @@ def test_the_legend_does_not_widen_a_one_table_view(project: Project) -> None:
     # The view is about as wide as its one table (the legend wraps), not 1,150 px.
     assert width < 2 * (table[2] - table[0]) and width < 420
     assert "1 table, 0 relationships; 2 not shown" in svg_text(svg.encode())
+
+
+# --- issue 12: credentials and bad input --------------------------------------------------
+
+
+def test_a_target_urls_credentials_never_reach_a_diagram(examples: Project, pg_url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    upgrade(examples.cfg, "products", url=pg_url)
+    parsed = make_url(pg_url).set(password="secret").update_query_dict({"password": "secret2"})
+    url = parsed.render_as_string(hide_password=False)
+    assert "secret@" in url and "password=secret2" in url
+    written = []
+    for fmt in ("svg", "mermaid", "dot", "png"):
+        out = examples.root / "drawn" / f"products.{fmt}"
+        code, stdout, stderr = run(
+            examples, "diagram", "products", "--url", url, "-f", fmt, "--out", str(out)
+        )
+        assert code == 0, stderr
+        assert "secret" not in stdout + stderr
+        written.append(out)
+    code, stdout, stderr = run(examples, "diagram", "products", "--url", url, "--json")
+    assert code == 0 and "secret" not in stdout + stderr
+    written.append(examples.root / "diagrams" / "products.db.svg")
+    for path in written:
+        data = path.read_bytes()
+        assert b"secret" not in data, path.name
+        assert path.suffix == ".png" or b"products" in data
+    mermaid = (examples.root / "drawn" / "products.mermaid").read_text()
+    assert f"database postgresql://127.0.0.1:{parsed.port}/{parsed.database}" in mermaid
+    # A password with an unencoded "@" leaks no part of itself either.
+    raw = pg_url.replace("://postgres@", "://postgres:pa@ss@")
+    code, stdout, stderr = run(
+        examples, "diagram", "products", "--url", raw, "-f", "dot", "-o", "-"
+    )
+    assert "ss@" not in stdout and "pa@" not in stdout + stderr
+
+
+def test_out_an_existing_directory_is_a_clear_error(blog: Project) -> None:
+    folder = blog.root / "drawings"
+    folder.mkdir()
+    code, out, err = run(blog, "diagram", "blog", "--out", str(folder))
+    assert code == 2, out
+    assert "is a directory" in err and "blog.svg" in err and "internal error" not in err
+    assert list(folder.iterdir()) == []
+
+
+def test_a_missing_sqlite_file_is_not_created(blog: Project, tmp_path: Path) -> None:
+    missing = tmp_path / "missing.db"
+    code, out, err = run(blog, "diagram", "blog", "--url", f"sqlite:///{missing}")
+    assert code == 2, out
+    assert f"no SQLite database at {missing}" in " ".join(err.split())
+    assert not missing.exists()
+    assert not (blog.root / "diagrams" / "blog.db.svg").exists()
+
+
+def test_a_foreign_key_to_a_missing_table_names_it(project: Project) -> None:
+    project.write_schema(
+        "bad",
+        """
+        from sqlalchemy import ForeignKey
+        from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+        class Base(DeclarativeBase):
+            pass
+
+        class Item(Base):
+            __tablename__ = "items"
+            id: Mapped[int] = mapped_column(primary_key=True)
+            owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id"))
+        """,
+    )
+    code, out, err = run(project, "diagram", "bad")
+    assert code == 2, out
+    text = " ".join(err.split())
+    assert "foreign key to table 'owners'" in text and "internal error" not in text
+    assert not list((project.root / "diagrams").iterdir())

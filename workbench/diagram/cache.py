@@ -24,6 +24,7 @@ from workbench.diagram.model import (
     TableInfo,
 )
 from workbench.diagram.sources import model_from_metadata
+from workbench.errors import WorkbenchError
 from workbench.files import write_atomic
 from workbench.loader import load_schema
 
@@ -46,14 +47,35 @@ def from_models(cfg: Config, schema: str, *, cache: bool = True) -> ErModel:
         if cached is not None:
             return cached
     before = set(_project_modules(cfg))
-    loaded = load_schema(cfg, schema, configure=False)
-    model = model_from_metadata(loaded.metadata, schema=schema)
+    model = _load(cfg, schema)
     files = _project_modules(cfg)
     # Only modules this very load imported are known to match their files: one imported
     # earlier in a long-lived process may be older than its file, and so would the model.
     if cache and not before & set(files):
         _store_model(cfg, schema, model, files)
     return model
+
+
+def _load(cfg: Config, schema: str) -> ErModel:
+    """Import the schema and normalize it; a foreign key to a table it lacks is a clear error."""
+    from sqlalchemy.exc import NoReferencedColumnError, NoReferencedTableError
+
+    try:
+        loaded = load_schema(cfg, schema, configure=False)
+        return model_from_metadata(loaded.metadata, schema=schema)
+    except NoReferencedTableError as exc:
+        raise WorkbenchError(
+            f"schema {schema!r} has a foreign key to table {exc.table_name!r}, which it does "
+            f"not declare ({' '.join(str(exc).split())})",
+            hint=f"Declare table {exc.table_name!r} in the schema, or correct the "
+            "ForeignKey target (TABLE.COLUMN).",
+        ) from None
+    except NoReferencedColumnError as exc:
+        raise WorkbenchError(
+            f"schema {schema!r} has a foreign key to column {exc.column_name!r} of table "
+            f"{exc.table_name!r}, which that table does not declare.",
+            hint="Correct the ForeignKey target (TABLE.COLUMN).",
+        ) from None
 
 
 _CACHE_FORMAT = 2

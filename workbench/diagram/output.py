@@ -23,7 +23,13 @@ from workbench.diagram.drawing import digest, draw, svg_digest
 from workbench.diagram.mermaid import to_mermaid
 from workbench.diagram.model import ErModel, Format
 from workbench.diagram.pending import pending_changes
-from workbench.diagram.sources import MODELS, at_revision, reflect, resolve_revision
+from workbench.diagram.sources import (
+    MODELS,
+    at_revision,
+    reflect,
+    require_database,
+    resolve_revision,
+)
 from workbench.diagram.views import confirmed, diff_models, select
 from workbench.errors import WorkbenchError
 from workbench.files import write_atomic
@@ -110,8 +116,13 @@ def parse_format(value: str | None) -> Format | None:
 
 def default_path(cfg: Config, schema: str, fmt: Format, variant: str = "") -> Path:
     """``diagrams/<schema>.<ext>``, or ``diagrams/<schema>.<variant>.<ext>`` for another view."""
+    return cfg.diagrams_dir / default_path_name(schema, fmt, variant)
+
+
+def default_path_name(schema: str, fmt: Format, variant: str = "") -> str:
+    """The file name of :func:`default_path`."""
     stem = f"{schema}.{variant}" if variant else schema
-    return cfg.diagrams_dir / f"{stem}.{EXTENSIONS[fmt]}"
+    return f"{stem}.{EXTENSIONS[fmt]}"
 
 
 def diagram(
@@ -254,7 +265,14 @@ def _target(
                 hint="Print svg, mermaid or dot, or give --out a file name.",
             )
         return None
-    return Path(out)
+    path = Path(out)
+    if path.is_dir():
+        raise WorkbenchError(
+            f"--out {out} is a directory; --out takes the diagram's file name.",
+            hint=f"For example --out {(path / default_path_name(schema, fmt, variant)).as_posix()}"
+            ".",
+        )
+    return path
 
 
 def _model(
@@ -272,6 +290,7 @@ def _model(
         )
     cfg.schema_path(schema)  # an unknown schema is reported with the known ones
     if url:
+        require_database(url)
         return reflect(url, schema=schema), "db"
     if revision:
         model = at_revision(cfg, schema, revision)

@@ -24,7 +24,7 @@ from workbench.diagram.model import (
     ForeignKeyInfo,
     TableInfo,
 )
-from workbench.errors import RevisionError
+from workbench.errors import RevisionError, WorkbenchError
 from workbench.revisions import ColumnState, HistoryModel, capture, script_directory, type_ddl
 
 if TYPE_CHECKING:
@@ -255,7 +255,7 @@ def reflect(
     Args:
         url: the database.
         schema: the schema's name, for the title.
-        source: the title's source; by default ``database <url>``, password redacted.
+        source: the title's source; by default ``database <url>`` without credentials.
         history: when the database was migrated by this history, the exact
             column types and defaults it wrote (SQLite keeps neither enum
             members nor time zones).
@@ -271,9 +271,45 @@ def reflect(
     return model_from_metadata(
         metadata,
         schema=schema,
-        source=source or f"database {db.redact(url)}",
+        source=source or f"database {shown_url(url)}",
         exact=history.column if history is not None else None,
     )
+
+
+def require_database(url: str) -> None:
+    """Refuse a SQLite URL whose file does not exist: connecting would create it empty."""
+    path = db.sqlite_path(url)
+    if path is not None and not path.is_file():
+        # Connecting would create an empty database, drawn as "0 tables".
+        raise WorkbenchError(
+            f"there is no SQLite database at {path}"
+            + (" (it is a directory)." if path.is_dir() else "."),
+            hint="Check the path in --url (sqlite:///relative/path.db, sqlite:////absolute/path.db).",
+        )
+
+
+def shown_url(url: str) -> str:
+    """``url`` as a diagram may show it: backend, host, port and database, nothing more.
+
+    A diagram is a file that gets committed and shared, so neither the user
+    name, nor a password (in the userinfo or in a query parameter such as
+    ``?password=``), nor any other query parameter is written into it.
+    """
+    from sqlalchemy.engine import URL, make_url
+
+    scheme, sep, rest = url.partition("://")
+    # The query goes, and the userinfo up to the last "@" (a password may hold an unencoded "@").
+    rest = rest.split("?", 1)[0]
+    if not scheme.startswith("sqlite"):
+        rest = rest[rest.rfind("@") + 1 :]
+    try:
+        parsed = make_url(scheme + sep + rest)
+        bare = URL.create(
+            parsed.get_backend_name(), host=parsed.host, port=parsed.port, database=parsed.database
+        )
+    except Exception:  # not a URL SQLAlchemy can read: show none of it
+        return "(a database URL)"
+    return bare.render_as_string(hide_password=True)
 
 
 def at_revision(cfg: Config, schema: str, revision: str) -> ErModel:
