@@ -99,6 +99,7 @@ CASES: dict[str, dict[str, Expected]] = {
     # -- correct histories: no finding --
     "ok_in_place_rename": both(),
     "ok_enum_lifecycle": both(),
+    "quoted_names": both(),
     "ok_enum_in_create_table": both(),
     "ok_backfill_not_null": both(),
     "ok_batch_widen": both(),
@@ -487,3 +488,28 @@ def test_a_backend_the_schema_does_not_support_is_skipped_and_said(project: Proj
     assert code == 0, out
     assert "shop on sqlite: skipped (schema 'shop' supports only postgresql" in out
     assert "not checked: shop on sqlite (the schema does not support it)." in out
+
+
+def test_a_killed_run_leaves_nothing_after_the_next(project: Project, against: str) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    server = None if against == "sqlite" else against
+    child = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\nfrom workbench import db\n"
+         "with db.scratch(sys.argv[1]) as url:\n    print(url, flush=True)\n    time.sleep(120)\n",
+         against],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert child.stdout is not None
+    url = child.stdout.readline().strip()
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert _exists(url, server)  # SIGKILL: no cleanup ran
+    # A scratch database of a live process (this one) is never taken for an orphan.
+    with db.scratch(against) as mine:
+        assert _exists(mine, server)
+        assert not _exists(url, server)  # the next run dropped the orphan
+        assert _exists(mine, server)

@@ -336,8 +336,9 @@ def scratch(against: str = "sqlite") -> Iterator[str]:
     Yields:
         The URL of the scratch database.
     """
+    drop_orphans(against)
     if against == "sqlite":
-        folder = tempfile.mkdtemp(prefix=SCRATCH_PREFIX)
+        folder = tempfile.mkdtemp(prefix=_scratch_stem() + "_")
         try:
             yield f"sqlite:///{Path(folder, 'scratch.sqlite3').as_posix()}"
         finally:
@@ -349,12 +350,79 @@ def scratch(against: str = "sqlite") -> Iterator[str]:
             f"cannot make a scratch database on {redact(server)}.",
             hint="Scratch databases are made with `sqlite` or a postgresql:// server URL.",
         )
-    name = SCRATCH_PREFIX + secrets.token_hex(6)
+    name = f"{_scratch_stem()}_{secrets.token_hex(4)}"
     _admin(server, f'CREATE DATABASE "{name}"')
     try:
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:
         drop_database(server, name)
+
+
+def _machine() -> str:
+    """A short token for this machine and boot: a process id means something only on it."""
+    boot = ""
+    with contextlib.suppress(OSError):
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text(encoding="utf-8").strip()
+    import socket
+
+    return hashlib.sha256(f"{socket.gethostname()}|{boot}".encode()).hexdigest()[:8]
+
+
+def _scratch_stem() -> str:
+    """``wb_scratch_<pid>_<machine>``: the owner of a scratch database, read back by
+    :func:`drop_orphans`."""
+    return f"{SCRATCH_PREFIX}{os.getpid()}_{_machine()}"
+
+
+_SCRATCH_NAME = re.compile(rf"^{SCRATCH_PREFIX}(\d+)_([0-9a-f]{{8}})_")
+
+
+def _orphan(name: str) -> bool:
+    """Whether scratch database ``name`` was made on this machine by a process that is gone.
+
+    Names of another machine (a shared server) or of an older form are never
+    orphans: who owns them cannot be told.
+    """
+    match = _SCRATCH_NAME.match(name)
+    if match is None or match.group(2) != _machine():
+        return False
+    try:
+        os.kill(int(match.group(1)), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, owned by someone else
+        return False
+    return False
+
+
+def drop_orphans(against: str = "sqlite") -> list[str]:
+    """Drop the scratch databases a killed run left behind (see :func:`_orphan`); their names.
+
+    Runs at the start of every scratch database, so a ``check`` killed with
+    SIGKILL leaves nothing behind after the next run.
+    """
+    dropped: list[str] = []
+    if against == "sqlite":
+        for folder in Path(tempfile.gettempdir()).glob(SCRATCH_PREFIX + "*"):
+            if folder.is_dir() and _orphan(folder.name):
+                shutil.rmtree(folder, ignore_errors=True)
+                dropped.append(folder.name)
+        return dropped
+    server = parse_url(against)
+    if server.get_backend_name() != "postgresql":
+        return dropped
+    from sqlalchemy import text
+
+    with connect(server) as conn:
+        names = conn.execute(
+            text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+            {"p": SCRATCH_PREFIX.replace("_", "\\_") + "%"},
+        ).scalars()
+        orphans = [n for n in names if _orphan(n)]
+    for name in orphans:
+        drop_database(server, name)
+        dropped.append(name)
+    return dropped
 
 
 def drop_database(server: str | URL, name: str) -> None:

@@ -7,7 +7,9 @@ constraints and server defaults (which autogenerate does not compare).
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -126,13 +128,16 @@ def _pending(walk: Walk) -> list[str]:
         revision_context.run_autogenerate(rev, context)
         return []
 
-    with EnvironmentContext(
-        ac,
-        walk.history.scripts,
-        fn=retrieve,
-        as_sql=False,
-        template_args=revision_context.template_args,
-        revision_context=revision_context,
+    with (
+        _quoted_serials(),
+        EnvironmentContext(
+            ac,
+            walk.history.scripts,
+            fn=retrieve,
+            as_sql=False,
+            template_args=revision_context.template_args,
+            revision_context=revision_context,
+        ),
     ):
         walk.history.scripts.run_env()
     if walk.conn.in_transaction():
@@ -209,3 +214,46 @@ def _already_there(walk: Walk, op: Any) -> bool:
         text = Path(script.path).read_text(encoding="utf-8", errors="replace")
         by_sql.update(v for name, v in _ADD_VALUE.findall(text) if name == op.name)
     return added <= by_sql
+
+
+_NEXTVAL = re.compile(r"nextval\('(.+?)'::regclass\)$")
+
+
+@contextlib.contextmanager
+def _quoted_serials() -> Iterator[None]:
+    """Serial columns of tables whose name holds a quote (``it's``) reflect as serials.
+
+    Alembic's PostgreSQL reflection hook passes the sequence named in
+    ``nextval('"it''s_id_seq"'::regclass)`` to ``regclass`` without undoing the
+    doubled quote, and the query fails. This listener, which runs before
+    Alembic's, does what that hook means to do for such a name: a sequence
+    owned by the column is the column's serial, so its default is not one.
+    """
+    import sqlalchemy as sa
+    from sqlalchemy import event
+
+    def reflect(inspector: Any, table: Any, info: dict[str, Any]) -> None:
+        match = _NEXTVAL.match(str(info.get("default") or ""))
+        if (
+            match is None
+            or "''" not in match.group(1)
+            or inspector.bind.dialect.name != "postgresql"
+        ):
+            return
+        owner = inspector.bind.execute(
+            sa.text(
+                "SELECT a.attname FROM pg_depend d "
+                "JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
+                "WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass "
+                "AND d.objid = cast(:seq AS regclass)"
+            ),
+            {"seq": match.group(1).replace("''", "'")},
+        ).scalar()
+        if owner == info["name"]:
+            del info["default"]
+
+    event.listen(sa.Table, "column_reflect", reflect)
+    try:
+        yield
+    finally:
+        event.remove(sa.Table, "column_reflect", reflect)

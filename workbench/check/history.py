@@ -55,8 +55,8 @@ class History:
                 )
             )
             return history
-        scripts = script_directory(cfg, schema)
         try:
+            scripts = script_directory(cfg, schema)
             heads = scripts.get_heads()
             chain = list(scripts.walk_revisions("base", "heads"))
         except Exception as exc:
