@@ -61,6 +61,9 @@ CASES: dict[str, dict[str, Expected]] = {
     "enum_member_added_by_sql": only(
         "postgresql", ("WB205", "b0002", "enum type productstatus: values")
     ),
+    "extension_left_behind": only(
+        "postgresql", ("WB205", "b0002", "extension pg_trgm still exists")
+    ),
     "check_not_restored": both(("WB205", "b0002", "CHECK ck_products_price_nonnegative missing")),
     "index_left_behind": both(("WB205", "b0002", "index ix_products_name still exists")),
     "default_not_restored": both(
@@ -100,6 +103,7 @@ CASES: dict[str, dict[str, Expected]] = {
     "ok_in_place_rename": both(),
     "ok_enum_lifecycle": both(),
     "quoted_names": both(),
+    "ignored_data_change": both(),
     "ok_enum_in_create_table": both(),
     "ok_backfill_not_null": both(),
     "ok_batch_widen": both(),
@@ -513,3 +517,24 @@ def test_a_killed_run_leaves_nothing_after_the_next(project: Project, against: s
         assert _exists(mine, server)
         assert not _exists(url, server)  # the next run dropped the orphan
         assert _exists(mine, server)
+
+
+def test_an_ignore_comment_accepts_an_intended_data_change(project: Project) -> None:
+    build(project, "ignored_data_change")
+    report = check(project.cfg, ["shop"], against=["sqlite"])
+    (run,) = report.runs
+    assert own(report) == []
+    assert report.ok
+    (accepted,) = run.ignored
+    assert (accepted.code, accepted.revision, accepted.line) == ("WB221", "b0002", 20)
+    assert "ignored: # workbench: ignore[WB221] at line 20" in accepted.details
+    code, out = _cli(project, "shop", "--against", "sqlite")
+    assert code == 0, out
+    assert "ignored WB221  revision b0002  migrations/shop/versions/0002_b0002_note.py:20" in out
+    assert "1 finding ignored by comment" in out
+    result = runner.invoke(
+        app, ["--project", str(project.root), "check", "shop", "--against", "sqlite", "--json"]
+    )
+    document = json.loads(result.stdout)
+    assert [f["code"] for f in document["ignored"]] == ["WB221"]
+    assert document["findings"] == []

@@ -751,6 +751,8 @@ class CheckRun:
     """Walked revisions with no error finding about them."""
     skipped_backend: str = ""
     """Why the schema was not walked on this backend (it does not support it), or empty."""
+    ignored: tuple[Finding, ...] = ()
+    """Findings a ``# workbench: ignore[CODE]`` comment in the revision accepts."""
 
     @property
     def skipped(self) -> int:
@@ -774,6 +776,7 @@ class CheckRun:
             "proven": self.proven,
             "skipped": self.skipped,
             "skipped_backend": self.skipped_backend or None,
+            "ignored": [f.to_json() for f in self.ignored],
             "seconds": round(self.seconds, 3),
             "findings": [f.to_json() for f in self.findings],
         }
@@ -800,6 +803,7 @@ class CheckReport:
             "walked": sum(r.walked for r in self.runs),
             "proven": sum(r.proven for r in self.runs),
             "skipped": sum(r.skipped for r in self.runs),
+            "ignored": [f.to_json() for r in self.runs for f in r.ignored],
             "findings": [f.to_json() for f in self.findings],
             "runs": [run.to_json() for run in self.runs],
         }

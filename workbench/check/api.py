@@ -89,12 +89,14 @@ def _run_one(
     findings = list(history.findings_for(backend))
     reached = 0
     walked: set[int] = set()
+    accepted: list[Finding] = []
     if models is not None:
         one = Walk(cfg, name, models, history, target, on_progress)
         one.run()
         findings += one.findings
         reached = one.done
         walked = one.walked
+        accepted = one.ignored
         findings += [on_backend(f, backend) for f in lint if f.backend in ("", backend)]
     failed = {f.revision for f in findings if f.severity == "error" and f.revision}
     return CheckRun(
@@ -107,6 +109,7 @@ def _run_one(
         findings=tuple(findings),
         walked=len(walked),
         proven=sum(1 for i in walked if chain[i] not in failed),
+        ignored=tuple(accepted),
     )
 
 

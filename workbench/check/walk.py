@@ -19,6 +19,7 @@ from workbench import snapshot as snap
 from workbench.check.codes import about_rows, failure_fix, make_finding, reason_of, where_in
 from workbench.check.head import models_agree
 from workbench.check.history import History
+from workbench.check.ignores import ignored
 from workbench.check.rebuild import Rebuilt, rebuild
 from workbench.check.rows import Data
 from workbench.check.step import Step
@@ -72,6 +73,8 @@ class Walk:
         self.crash: BaseException | None = None
         self.current = snap.Snapshot(self.backend, (), ())
         self.data: Data | None = None
+        self.ignored: list[Finding] = []
+        """Findings a ``# workbench: ignore[CODE]`` comment accepts."""
         self.walked: set[int] = set()
         """Indexes of the revisions whose upgrade the walk ran."""
         self.approximate: Rebuilt | None = None
@@ -291,6 +294,19 @@ class Walk:
                 f"approximately ({self.approximate.how}); it may follow from that"
             )
             found = replace(found, severity="warning", details=(*found.details, note))
+        accepted = ignored(found.path, found.line, code)
+        if accepted is not None:
+            # The author accepts it: reported as ignored, not as a finding.
+            self.ignored.append(
+                replace(
+                    found,
+                    details=(
+                        *found.details,
+                        f"ignored: # workbench: ignore[{code}] at line {accepted}",
+                    ),
+                )
+            )
+            return
         self.findings.append(found)
 
     # -- at head: the models --

@@ -117,6 +117,13 @@ def _render_run(run: CheckRun, cfg: Config) -> None:
         )
     for finding in run.findings:
         _render_finding(finding, cfg)
+    for finding in run.ignored:
+        where = cfg.rel(finding.path) + f":{finding.line}" if finding.path else ""
+        say(
+            f"  ignored {finding.code}  revision {finding.revision}  {where}: "
+            f"{finding.message.partition(' Fix: ')[0]}",
+            style="dim",
+        )
 
 
 def _render_finding(finding: Finding, cfg: Config) -> None:
@@ -151,7 +158,11 @@ def _summary(report: CheckReport) -> None:
     proven = sum(r.proven for r in report.runs)
     skipped = sum(r.skipped for r in report.runs if not r.skipped_backend)
     say()
-    say(f"revisions: {walked} of {total} walked, {proven} proven, {skipped} skipped.")
+    accepted = sum(len(r.ignored) for r in report.runs)
+    say(
+        f"revisions: {walked} of {total} walked, {proven} proven, {skipped} skipped"
+        + (f"; {accepted} finding{'s' * (accepted != 1)} ignored by comment." if accepted else ".")
+    )
     for run in report.runs:
         if run.skipped_backend:
             say(f"not checked: {run.schema} on {run.backend} (the schema does not support it).")

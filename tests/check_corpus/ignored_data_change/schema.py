@@ -1,0 +1,5 @@
+"""Head: products.note."""
+
+from tests.check_corpus.shop import shop
+
+metadata = shop(note=True)
