@@ -45,6 +45,24 @@ def _no_workbench_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(key)
 
 
+@pytest.fixture(autouse=True)
+def _own_logging() -> Iterator[None]:
+    """Logging set up by one test (plain Alembic's ``fileConfig``) does not outlive it.
+
+    Handlers left on a captured stream that is closed by then would write
+    "--- Logging error ---" into a later test's output.
+    """
+    import logging
+
+    names = ("", "alembic", "sqlalchemy", "sqlalchemy.engine")
+    saved = {n: (list(logging.getLogger(n).handlers), logging.getLogger(n).level) for n in names}
+    yield
+    for name, (handlers, level) in saved.items():
+        logger = logging.getLogger(name)
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+
+
 # --- PostgreSQL ---------------------------------------------------------------------------
 
 

@@ -914,3 +914,28 @@ def test_truncate_refuses_when_a_table_outside_the_schema_refers_to_it(target_ur
         engine.dispose()
     assert query(target_url, "SELECT id, parent_id FROM audit") == [(1, 1)]
     assert query(target_url, "SELECT id FROM parent") == [(1,)]
+
+
+def test_values_follow_the_column_names(target_url: str) -> None:
+    metadata = sa.MetaData()
+    sa.Table(
+        "student",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("full_name", sa.String(80), nullable=False),
+        sa.Column("username", sa.String(60), nullable=False),
+        sa.Column("student_number", sa.String(12), nullable=False, unique=True),
+        sa.Column("grade", sa.String(2), nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False, server_default=sa.func.now()),
+    )
+    _seed_into(target_url, metadata, {"student": 200})
+    rows = query(
+        target_url, "SELECT full_name, username, student_number, grade, created_at FROM student"
+    )
+    assert len(rows) == 200
+    for name, username, number, grade, _ in rows:
+        first, last = name.split()[0], name.split()[-1]
+        assert username == f"{first}_{last}".lower()
+        assert re.fullmatch(r"S-\d{6}", number)
+        assert grade in {"A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D", "F"}
+    assert len({str(r[4]) for r in rows}) > 150  # spread, not one now() for every row

@@ -73,6 +73,8 @@ class ColumnSpec:
     processing (a type that converts values itself; see :mod:`workbench.seed.typed`)."""
     item_kind: str = ""
     """An ARRAY's items: ``int`` or ``str``."""
+    server_now: bool = False
+    """A date or timestamp whose server default is the current time (spread by the engine)."""
     generator: Any = None
     """The models' choice, ``info={"seed": ...}``: a generator's name, a list of values, or a
     callable taking a ``random.Random`` (values of the column's Python type: kind ``python``)."""
@@ -175,6 +177,9 @@ class RawNames:
 def column_spec(column: Column[Any], dialect: Any = None) -> ColumnSpec:
     """How the engine makes ``column``'s values: its kind, range, and whether through its type."""
     col = _storage_spec(column)
+    if col.kind in ("date", "datetime") and column.server_default is not None:
+        said = str(getattr(column.server_default, "arg", "")).lower()
+        col.server_now = any(w in said for w in ("now", "current_", "localtimestamp"))
     chosen = column.info.get("seed") if column.info else None
     if chosen is not None:
         _choose(col, column, chosen)

@@ -281,7 +281,9 @@ class Planner:
         for col in info.cols.values():
             if col.name in d.done or col.computed:
                 continue
-            if col.server_side and not self.fill_defaults and col.name not in leaders:
+            # left to the server, except now(): it would give every row the same moment
+            left = col.server_side and not self.fill_defaults and not col.server_now
+            if left and col.name not in leaders:
                 continue
             if col.kind == "unsupported":
                 if col.nullable or col.server_side:
@@ -497,7 +499,7 @@ class Planner:
             if d.existing:
                 taken = {str(v) for v in self.existing_values(info.table, [col.name])}
         names: tuple[str, ...] = ()
-        if kind == "email" and scheme in (None, "natural"):
+        if kind in ("email", "username") and scheme in (None, "natural"):
             names = people_columns(info, self.fill_defaults)
         return Texts(
             col,

@@ -271,13 +271,17 @@ class Texts(Slot):
                     for a, z in zip(parts[0], parts[1], strict=True)
                 ]
             )
-            made = V.emails_for(people, b.rng, b.g0 if self.scheme else None)
+            maker = V.usernames_for if self.kind == "username" else V.emails_for
+            made = maker(people, b.rng, b.g0 if self.scheme else None)
         elif self.kind == "country_code":
             made = V.picks(b.rng, b.n, V.country_pool(self.max_len))
         elif self.scheme is not None:
             made = V.unique_texts(self.kind, self.scheme, b.rng, b.n, b.g0, self.max_len)
         else:
             made = V.MAKERS[self.kind](b.rng, b.n)
+        if self.kind == "number_code":
+            prefix = self.col.name[:1].upper() + "-"
+            made = [prefix + v for v in made]
         made = V.fit(made, self.max_len, self.min_len)
         if self.excluded:
             made = [v + "x" if v in self.excluded else v for v in made]

@@ -133,6 +133,8 @@ _TEXT_RULES: tuple[tuple[str, str], ...] = (
     (r"(^|_)(zip|zip_?code|postal_?code|post_?code)$", "zip"),
     (r"(^|_)sku$", "sku"),
     (r"(^|_)(code|ref|reference|serial|barcode)$", "code"),
+    (r"^(?!(phone|mobile|tel|fax|cell)_)\w+_(number|no|num|nr)$", "number_code"),
+    (r"(^|_)(letter_)?grade$", "grade"),
     (r"(^|_)(title|subject|headline|heading|caption)$", "title"),
     (
         r"(^|_)(body|content|text|description|summary|bio|about|comment|notes?|message|"
@@ -390,6 +392,36 @@ def _skus(rng: Random, n: int) -> list[str]:
     return [f"{x}{y}{z}-{k:05d}" for x, y, z, k in zip(a, b, c, numbers, strict=True)]
 
 
+_GRADES = ("A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D", "F")
+
+
+def _number_codes(rng: Random, n: int) -> list[str]:
+    """Six digits; the column's initial is put in front (``student_number``: ``S-000123``)."""
+    r = rng.random
+    return [f"{1 + int(999_998 * r()):06d}" for _ in range(n)]
+
+
+def _unique_number_codes(rng: Random, n: int, g0: int) -> list[str]:
+    return [f"{g + 1:06d}" for g in range(g0, g0 + n)]
+
+
+def usernames_for(names: Sequence[str | None], rng: Random, g0: int | None) -> list[str]:
+    """Usernames made from people's names (``Ann Lee`` -> ``ann_lee``, ``ann_l42`` if unique).
+
+    A missing name gets a made-up one.
+    """
+    n = len(names)
+    firsts, lasts = picks(rng, n, pools.FIRST_NAMES), picks(rng, n, pools.LAST_NAMES)
+    out = []
+    for i, name in enumerate(names):
+        parts = name.split() if name else []
+        first, last = (parts[0], parts[-1]) if len(parts) > 1 else (firsts[i], lasts[i])
+        out.append(
+            f"{first}_{last}".lower() if g0 is None else f"{first}_{last[0]}{g0 + i}".lower()
+        )
+    return out
+
+
 def _codes(rng: Random, n: int) -> list[str]:
     a, b = picks(rng, n, _LETTERS), picks(rng, n, _LETTERS)
     return [f"{x}{y}{k}" for x, y, k in zip(a, b, uniform(rng, n, 100, 999), strict=True)]
@@ -458,6 +490,8 @@ MAKERS: dict[str, Maker] = {
     "zip": _zips,
     "sku": _skus,
     "code": _codes,
+    "number_code": _number_codes,
+    "grade": _pool(_GRADES),
     "course_code": _course_codes,
     "title": _pool(_titles),
     "course": _pool(_courses),
@@ -603,6 +637,7 @@ _UNIQUE_MAKERS: dict[str, tuple[UniqueMaker, Callable[[int], int]]] = {
         lambda g: _longest(pools.DEPARTMENTS) + len(str(g + 100)),
     ),
     "code": (_unique_codes, lambda g: 2 + len(str(g + 100))),
+    "number_code": (_unique_number_codes, lambda g: 2 + max(6, len(str(g + 1)))),
     "sku": (_unique_skus, lambda g: 4 + max(5, len(str(g)))),
     "phone": (_unique_phones, lambda g: 7 + max(7, len(str(g)))),
     "ip": (_unique_ips, lambda g: 15 if g < 1 << 24 else 10**9),
