@@ -129,7 +129,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 100, 200])
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--pytest-alembic-python", default="/tmp/bench-venv/bin/python")
+    parser.add_argument(
+        "--concurrency",
+        action="store_true",
+        help="instead: both backends in one check, serial (WORKBENCH_CHECK_SERIAL=1) "
+        "against concurrent, alternating, twice per size",
+    )
     args = parser.parse_args(argv)
+    if args.concurrency:
+        return concurrency(args.sizes)
 
     from workbench import pgserver
 
@@ -168,6 +176,26 @@ def main(argv: list[str] | None = None) -> int:
     for n, backend, ours, theirs in failed:
         print(f"\n{n} {backend}: check: {ours.tail}\n  pytest-alembic: {theirs.tail}")
     return 1 if failed else 0
+
+
+def concurrency(sizes: list[int]) -> int:
+    """``check --against sqlite --against PG``: backends one by one, then concurrently."""
+    from workbench import pgserver
+
+    with pgserver.provision() as server:
+        for n in sizes:
+            root = Path(tempfile.mkdtemp(prefix=f"check_bench_{n}_")) / "project"
+            write_project(root, n)
+            write_chain(root)
+            command = [sys.executable, "-m", "workbench", "--project", str(root), "check",
+                       "synth", "--against", "sqlite", "--against", str(server)]  # fmt: skip
+            for label, extra in [
+                ("serial", {"WORKBENCH_CHECK_SERIAL": "1"}),
+                ("concurrent", {}),
+            ] * 2:
+                t = _run(command, {**os.environ, **extra})
+                print(f"{n} {label}: {_cell(t)}, load {os.getloadavg()[0]:.1f}", flush=True)
+    return 0
 
 
 def _cell(t: Timing) -> str:

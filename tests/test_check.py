@@ -538,3 +538,20 @@ def test_an_ignore_comment_accepts_an_intended_data_change(project: Project) -> 
     document = json.loads(result.stdout)
     assert [f["code"] for f in document["ignored"]] == ["WB221"]
     assert document["findings"] == []
+
+
+def test_backends_walk_concurrently_with_the_same_findings_in_order(
+    project: Project, postgres_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(project, "walk_on_failed_upgrade")
+    targets = [postgres_server, "sqlite"]
+    together = check(project.cfg, ["shop"], against=targets)
+    monkeypatch.setenv("WORKBENCH_CHECK_SERIAL", "1")
+    one_by_one = check(project.cfg, ["shop"], against=targets)
+
+    def shown(report: CheckReport) -> list[tuple[str, str, str | None, str]]:
+        return [(f.backend, f.code, f.revision, f.severity) for f in report.findings]
+
+    assert [r.backend for r in together.runs] == ["postgresql", "sqlite"]
+    assert shown(together) == shown(one_by_one)
+    assert [(r.walked, r.proven) for r in together.runs] == [(3, 1), (3, 1)]

@@ -5,6 +5,7 @@ See :mod:`workbench.check` for what it proves.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 
@@ -13,6 +14,7 @@ from workbench.check.history import History, on_backend
 from workbench.check.targets import backend_of, default_against, resolve_schemas
 from workbench.check.walk import StepProgress, Walk
 from workbench.config import Config
+from workbench.errors import WorkbenchError
 from workbench.loader import Schema, load_schema
 from workbench.results import CheckReport, CheckRun, Finding
 
@@ -50,12 +52,83 @@ def check(
         history = History.read(cfg, name)
         models = load_schema(cfg, name) if history.walkable else None
         lint = _lint(cfg, name) if history.walkable else []
-        for target in targets:
-            run = _run_one(cfg, name, history, models, lint, target, on_progress)
+        concurrent = len(targets) > 1 and on_progress is None and _can_fork()
+        others = (
+            [_forked(functools.partial(_run_one, cfg, name, history, models, lint, t, None))
+             for t in targets[1:]]
+            if concurrent
+            else []
+        )  # fmt: skip
+        first = _run_one(cfg, name, history, models, lint, targets[0], on_progress)
+        done = [first] + (
+            [other() for other in others]
+            if concurrent
+            else [_run_one(cfg, name, history, models, lint, t, on_progress) for t in targets[1:]]
+        )
+        for run in done:  # in the order of --against, whichever finished first
             if on_run is not None:
                 on_run(run)
             runs.append(run)
     return CheckReport(tuple(runs))
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+    import os
+
+    return "fork" in multiprocessing.get_all_start_methods() and not os.environ.get(
+        "WORKBENCH_CHECK_SERIAL"
+    )
+
+
+def _forked(work: Callable[[], CheckRun]) -> Callable[[], CheckRun]:
+    """Start ``work`` in a forked process now; the returned function waits for its result.
+
+    Each backend's walk runs in its own process: Alembic's ``op`` and
+    ``context`` are module-wide proxies, so two walks cannot share one
+    interpreter. A fork inherits the history and models already loaded; the
+    result (frozen dataclasses) comes back pickled. A child that cannot send
+    its result (killed, or an error that does not pickle) is an error here.
+    """
+    import multiprocessing
+    import pickle
+
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            outcome: tuple[str, object] = ("ok", work())
+        except BaseException as exc:
+            outcome = ("error", exc)
+        try:
+            send.send(outcome)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            send.send(("error", WorkbenchError(f"check failed in a worker: {outcome[1]!r}")))
+
+    process = ctx.Process(target=child, daemon=True)
+    process.start()
+    send.close()
+
+    def result() -> CheckRun:
+        try:
+            kind, value = receive.recv()
+        except EOFError:
+            process.join()
+            raise WorkbenchError(
+                f"a check worker ended without a result (exit code {process.exitcode}).",
+                hint="Run again with WORKBENCH_CHECK_SERIAL=1 to walk the backends one by one.",
+            ) from None
+        finally:
+            receive.close()
+        process.join()
+        if kind == "error":
+            assert isinstance(value, BaseException)
+            raise value
+        assert isinstance(value, CheckRun)
+        return value
+
+    return result
 
 
 def _run_one(
