@@ -555,3 +555,34 @@ def test_schemas_sharing_one_metadata_are_reported_with_the_fix(project: Project
     assert "registry=registry()" in caught.value.text
     with pytest.raises(SchemaLoadError):
         load_schema(project.cfg, "notes")  # the first one is told too, once the second is in
+
+
+LONG = "a_table_name_that_goes_on_and_on_well_past_what_postgresql_keeps_x"
+
+
+def test_names_postgresql_would_cut_are_refused_clearly(project: Project) -> None:
+    body = ITEMS.replace('"items"', f'"{LONG}"')
+    _schema(project, "long", body)
+    with pytest.raises(WorkbenchError) as caught:
+        migrate.generate(project.cfg, "long", "initial", against=["sqlite"])
+    assert f"table {LONG!r} ({len(LONG)} bytes)" in caught.value.text
+    assert not (project.root / "migrations" / "long").exists()
+    _declare_backends(project, "long", ["sqlite"])
+    assert migrate.generate(load(project.root), "long", "initial").path is not None
+
+
+QUOTED = """
+class Odd(Base):
+    __tablename__ = "odd"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column('co"de', sa.String(10), unique=True)
+"""
+
+
+def test_a_quoted_column_in_a_unique_converges(project: Project, target_url: str) -> None:
+    _schema(project, "odd", QUOTED)
+    first = migrate.generate(project.cfg, "odd", "initial", against=_against(target_url))
+    assert first.path is not None
+    again = migrate.generate(project.cfg, "odd", "again", against=_against(target_url))
+    assert again.path is None, again.operations
+    _roundtrip(project.cfg, "odd", target_url)

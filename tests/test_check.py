@@ -61,6 +61,9 @@ CASES: dict[str, dict[str, Expected]] = {
     "enum_member_added_by_sql": only(
         "postgresql", ("WB205", "b0002", "enum type productstatus: values")
     ),
+    "extension_left_behind": only(
+        "postgresql", ("WB205", "b0002", "extension pg_trgm still exists")
+    ),
     "check_not_restored": both(("WB205", "b0002", "CHECK ck_products_price_nonnegative missing")),
     "index_left_behind": both(("WB205", "b0002", "index ix_products_name still exists")),
     "default_not_restored": both(

@@ -173,6 +173,30 @@ def test_enum_types_and_values_are_compared(pg_url: str) -> None:
     ]
 
 
+def test_extensions_are_in_the_snapshot(pg_url: str) -> None:
+    with db.connect(pg_url) as conn:
+        empty = take(conn)
+    assert empty.extensions == ()  # plpgsql, always there, is left out
+    _build(pg_url, "CREATE EXTENSION citext")
+    with db.connect(pg_url) as conn:
+        after = take(conn)
+    assert after.extensions == ("citext",)
+    assert diff(empty, after) == ["extension citext still exists"]
+    assert diff(after, empty, only={"extensions"}) == ["extension citext missing"]
+
+
+def test_quoted_names_reflect(target_url: str) -> None:
+    _build(
+        target_url,
+        """CREATE TABLE "it's" (id SERIAL PRIMARY KEY, label VARCHAR(5) DEFAULT 'a''b')""",
+    )
+    with db.connect(target_url) as conn:
+        found = take(conn)
+    table = found.table("it's")
+    assert table is not None and [c.name for c in table.columns] == ["id", "label"]
+    assert diff(found, found) == []
+
+
 def test_what_a_snapshot_holds(target_url: str) -> None:
     _build(target_url)
     _build(target_url, "CREATE INDEX ix_items_lower_name ON items (lower(name)) WHERE qty > 1")

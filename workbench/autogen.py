@@ -264,6 +264,8 @@ def post_process(metadata: MetaData, history: HistoryModel) -> ProcessHook:
         script: MigrationScript = directives[0]
         if script.upgrade_ops is None or script.downgrade_ops is None:
             return
+        if context.dialect.name == "sqlite" and context.connection is not None:
+            drop_unreflected_uniques(context.connection, script)
         for leaf, table in leaves(script.upgrade_ops.ops):
             _restore_history(leaf, table, history, downgrade=False)
         for leaf, table in leaves(script.downgrade_ops.ops):
@@ -419,6 +421,56 @@ def _modifies_any(op: Any, tables: set[str]) -> bool:
     from alembic.operations import ops as alembic_ops
 
     return isinstance(op, alembic_ops.ModifyTableOps) and op.table_name in tables
+
+
+def drop_unreflected_uniques(conn: Any, script: MigrationScript) -> None:
+    """Leave out UNIQUE constraints that SQLite has but SQLAlchemy could not reflect.
+
+    SQLAlchemy reads SQLite's UNIQUE constraints back from the ``CREATE TABLE``
+    text and misses those over a column whose name holds a quote; autogenerate
+    then adds them again at every ``generate``. SQLite's own catalog
+    (``PRAGMA index_list``, origin ``u``) says whether the constraint exists.
+    """
+    from alembic.operations import ops as alembic_ops
+
+    assert script.upgrade_ops is not None and script.downgrade_ops is not None
+    phantom: set[str] = set()
+    for leaf, table in list(leaves(script.upgrade_ops.ops)):
+        if (
+            isinstance(leaf, alembic_ops.CreateUniqueConstraintOp)
+            and table
+            and tuple(leaf.columns) in _sqlite_uniques(conn, table)
+        ):
+            phantom.add(str(leaf.constraint_name))
+    if not phantom:
+        return
+
+    def keep(op: Any) -> bool:
+        if isinstance(op, alembic_ops.CreateUniqueConstraintOp | alembic_ops.DropConstraintOp):
+            return str(op.constraint_name) not in phantom
+        return True
+
+    for container in (script.upgrade_ops, script.downgrade_ops):
+        for op in container.ops:
+            if isinstance(op, alembic_ops.ModifyTableOps):
+                op.ops = [o for o in op.ops if keep(o)]
+        container.ops = [
+            op
+            for op in container.ops
+            if keep(op) and not (isinstance(op, alembic_ops.ModifyTableOps) and not op.ops)
+        ]
+
+
+def _sqlite_uniques(conn: Any, table: str) -> set[tuple[str, ...]]:
+    quoted = '"' + table.replace('"', '""') + '"'
+    found = set()
+    for row in conn.exec_driver_sql(f"PRAGMA index_list({quoted})").fetchall():
+        if row[3] != "u":
+            continue
+        index = '"' + str(row[1]).replace('"', '""') + '"'
+        info = conn.exec_driver_sql(f"PRAGMA index_info({index})").fetchall()
+        found.add(tuple(str(r[2]) for r in sorted(info, key=lambda r: r[0])))
+    return found
 
 
 # --- type changes PostgreSQL does not cast by itself ------------------------------------------

@@ -172,6 +172,8 @@ def generate(
             hint="Drop --empty, or write the rename or backfill by hand in the empty revision.",
         )
     models = load_schema(cfg, schema)
+    if "postgresql" in cfg.backends(schema):
+        _refuse_long_names(models.metadata, schema)
     created = ensure_environment(cfg, schema)
     try:
         single_head(cfg, schema)
@@ -347,6 +349,44 @@ def proving_targets(
         if b not in proved
     )
     return targets, skipped
+
+
+POSTGRESQL_NAME_BYTES = 63
+"""PostgreSQL keeps the first 63 bytes of an identifier and silently drops the rest."""
+
+
+def _refuse_long_names(metadata: Any, schema: str) -> None:
+    """Refuse names PostgreSQL would cut: the database would then never match the models.
+
+    Tables, columns and explicitly named constraints and indexes are checked;
+    names a naming convention makes are shortened by SQLAlchemy itself.
+    """
+    from sqlalchemy.sql.elements import conv
+
+    long: list[str] = []
+
+    def note(kind: str, name: Any) -> None:
+        if name is None or isinstance(name, conv):
+            return
+        size = len(str(name).encode("utf-8"))
+        if size > POSTGRESQL_NAME_BYTES:
+            long.append(f"{kind} {str(name)!r} ({size} bytes)")
+
+    for table in metadata.sorted_tables:
+        note("table", table.name)
+        for column in table.columns:
+            note(f"column of {table.name}:", column.name)
+        for item in (*table.constraints, *table.indexes):
+            note(f"{type(item).__name__} on {table.name}:", item.name)
+    if long:
+        raise WorkbenchError(
+            f"schema {schema!r} has names longer than PostgreSQL keeps "
+            f"({POSTGRESQL_NAME_BYTES} bytes): {'; '.join(long)}. PostgreSQL would cut them, "
+            "and the database would never match the models.",
+            hint="Give them shorter names (a model's __tablename__, a column's name= or "
+            'Column("short", ...)), or declare the schema SQLite-only with '
+            f'[tool.workbench.schema.{schema}] backends = ["sqlite"].',
+        )
 
 
 def _replay(cfg: Config, schema: str, ac: Any, backend: str, previous: str | None) -> None:

@@ -586,6 +586,7 @@ def type_ddl(type_: TypeEngine[Any] | None) -> str | None:
 
     try:
         return str(type_.compile(dialect=postgresql.dialect()))  # type: ignore[no-untyped-call]
+    # A user type may fail to compile in any way; its repr still tells types apart.
     except Exception:
         return repr(type_)
 

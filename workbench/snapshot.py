@@ -121,6 +121,8 @@ class Snapshot:
     enums: tuple[EnumInfo, ...] = ()
     sequences: tuple[str, ...] = ()
     views: tuple[str, ...] = ()
+    extensions: tuple[str, ...] = ()
+    """PostgreSQL extensions installed in the database (``plpgsql`` aside)."""
     has_version_table: bool = field(default=False, compare=False)
     """Whether Alembic's version table exists; informative, never compared."""
 
@@ -132,8 +134,10 @@ class Snapshot:
 
     @property
     def is_empty(self) -> bool:
-        """No tables, enum types, sequences or views (the version table aside)."""
-        return not (self.table_names or self.enums or self.sequences or self.views)
+        """No tables, enum types, sequences, views or extensions (the version table aside)."""
+        return not (
+            self.table_names or self.enums or self.sequences or self.views or self.extensions
+        )
 
     def merged(self, newer: Snapshot) -> Snapshot:
         """This snapshot brought up to date with ``newer``, which may detail fewer tables.
@@ -195,6 +199,7 @@ def take(
         enums=tuple(_enums(inspector, backend, schema)),
         sequences=tuple(sorted(relations.get("sequence", []))),
         views=tuple(sorted(relations.get("view", []))),
+        extensions=tuple(sorted(relations.get("extension", []))),
         has_version_table=has_version,
     )
 
@@ -210,11 +215,21 @@ def _relations(conn: Connection, inspector: Inspector, schema: str | None) -> di
                 "SELECT c.relname, c.relkind FROM pg_catalog.pg_class c "
                 "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
                 "WHERE n.nspname = coalesce(:schema, current_schema()) "
-                "AND c.relkind IN ('r', 'p', 'v', 'm', 'S')"
+                "AND c.relkind IN ('r', 'p', 'v', 'm', 'S') "
+                # Extensions belong to the database: in the same query, so one round trip.
+                "UNION ALL SELECT e.extname, 'x' FROM pg_catalog.pg_extension e "
+                "WHERE e.extname <> 'plpgsql'"
             ),
             {"schema": schema},
         )
-        kinds = {"r": "table", "p": "table", "v": "view", "m": "view", "S": "sequence"}
+        kinds = {
+            "r": "table",
+            "p": "table",
+            "v": "view",
+            "m": "view",
+            "S": "sequence",
+            "x": "extension",
+        }
         for name, kind in rows:
             found.setdefault(kinds[kind], []).append(str(name))
     elif conn.dialect.name == "sqlite":
@@ -528,6 +543,7 @@ ASPECTS = frozenset(
         "enums",
         "sequences",
         "views",
+        "extensions",
     }
 )
 """What :func:`diff` can be restricted to."""
@@ -588,6 +604,8 @@ def diff(
         out += _presence("sequence", a.sequences, b.sequences, words)
     if "views" in aspects:
         out += _presence("view", a.views, b.views, words)
+    if "extensions" in aspects:
+        out += _presence("extension", a.extensions, b.extensions, words)
     return out
 
 

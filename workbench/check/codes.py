@@ -225,6 +225,10 @@ _ROUND_TRIP_FIXES: tuple[tuple[str, str], ...] = (
         r"^CHECK (\S+) still exists",
         "drop it in downgrade(): batch_op.drop_constraint('{0}', type_='check')",
     ),
+    (
+        r"^extension (\S+) still exists",
+        "drop it in downgrade(): op.execute('DROP EXTENSION IF EXISTS \"{0}\"')",
+    ),
     (r"^index (\S+) still exists", "drop it in downgrade(): op.drop_index('{0}')"),
     (r"^index (\S+) missing", "recreate it in downgrade(): op.create_index('{0}', ...)"),
     (

@@ -137,9 +137,12 @@ def check_revision(
 def _wanted(scripts: ScriptDirectory, schema: str, revision: str | None) -> str | None:
     if revision is None:
         return None
+    from alembic.script.revision import RevisionError as UnknownRevision
+    from alembic.util import CommandError
+
     try:
         found = scripts.get_revision(revision)
-    except Exception:
+    except (UnknownRevision, CommandError):  # unknown or ambiguous: said below
         found = None
     if found is None:
         known = ", ".join(s.revision for s in list(scripts.walk_revisions())[:8])
