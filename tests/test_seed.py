@@ -939,3 +939,11 @@ def test_values_follow_the_column_names(target_url: str) -> None:
         assert re.fullmatch(r"S-\d{6}", number)
         assert grade in {"A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D", "F"}
     assert len({str(r[4]) for r in rows}) > 150  # spread, not one now() for every row
+
+
+def test_a_table_with_two_composite_uniques_over_foreign_keys_is_seeded(target_url: str) -> None:
+    report = _seed_into(target_url, _two_composite_uniques(), {"a": 10, "b": 10, "ab": 25})
+    assert report.integrity is not None and report.integrity.ok
+    rows = query(target_url, "SELECT a_id, b_id, slot FROM ab")
+    assert len(rows) == 25
+    assert len({(a, b) for a, b, _ in rows}) == len({(a, s) for a, _, s in rows}) == 25

@@ -355,7 +355,7 @@ def analyse(metadata: MetaData, dialect: Any = None) -> Catalog:
         uniques: list[tuple[str, ...]] = []
         if pk and pk != (serial,):
             uniques.append(pk)
-        for con in table.constraints:
+        for con in _in_order(table.constraints):
             if isinstance(con, sa.UniqueConstraint):
                 uniques.append(tuple(str(c.name) for c in con.columns))
         for index in table.indexes:
@@ -364,7 +364,10 @@ def analyse(metadata: MetaData, dialect: Any = None) -> Catalog:
                 uniques.append(names)
         checks = [
             CheckConstraintSpec(str(con.name or "unnamed"), text, info.atoms, info.complete)
-            for con in table.constraints
+            # a CHECK declared on a column stays in the column's constraints
+            for con in dict.fromkeys(
+                [*_in_order(table.constraints), *(k for c in table.columns for k in c.constraints)]
+            )
             if isinstance(con, sa.CheckConstraint)
             for text in [check_constraint_text(con, dialect)]
             for info in [parse_check_constraint(text)]
@@ -382,6 +385,14 @@ def analyse(metadata: MetaData, dialect: Any = None) -> Catalog:
         )
     break_cycles(infos)
     return Catalog(order=topological(infos), by_key=infos)
+
+
+def _in_order(constraints: Any) -> list[Any]:
+    """A table's constraints (a set) in an order that does not change between processes."""
+    return sorted(
+        constraints,
+        key=lambda c: (type(c).__name__, str(c.name or ""), [str(x.name) for x in c.columns]),
+    )
 
 
 def check_constraint_text(con: Any, dialect: Any) -> str:

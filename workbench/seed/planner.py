@@ -207,14 +207,14 @@ class Planner:
         """Each unique constraint: one free column made unique, or distinct tuples."""
         info = d.info
         unique_cols: set[str] = set()
-        distinct: Distinct | None = None
+        composite: list[tuple[str, ...]] = []
         later = {c for fk in d.deferred for c in fk.columns}
         for cols in info.uniques:
             if (d.solo | unique_cols) & set(cols):
                 continue
             if later & set(cols):  # filled after the insert, distinct (see fill_deferred)
                 continue
-            if distinct is not None and set(distinct.columns) <= set(cols):
+            if any(set(c) <= set(cols) for c in composite):
                 continue
             free = [c for c in cols if self._unique_capable(info, c)]
             if len(cols) > 1 and all(self._enumerable(info, c) for c in cols):
@@ -222,20 +222,34 @@ class Planner:
             if free:
                 unique_cols.add(sorted(free, key=lambda c: self._preference(info.cols[c]))[0])
                 continue
-            if distinct is not None:
-                raise SeedError(
-                    f"cannot seed {info.name}: it has two composite unique constraints over "
-                    f"foreign keys or small domains ({', '.join(distinct.columns)} and "
-                    f"{', '.join(cols)}), which the seed engine does not combine.",
-                    hint=f"Seed {info.name} yourself, or leave it empty with --rows {info.name}=0.",
-                )
-            distinct = self._distinct(d, cols, fk_keys)
+            composite.append(cols)
+        if composite:
+            self._distinct(d, composite, fk_keys)
         return unique_cols
 
-    def _distinct(self, d: _Draft, cols: tuple[str, ...], fk_keys: dict[str, Keys]) -> Distinct:
-        """A slot walking distinct tuples over the domains of ``cols``."""
+    def _distinct(
+        self, d: _Draft, composite: list[tuple[str, ...]], fk_keys: dict[str, Keys]
+    ) -> Distinct:
+        """A slot walking distinct tuples over the domains of the first unique; a second one
+        over the same owner takes values by the row's rank among its owner's rows."""
         info = d.info
-        domains = self._domains(info, cols, fk_keys)
+        domains = self._domains(info, composite[0], fk_keys)
+        ranked: list[Domain] = []
+        for cols in composite[1:]:
+            owner = set(domains[0].columns)
+            made = {c for dom in [*domains, *ranked] for c in dom.columns}
+            extra = tuple(c for c in cols if c not in owner)
+            if len(domains) < 2 or not owner <= set(cols) or set(extra) & made:
+                raise SeedError(
+                    f"cannot seed {info.name}: it has two composite unique constraints over "
+                    f"foreign keys or small domains ({', '.join(composite[0])} and "
+                    f"{', '.join(cols)}) that share no leading column, which the seed engine "
+                    "does not combine.",
+                    hint=f"Say how to make one of those columns' values in the models "
+                    f'(info={{"seed": ...}}), or leave {info.name} empty with '
+                    f"--rows {info.name}=0.",
+                )
+            ranked.extend(self._domains(info, extra, fk_keys))
         taken = (
             self.existing_values(info.table, [c for d in domains for c in d.columns])
             if d.existing
@@ -243,10 +257,13 @@ class Planner:
         )
         taken = {t for t in taken if within(domains, t if isinstance(t, tuple) else (t,))}
         limit = Distinct.capacity(domains, len(taken))
-        d.cap(limit, capacity_reason(info, domains), capacity_hint(info, domains))
-        distinct = Distinct(domains, d.count, d.rng, taken)
+        if ranked:
+            limit = min(limit, domains[0].size * min(r.size for r in ranked))
+        everything = [*domains, *ranked]
+        d.cap(limit, capacity_reason(info, everything), capacity_hint(info, everything))
+        distinct = Distinct(domains, d.count, d.rng, taken, ranked)
         d.slots.append(distinct)
-        for domain in domains:
+        for domain in everything:
             for c in domain.columns:
                 d.done.add(c)
                 d.encoders[c] = self.encoding_for(info, c, fk_keys, d.keys)

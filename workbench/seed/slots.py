@@ -416,10 +416,19 @@ class Distinct(Slot):
     """
 
     def __init__(
-        self, domains: list[Domain], total: int, rng: Random, taken: set[Any] | None
+        self,
+        domains: list[Domain],
+        total: int,
+        rng: Random,
+        taken: set[Any] | None,
+        ranked: Sequence[Domain] = (),
     ) -> None:
         self.domains, self.taken = domains, taken or set()
-        self.columns = tuple(c for d in domains for c in d.columns)
+        self.ranked = list(ranked)
+        """Domains of a second unique over the owner: a row takes the value at its rank among
+        its owner's rows (``(a_id, slot)`` beside ``(a_id, b_id)``), so it never repeats."""
+        self.ranks: list[int] = []
+        self.columns = tuple(c for d in [*domains, *self.ranked] for c in d.columns)
         self.rest = math.prod(d.size for d in domains[1:])
         owners = domains[0].size
         self.rng = rng
@@ -438,7 +447,7 @@ class Distinct(Slot):
         return max(0, math.prod(d.size for d in domains) - taken)
 
     def _spread_counts(self, total: int, owners: int, rng: Random) -> list[int]:
-        cap = self.rest
+        cap = min([self.rest, *(d.size for d in self.ranked)])
         r = rng.random
         weights = [0.05 + r() * r() for _ in range(owners)]
         scale = total / sum(weights) if weights else 0
@@ -453,7 +462,15 @@ class Distinct(Slot):
         return counts
 
     def make(self, b: Batch) -> None:
+        self.ranks = []
         rows = self._single(b.n) if self.per_owner is None else self._pairs(b.n)
+        for domain in self.ranked:
+            values = domain.take(self.ranks)
+            if len(domain.columns) == 1:
+                b.cols[domain.columns[0]] = values
+            else:
+                for i, name in enumerate(domain.columns):
+                    b.cols[name] = [v[i] for v in values]
         for d_index, domain in enumerate(self.domains):
             idx = [row[d_index] for row in rows]
             values = domain.take(idx)
@@ -494,6 +511,7 @@ class Distinct(Slot):
                 # the common case (a link table): this owner's next pairs in one go
                 k = min(per_owner[owner] - self.within, n - len(out), rest - self.tried)
                 first = self.tried
+                self.ranks.extend(range(self.within, self.within + k))
                 out.extend([(owner, (start + step * t) % rest) for t in range(first, first + k)])
                 self.tried += k
                 self.within += k
@@ -507,6 +525,7 @@ class Distinct(Slot):
             combo = (owner, *reversed(digits))
             if self.taken and self._taken_at(combo):
                 continue
+            self.ranks.append(self.within)
             self.within += 1
             out.append(combo)
         return out
