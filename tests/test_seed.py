@@ -12,7 +12,7 @@ import sys
 import textwrap
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -853,8 +853,8 @@ def test_seeded_rows_of_custom_types_read_back_through_the_orm(target_url: str) 
             seed_connection(conn, metadata, {"account": 40, "login": 120}, seed=3)
             conn.commit()
         with Session(engine) as session:
-            accounts = session.scalars(sa.select(account)).all()
-            logins = session.scalars(sa.select(login)).all()
+            accounts: Sequence[Any] = session.scalars(sa.select(account)).all()
+            logins: Sequence[Any] = session.scalars(sa.select(login)).all()
     finally:
         engine.dispose()
     assert len(accounts) == 40 and len(logins) == 120
