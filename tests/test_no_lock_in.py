@@ -252,7 +252,7 @@ def test_revisions_import_only_alembic_sqlalchemy_and_the_standard_library(
     for path in sorted(history.versions.glob("*.py")):
         source = path.read_text(encoding="utf-8")
         assert "workbench" not in source, path.name
-        roots = set()
+        roots: set[str] = set()
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.Import):
                 roots.update(alias.name.split(".")[0] for alias in node.names)
@@ -326,7 +326,7 @@ def _unnamed_checks(shot: snapshot.Snapshot) -> snapshot.Snapshot:
     """
     tables = tuple(
         dataclasses.replace(
-            t, checks=tuple(sorted(dataclasses.replace(c, name=None) for c in t.checks))
+            t, checks=tuple(sorted((dataclasses.replace(c, name=None) for c in t.checks), key=str))
         )
         for t in shot.tables
     )

@@ -31,7 +31,7 @@ from workbench.revisions import HistoryModel, capture_history, enum_name, impl
             {"name": "mood", "values": ["sad", "ok"], "schema": None},
         ),
         (
-            sa.DDL("create type \"Sales\".\"Mood\" as enum ('it''s :x 50%%');"),
+            sa.DDL("create type \"Sales\".\"Mood\" as enum ('it''s :x 50%%');"),  # type: ignore[no-untyped-call]
             CreateEnumTypeOp,
             {"name": "Mood", "values": ["it's :x 50%"], "schema": "Sales"},
         ),
