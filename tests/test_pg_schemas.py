@@ -134,14 +134,17 @@ def test_the_first_revision_creates_the_schema_first_and_drops_it_last(first: Pr
     [path] = first.versions("shop")
     text = path.read_text(encoding="utf-8")
     upgrade, downgrade = text.split("def downgrade")
-    assert "import workbench.pgschemas" in text
-    ops = [line.strip() for line in upgrade.splitlines() if line.strip().startswith("op.")]
-    assert ops[0] == "op.create_schema('sales')"
-    assert ops[1] == "op.create_enum_type('order_status', ['open', 'paid'], schema='sales')"
+    assert "import workbench" not in text  # plain Alembic and SQLAlchemy
+    ops = [
+        line.strip() for line in upgrade.splitlines() if line.strip().startswith(("op.", "raise"))
+    ]
+    assert ops[0].startswith("raise NotImplementedError(") and "PostgreSQL only" in ops[0]
+    assert ops[1] == "op.execute(sa.DDL('CREATE SCHEMA IF NOT EXISTS sales'))"
+    assert "CREATE TYPE sales.order_status AS ENUM ('open', 'paid')" in ops[2]
     assert "schema='sales'" in upgrade and "['sales.orders.id']" in upgrade
     down = [line.strip() for line in downgrade.splitlines() if line.strip().startswith("op.")]
-    assert down[-1] == "op.drop_schema('sales')"
-    assert down[-2].startswith("op.drop_enum_type('order_status'")
+    assert "THEN DROP SCHEMA IF EXISTS sales;" in down[-1]
+    assert "DROP TYPE IF EXISTS sales.order_status" in down[-2]
 
 
 def test_a_second_generate_finds_nothing_and_later_schemas_come_and_go(
@@ -154,8 +157,11 @@ def test_a_second_generate_finds_nothing_and_later_schemas_come_and_go(
     assert code == 0, err
     assert "create schema billing" in out and "create table invoices" in out
     text = revision(first, "billing")
-    assert "op.create_schema('billing')" in text and "op.create_schema('sales')" not in text
-    assert text.rstrip().endswith("op.drop_schema('billing')\n    # ### end Alembic commands ###")
+    assert (
+        "CREATE SCHEMA IF NOT EXISTS billing" in text and "SCHEMA IF NOT EXISTS sales" not in text
+    )
+    last = text.rstrip().splitlines()[-2]
+    assert "DROP SCHEMA IF EXISTS billing;" in last
     # The models stop using billing: its table goes, and the schema after it.
     shop(first, billing=False)
     code, out, err = run(
@@ -165,8 +171,8 @@ def test_a_second_generate_finds_nothing_and_later_schemas_come_and_go(
     text = revision(first, "no_billing")
     upgrade, downgrade = text.split("def downgrade")
     assert "op.drop_table('invoices', schema='billing')" in upgrade
-    assert upgrade.index("drop_table('invoices'") < upgrade.index("op.drop_schema('billing')")
-    assert downgrade.index("op.create_schema('billing')") < downgrade.index("create_table")
+    assert upgrade.index("drop_table('invoices'") < upgrade.index("DROP SCHEMA IF EXISTS billing")
+    assert downgrade.index("CREATE SCHEMA IF NOT EXISTS billing") < downgrade.index("create_table")
 
 
 def test_upgrade_and_downgrade_make_and_remove_the_schema(first: Project, pg_url: str) -> None:
@@ -241,6 +247,7 @@ def test_upgrade_on_sqlite_says_the_history_is_postgresql_only(
     assert code == 2
     text = " ".join(err.split())
     assert "PostgreSQL schema 'sales'" in text and "PostgreSQL only" in text
+    assert "NotImplementedError" in text
     with db.connect(url) as conn:  # rolled back: nothing half-made
         assert set(sa.inspect(conn).get_table_names()) <= {"alembic_version"}
 
@@ -260,7 +267,8 @@ def test_check_passes_and_sees_inside_the_named_schemas(
     # A downgrade that leaves the schema (or its table) behind is caught.
     path = next(p for p in first.versions("shop") if p.stem.endswith("_billing"))
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("    op.drop_schema('billing')", "    pass"), encoding="utf-8")
+    kept = [line for line in text.splitlines() if "DROP SCHEMA IF EXISTS billing" not in line]
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
     code, out, _ = run(first, "check", "shop", "--against", postgres_server, "--json")
     assert code == 1
     messages = [f["message"] for f in json.loads(out)["findings"]]

@@ -16,12 +16,15 @@ than the default one. Workbench supports them on PostgreSQL, and only there:
   ``[tool.workbench.schema.NAME]``), and running it on SQLite is a clear error
   rather than SQLite's "unknown database sales".
 
-Importing this module registers ``op.create_schema`` and ``op.drop_schema``
-on Alembic's ``op`` (revisions that use them import it).
+Revisions say it in plain Alembic and SQLAlchemy (``op.execute(sa.DDL(...))``),
+never importing workbench; :func:`schema_operation` reads that DDL back as
+:class:`CreateSchemaOp` and :class:`DropSchemaOp` for the history model, lint
+and check.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -33,8 +36,6 @@ from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
-
-IMPORT_LINE = "import workbench.pgschemas  # registers op.create_schema and op.drop_schema"
 
 SNAPSHOT_SCHEMAS = "workbench.pg_schemas"
 """``Connection.info`` key: the named schemas that snapshots of the connection take in."""
@@ -337,13 +338,99 @@ def _drop_schema(operations: Operations, operation: DropSchemaOp) -> None:
         operations.execute(sa.text(statement))
 
 
+def _ddl(statement: str) -> str:
+    return f"op.execute(sa.DDL({statement.replace('%', '%%')!r}))"
+
+
+def _pg_ident(name: str) -> str:
+    from sqlalchemy.dialects import postgresql
+
+    preparer = postgresql.dialect().identifier_preparer  # type: ignore[no-untyped-call]
+    return str(preparer.quote(name))
+
+
+def create_statement(schema: str) -> str:
+    return f"CREATE SCHEMA IF NOT EXISTS {_pg_ident(schema)}"
+
+
+def drop_statement(schema: str) -> str:
+    """A ``DROP SCHEMA`` that leaves a schema still holding anything (another app's tables)."""
+    return (
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = d.refobjid "
+        "WHERE d.refclassid = 'pg_catalog.pg_namespace'::regclass "
+        f"AND n.nspname = {_quote(schema)}) THEN DROP SCHEMA IF EXISTS {_pg_ident(schema)}; "
+        "END IF; END $$"
+    )
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+# Revisions are plain Alembic and SQLAlchemy: they never import workbench.
+
+
 @renderers.dispatch_for(CreateSchemaOp)
-def _render_create(autogen_context: AutogenContext, op: CreateSchemaOp) -> str:
-    autogen_context.imports.add(IMPORT_LINE)
-    return f"op.create_schema({op.schema!r})"
+def _render_create(autogen_context: AutogenContext, op: CreateSchemaOp) -> list[str]:
+    refusal = (
+        f"this history keeps tables in PostgreSQL schema {op.schema!r}: it runs on PostgreSQL only"
+    )
+    return [
+        'if op.get_context().dialect.name != "postgresql":',
+        f"raise NotImplementedError({refusal!r})",
+        "",
+        _ddl(create_statement(op.schema)),
+    ]
 
 
 @renderers.dispatch_for(DropSchemaOp)
-def _render_drop(autogen_context: AutogenContext, op: DropSchemaOp) -> str:
-    autogen_context.imports.add(IMPORT_LINE)
-    return f"op.drop_schema({op.schema!r})"
+def _render_drop(autogen_context: AutogenContext, op: DropSchemaOp) -> list[str]:
+    return [
+        f"# drop schema {op.schema} unless something else (not this history's) is left in it",
+        _ddl(drop_statement(op.schema)),
+    ]
+
+
+_CREATE = re.compile(
+    r"CREATE\s+SCHEMA\s+(?:IF\s+NOT\s+EXISTS\s+)?(?P<name>\"(?:[^\"]|\"\")+\"|\w+)", re.I
+)
+_DROP = re.compile(
+    r"(?:DO\s+\$\$.*\bTHEN\s+)?DROP\s+SCHEMA\s+(?:IF\s+EXISTS\s+)?"
+    r"(?P<name>\"(?:[^\"]|\"\")+\"|\w+)\s*(?:RESTRICT\s*)?;?(?:\s*END\s+IF\s*;\s*END\s+\$\$)?",
+    re.I | re.S,
+)
+
+
+def _unident(text: str) -> str:
+    if text.startswith('"'):
+        return text[1:-1].replace('""', '"')
+    return text.lower()
+
+
+def schema_operation(operation: Any) -> MigrateOperation | None:
+    """The schema operation an ``op.execute`` performs (``CREATE SCHEMA``, ``DROP SCHEMA``).
+
+    Revisions make and drop schemas with plain DDL; reading it back as
+    :class:`CreateSchemaOp` and :class:`DropSchemaOp` lets the history model,
+    lint and check know what it does (it touches no table's rows).
+    """
+    import sqlalchemy as sa
+
+    sqltext = getattr(operation, "sqltext", None)
+    if isinstance(sqltext, sa.DDL):
+        text = str(sqltext.statement).replace("%%", "%")
+    elif isinstance(sqltext, sa.TextClause):
+        text = sqltext.text
+    elif isinstance(sqltext, str):
+        text = sqltext
+    else:
+        return None
+    text = text.strip().rstrip(";").strip()
+    hit = _CREATE.fullmatch(text)
+    if hit is not None:
+        return CreateSchemaOp(_unident(hit.group("name")))
+    hit = _DROP.fullmatch(text)
+    if hit is not None:
+        return DropSchemaOp(_unident(hit.group("name")))
+    return None

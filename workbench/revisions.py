@@ -400,8 +400,9 @@ def _read_enum_ddl(operation: Any, context: Any) -> Any:
     if type(operation).__name__ != "ExecuteSQLOp" or context.dialect.name != "postgresql":
         return operation
     from workbench.ops import enum_operation
+    from workbench.pgschemas import schema_operation
 
-    return enum_operation(operation) or operation
+    return enum_operation(operation) or schema_operation(operation) or operation
 
 
 def capture_history(
