@@ -186,6 +186,11 @@ def _execute(state: _Reading, step: Step) -> None:
         state.note(match.group(1), step.line)
 
 
+@_EFFECTS.handles("CreateSchemaOp", "DropSchemaOp")
+def _schema(state: _Reading, step: Step) -> None:
+    """Making or dropping an empty PostgreSQL schema touches no table's rows."""
+
+
 @_EFFECTS.handles("BulkInsertOp")
 def _bulk_insert(state: _Reading, step: Step) -> None:
     state.note(getattr(step.op.table, "name", None), step.line)
