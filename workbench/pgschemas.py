@@ -75,7 +75,7 @@ def named_tables(metadata: MetaData) -> list[str]:
 
 
 def table_named(metadata: MetaData, name: str) -> Any:
-    """The table ``name`` of ``metadata``: its key (``sales.orders``) or its own name (``orders``)."""
+    """Table ``name`` of ``metadata``, by its key (``sales.orders``) or its name (``orders``)."""
     if name in metadata.tables:
         return metadata.tables[name]
     found = [t for t in metadata.tables.values() if t.name == name]

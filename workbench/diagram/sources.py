@@ -396,10 +396,9 @@ def named_schemas(cfg: Config, schema: str) -> set[str]:
     from workbench.loader import load_schema
 
     found = set(HistoryModel.of(cfg, schema).schemas)
-    try:
+    # A database is drawn without its models too: then the history's schemas are what is known.
+    with contextlib.suppress(WorkbenchError):
         found |= set(pgschemas.model_schemas(load_schema(cfg, schema).metadata))
-    except WorkbenchError:
-        pass  # a database is drawn without its models: the history's schemas are what is known
     return found
 
 
