@@ -303,3 +303,89 @@ def test_check_refuses_a_schema_that_still_claims_sqlite(first: Project) -> None
     code, _, err = run(first, "check", "shop", "--against", "sqlite")
     assert code == 2
     assert 'backends = ["postgresql"]' in " ".join(err.split())
+
+
+# --- the other commands on PostgreSQL --------------------------------------------------------
+
+
+@pytest.fixture
+def migrated(first: Project, pg_url: str) -> tuple[Project, str]:
+    """The shop at head on a PostgreSQL database that also holds another application's schema."""
+    with db.connect(pg_url) as conn:
+        conn.exec_driver_sql("CREATE SCHEMA other")
+        conn.exec_driver_sql("CREATE TABLE other.foreign_app (id integer PRIMARY KEY)")
+        conn.exec_driver_sql("INSERT INTO other.foreign_app VALUES (1)")
+        conn.commit()
+    code, _, err = run(first, "upgrade", "shop", "--url", pg_url)
+    assert code == 0, err
+    return first, pg_url
+
+
+def test_status_and_lint(migrated: tuple[Project, str]) -> None:
+    project, url = migrated
+    code, out, err = run(project, "status", "shop", "--url", url)
+    assert code == 0, err
+    assert "(head)" in out and "nothing pending" in out
+    code, out, _ = run(project, "lint", "shop", "--json")
+    assert code == 0, out
+
+
+def test_seed_fills_and_empties_the_tables_of_named_schemas(migrated: tuple[Project, str]) -> None:
+    project, url = migrated
+    code, out, err = run(project, "seed", "shop", "--url", url, "--rows", "25", "--json")
+    assert code == 0, err
+    assert json.loads(out)["rows"] == {"customers": 25, "orders": 25, "lines": 25}
+    code, _, err = run(project, "seed", "shop", "--url", url, "--rows", "10", "--truncate", "--yes")
+    assert code == 0, err
+    with db.connect(url) as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM sales.lines").scalar() == 10
+        assert conn.exec_driver_sql("SELECT count(*) FROM sales.orders").scalar() == 10
+        # Not the models' schema: never emptied.
+        assert conn.exec_driver_sql("SELECT count(*) FROM other.foreign_app").scalar() == 1
+
+
+def test_advise_proves_on_postgresql_and_writes_a_revision_in_the_schema(
+    first: Project, postgres_server: str, tmp_path: Path
+) -> None:
+    shop(first)
+    source = HEAD.replace(
+        'ForeignKey("sales.orders.id"), index=True)', 'ForeignKey("sales.orders.id"))'
+    )
+    first.write_schema("shop", source)
+    code, _, err = run(first, "generate", "shop", "-m", "no index", "--against", postgres_server)
+    assert code == 0, err
+    queries = tmp_path / "queries.sql"
+    queries.write_text("SELECT * FROM sales.lines WHERE order_id = 7;\n", encoding="utf-8")
+    code, out, err = run(
+        first, "advise", "shop", "--queries", str(queries), "--rows", "2000",
+        "--against", postgres_server, "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    advice = json.loads(out)["advice"]
+    assert any(a["table"] == "lines" and a["columns"] == ["order_id"] for a in advice), advice
+    code, _, err = run(first, "advise", "shop", "--generate", "-m", "advised")
+    assert code == 0, err
+    text = revision(first, "advised")
+    assert "op.create_index('ix_lines_order_id', 'lines', ['order_id'], unique=False, " in text
+    assert "schema='sales'" in text
+
+
+def test_diagram_draws_the_named_schemas_from_a_database_and_a_revision(
+    migrated: tuple[Project, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    postgres_server: str,
+) -> None:
+    project, url = migrated
+    monkeypatch.setenv("WORKBENCH_POSTGRES_URL", postgres_server)
+    for args in (["--url", url], ["--revision", "head"], []):
+        out_file = tmp_path / "d.mmd"
+        code, _, err = run(
+            project, "diagram", "shop", "--format", "mermaid", "--out", str(out_file), *args
+        )
+        assert code == 0, err
+        drawn = out_file.read_text(encoding="utf-8")
+        for table in ("customers", "orders", "lines"):
+            assert f'"{table}" {{' in drawn, (args, drawn)
+        assert '"orders" ||..o{ "lines"' in drawn
+        assert "foreign_app" not in drawn

@@ -74,6 +74,16 @@ def named_tables(metadata: MetaData) -> list[str]:
     return sorted(t.fullname for t in metadata.tables.values() if t.schema)
 
 
+def table_named(metadata: MetaData, name: str) -> Any:
+    """Table ``name`` of ``metadata``, by its key (``sales.orders``) or its name (``orders``)."""
+    if name in metadata.tables:
+        return metadata.tables[name]
+    found = [t for t in metadata.tables.values() if t.name == name]
+    if len(found) != 1:
+        raise KeyError(name)
+    return found[0]
+
+
 def qualified(name: str, schema: str | None) -> str:
     """``schema.name``, or ``name`` in the default schema."""
     return f"{schema}.{name}" if schema else name
@@ -181,6 +191,31 @@ def untwinned(found: Any, twins: dict[str | None, str]) -> Any:
     )
     located = tuple((table, back.get(schema, schema)) for table, schema in found.located)
     return replace(found, tables=tables, located=located)
+
+
+def reflect_named(metadata: MetaData, connection: Any, schemas: Iterable[str]) -> None:
+    """Reflect the tables of the named ``schemas`` (those that exist) into ``metadata`` too."""
+    if connection.dialect.name != "postgresql":
+        return
+    for schema in sorted(set(schemas) & existing_schemas(connection)):
+        metadata.reflect(connection, schema=schema)
+
+
+def search_named(connection: Any, schemas: Iterable[str]) -> None:
+    """Let unqualified table names on ``connection`` find the tables of named ``schemas``.
+
+    For benches that speak of tables by name (advise's proof database): the
+    default schema stays first on the search path, the named ones follow.
+    Never used where autogenerate reflects (it would read foreign keys to
+    those schemas without their schema).
+    """
+    named = sorted(set(schemas) - SYSTEM_SCHEMAS)
+    if connection.dialect.name != "postgresql" or not named:
+        return
+    current = str(connection.exec_driver_sql("SHOW search_path").scalar())
+    extra = ", ".join(_pg_ident(s) for s in named)
+    connection.exec_driver_sql(f"SET search_path TO {current}, {extra}")
+    connection.commit()
 
 
 # --- autogenerate --------------------------------------------------------------------------
