@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench import db
+from workbench import db, pgschemas
 from workbench.autogen import (
     ProcessHook,
     compare_server_default,
@@ -122,6 +122,7 @@ def run_migrations(
         options["compare_type"] = compare_type(run.history)
         options["compare_server_default"] = compare_server_default(run.history)
         options["process_revision_directives"] = _directives(run)
+    options.update(pgschemas.autogenerate_options(options.get("target_metadata"), _made(run)))
     options.update(configure)
 
     if context.is_offline_mode():
@@ -148,6 +149,11 @@ def run_migrations(
         path.parent.mkdir(parents=True, exist_ok=True)
     with db.connect(url, migrating=True) as conn:
         _run_online(context, conn, name, run, options)
+
+
+def _made(run: RunContext) -> set[str]:
+    """The named schemas the history creates (compared too, so their removal is seen)."""
+    return run.history.schemas if run.history is not None else set()
 
 
 def _autogenerating(config: AlembicConfig) -> bool:

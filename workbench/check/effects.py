@@ -106,6 +106,8 @@ _EFFECTS = _Noting("check effects", default=_opaque)
     "DropTableCommentOp",
     "CreateEnumTypeOp",
     "DropEnumTypeOp",
+    "AddEnumValueOp",
+    "RenameEnumTypeOp",
 )
 def _keeps_rows(state: _Reading, step: Step) -> None:
     pass
@@ -154,6 +156,11 @@ def _execute(state: _Reading, step: Step) -> None:
     state.effect.opaque = True
     for match in _DML.finditer(str(step.op.sqltext)):
         state.note(match.group(1), step.line)
+
+
+@_EFFECTS.handles("CreateSchemaOp", "DropSchemaOp")
+def _schema(state: _Reading, step: Step) -> None:
+    """Making or dropping an empty PostgreSQL schema touches no table's rows."""
 
 
 @_EFFECTS.handles("BulkInsertOp")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench import db
+from workbench import db, pgschemas
 from workbench import snapshot as snap
 from workbench.check.codes import about_rows, failure_fix, make_finding, reason_of, where_in
 from workbench.check.head import models_agree
@@ -98,6 +98,8 @@ class Walk:
         self.url = url = self._db.enter_context(db.scratch(self.target))
         self.conn = conn = self._db.enter_context(db.connect(url, migrating=True))
         _throwaway(conn)
+        named = pgschemas.mentioned(c.op for cap in self.history.up.values() for c in cap.ops)
+        pgschemas.fold_into(conn, pgschemas.compared_schemas(self.models.metadata, named))
         self.data = Data(conn, self)
         self.current = snap.Snapshot(self.backend, (), ())
         self.ac = alembic_config(
