@@ -832,3 +832,24 @@ def test_which_type_changes_get_values_that_do_not_fit(
 
     found = values_for(eval(f"sa.{old}"), eval(f"sa.{new}"))
     assert found == ((kind, unfit, fit) if kind else None)
+
+
+def test_what_the_written_values_set_off_is_not_the_revisions_doing(project: Project) -> None:
+    # A trigger that fires on the value check writes changes another table: that is not
+    # a change the revision makes (its own UPDATE never writes 'zz').
+    build(project, "ok_cast_text_to_enum")
+    added = project.versions("shop")[1]
+    text = added.read_text(encoding="utf-8")
+    text = text.replace(
+        '        batch_op.add_column(sa.Column("grade", sa.String(length=2), nullable=True))\n',
+        '        batch_op.add_column(sa.Column("grade", sa.String(length=2), nullable=True))\n'
+        '    op.execute("CREATE TRIGGER grade_seen AFTER UPDATE OF grade ON products "\n'
+        "               \"WHEN NEW.grade = 'zz' BEGIN UPDATE tags SET label = 'zz'; END\")\n",
+    )
+    text = text.replace(
+        "def downgrade() -> None:\n",
+        'def downgrade() -> None:\n    op.execute("DROP TRIGGER IF EXISTS grade_seen")\n',
+    )
+    added.write_text(text, encoding="utf-8")
+    report = check(project.cfg, ["shop"], against=["sqlite"])
+    assert own(report) == [], [f.message for f in own(report)]

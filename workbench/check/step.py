@@ -73,6 +73,14 @@ class Step:
         # After the rows are measured: a value the revision deliberately maps to NULL is
         # not a value the seeded table held.
         check.probes = self._probe()
+        if check.probes:
+            # The tables it does not touch are measured again: whatever the UPDATEs set off
+            # (a trigger) is not the revision's doing.
+            again = self.data.measure(self.up, self.down, self.scope)
+            self.rows_before = {
+                table: rows if rows.digest is None else again.get(table, rows)
+                for table, rows in self.rows_before.items()
+            }
         if self.irreversible is not None:
             self.check.add(
                 "WB204",
