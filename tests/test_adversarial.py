@@ -86,7 +86,12 @@ def _not_a_database(project: Project) -> None:
 
 CASES: list[Case] = []
 for _label, _url in URLS.items():
-    for _command in (("upgrade", "s"), ("downgrade", "s"), ("current", "s")):
+    _commands: tuple[tuple[str, str], ...] = (
+        ("upgrade", "s"),
+        ("downgrade", "s"),
+        ("current", "s"),
+    )
+    for _command in _commands:
         if _label == "sqlite-folder-is-a-file" and _command[0] == "current":
             continue  # no database there: current says so, exit 0
         CASES.append(Case(f"{_command[0]}-{_label}", (*_command, "--url", _url)))

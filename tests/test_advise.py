@@ -203,9 +203,9 @@ def test_candidates_skip_what_an_existing_index_covers() -> None:
     # ix_posts_author_id leads with author_id: only the sort candidate is new.
     assert found == {(("author_id", "created_at"), "WB313")}
     usage = Usage("post_tags", equality=("tag_id", "post_id"))
-    found = {c.columns for c in candidates(usage, views["post_tags"])}
+    columns = {c.columns for c in candidates(usage, views["post_tags"])}
     # (post_id, tag_id) in any order is the primary key; post_id alone leads it.
-    assert found == {("tag_id",)}
+    assert columns == {("tag_id",)}
 
 
 # --- the workload corpus, proved on both backends -----------------------------------------
@@ -252,7 +252,11 @@ def test_corpus_workload_advice_matches_the_ground_truth(
         for e in evidence:
             assert e.plan_before != e.plan_after
             assert found[proven].index in e.plan_after
-            halved_cost = e.cost_before is not None and e.cost_after <= e.cost_before / 2
+            halved_cost = (
+                e.cost_before is not None
+                and e.cost_after is not None
+                and e.cost_after <= e.cost_before / 2
+            )
             assert halved_cost or e.ms_after <= e.ms_before / 2
     rejected = {f"{r.table}({', '.join(r.columns)})" for r in report.rejected}
     for key in expected["not_advised"]:

@@ -555,3 +555,105 @@ def test_backends_walk_concurrently_with_the_same_findings_in_order(
     assert [r.backend for r in together.runs] == ["postgresql", "sqlite"]
     assert shown(together) == shown(one_by_one)
     assert [(r.walked, r.proven) for r in together.runs] == [(3, 1), (3, 1)]
+
+
+# -- models without a naming convention: names compared as autogenerate compares them --
+
+UNNAMED_MODELS = """
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+sa.Table(
+    "categories", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(50), nullable=False, unique=True),
+)
+sa.Table(
+    "products", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("category_id", sa.ForeignKey("categories.id"), nullable=False),
+    sa.Column("sku", sa.String(20), nullable=False),
+    sa.Column("price", sa.Integer, nullable=False),
+    sa.UniqueConstraint("category_id", "sku"),
+    sa.CheckConstraint("price >= 0"),
+)
+"""
+
+UNNAMED_HISTORY = '''"""initial, as plain Alembic writes it for models without a convention"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "a0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "categories",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=50), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("name"),
+    )
+    op.create_table(
+        "products",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("category_id", sa.Integer(), nullable=False),
+        sa.Column("sku", sa.String(length=20), nullable=False),
+        sa.Column("price", sa.Integer(), nullable=False),
+        sa.CheckConstraint("price >= 0"),
+        sa.ForeignKeyConstraint(["category_id"], ["categories.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("category_id", "sku"),
+    )
+
+
+def downgrade():
+    op.drop_table("products")
+    op.drop_table("categories")
+'''
+
+
+def _unnamed_project(project: Project, models: str = UNNAMED_MODELS) -> Project:
+    (project.root / "schemas" / "shop.py").write_text(models, encoding="utf-8")
+    ensure_environment(project.cfg, "shop")
+    versions = project.root / "migrations" / "shop" / "versions"
+    (versions / "0001_a0001_initial.py").write_text(UNNAMED_HISTORY, encoding="utf-8")
+    return project
+
+
+def test_unnamed_constraints_are_not_compared_by_invented_names(
+    project: Project, against: str
+) -> None:
+    # PostgreSQL names them categories_name_key, products_category_id_fkey,
+    # products_price_check; SQLite leaves them unnamed. Neither is a difference from
+    # models that name none of them, whatever names workbench gives them for its own use.
+    _unnamed_project(project)
+    report = check(project.cfg, ["shop"], against=[against])
+    assert report.findings == (), [f.message for f in report.findings]
+    assert report.ok
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "words"),
+    [
+        ('sa.Column("sku", sa.String(20), nullable=False),',
+         "WB210", "on products (sku)"),
+        ('sa.CheckConstraint("price >= 0"),',
+         "WB211", "(price >= 1)"),
+    ],
+)  # fmt: skip
+def test_unnamed_constraints_still_differ_by_what_they_are(
+    project: Project, against: str, change: str, code: str, words: str
+) -> None:
+    replacement = {
+        "WB210": 'sa.Column("sku", sa.String(20), nullable=False, unique=True),',
+        "WB211": 'sa.CheckConstraint("price >= 1"),',
+    }[code]
+    assert change in UNNAMED_MODELS
+    _unnamed_project(project, UNNAMED_MODELS.replace(change, replacement))
+    found = own(check(project.cfg, ["shop"], against=[against]))
+    assert [f.code for f in found] == [code], [f.message for f in found]
+    assert words in found[0].message

@@ -257,6 +257,7 @@ def load_path(
         _configure_mappers(module, shown)
         _configured.add(key)
     has_convention = _has_convention(metadata)
+    _lift_column_checks(metadata)
     filled = tuple(_name_unnamed(metadata))
     schema = Schema(
         name=name,
@@ -467,6 +468,29 @@ def _uses_sqlmodel(module: ModuleType) -> bool:
 
 def _has_convention(metadata: MetaData) -> bool:
     return any(key != "ix" for key in metadata.naming_convention)
+
+
+def _lift_column_checks(metadata: MetaData) -> None:
+    """A CHECK declared on a column (``mapped_column(..., CheckConstraint("price >= 0"))``)
+    becomes the same CHECK on its table.
+
+    The DDL means the same, but Alembic renders only a table's constraints: left on the
+    column, the CHECK is missing from every generated revision (and has no name).
+    """
+    from sqlalchemy import CheckConstraint
+
+    for table in metadata.tables.values():
+        for column in table.columns:
+            for check in [c for c in column.constraints if isinstance(c, CheckConstraint)]:
+                column.constraints.discard(check)
+                lifted = CheckConstraint(
+                    check.sqltext,
+                    name=check.name if _is_named(check) else None,
+                    deferrable=check.deferrable,
+                    initially=check.initially,
+                    info=dict(check.info) if check.info else None,
+                )
+                table.append_constraint(lifted)
 
 
 def _name_unnamed(metadata: MetaData) -> Iterator[str]:

@@ -106,6 +106,8 @@ _EFFECTS = _Noting("check effects", default=_opaque)
     "DropTableCommentOp",
     "CreateEnumTypeOp",
     "DropEnumTypeOp",
+    "AddEnumValueOp",
+    "RenameEnumTypeOp",
 )
 def _keeps_rows(state: _Reading, step: Step) -> None:
     pass

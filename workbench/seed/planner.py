@@ -96,9 +96,14 @@ class Planner:
         fill_defaults: bool,
         keys: dict[tuple[str, tuple[str, ...]], Keys],
         written: dict[str, int],
+        counts: dict[str, int] | None = None,
     ) -> None:
         self.conn, self.catalog, self.seed = conn, catalog, seed
         self.fill_defaults, self.keys, self.written = fill_defaults, keys, written
+        self.counts = counts or {}
+        """Rows asked of each table: what a promise of a parent's keys is sized by."""
+        self.promised: dict[str, tuple[Keys, int, str]] = {}
+        """``{parent: (keys, count, edge)}``: keys a table written before its parent refers to."""
 
     # -- database reads, through the driver (values as it returns them)
 
@@ -156,7 +161,42 @@ class Planner:
         unique_cols = self._plan_uniques(draft, fk_keys)
         self._plan_foreign_keys(draft, fk_keys)
         self._plan_values(draft, unique_cols)
-        return draft.finish()
+        plan = draft.finish()
+        self._kept_promise(plan)
+        return plan
+
+    def promise(self, fk: ForeignKeySpec) -> Keys:
+        """The keys ``fk``'s parent will get, for rows written before the parent's (a NOT NULL,
+        deferrable edge of a cycle: see :func:`~workbench.seed.catalog.break_cycles`)."""
+        assert fk.parent is not None
+        parent = self.catalog.by_key[fk.parent]
+        if parent.key in self.promised:
+            return self.promised[parent.key][0]
+        count = self.counts.get(parent.key, 0)
+        keys: Keys
+        if parent.serial is not None and fk.refs == (parent.serial,):
+            top = self._raw(f"SELECT max({self._q(parent.serial)}) FROM {self._t(parent.table)}")
+            keys = RangeKeys(int(top[0][0]) + 1 if top[0][0] is not None else 1, count)
+        else:
+            salt = Random(f"{self.seed}:{parent.key}:promise").getrandbits(122)
+            keys = UuidKeys(self.count_rows(parent.table), count, salt)
+        edge = next(f.describe(i.name) for i in self.catalog.order for f in i.fks if f is fk)
+        self.promised[parent.key] = (keys, count, edge)
+        return keys
+
+    def _kept_promise(self, plan: Plan) -> None:
+        """A parent whose keys were promised must make at least as many rows as promised."""
+        promised = self.promised.get(plan.info.key)
+        if promised is None or plan.count >= promised[1]:
+            return
+        _, count, edge = promised
+        name = plan.info.name
+        raise SeedError(
+            f"cannot seed the foreign-key cycle through {edge}: its rows were written first, "
+            f"referring to {count} rows of {name} to come, but only {plan.count} rows of "
+            f"{name} can be made.",
+            hint=f"Ask for at most {plan.count} rows of {name} (--rows {name}={plan.count}).",
+        )
 
     def _plan_keys(self, d: _Draft) -> None:
         """Keys the engine numbers itself: a serial integer, or a UUID primary key."""
@@ -165,19 +205,28 @@ class Planner:
             col = info.cols[info.serial]
             d.done.add(col.name)
             if not info.serial_omitted:
-                top = self._raw(f"SELECT max({self._q(col.name)}) FROM {self._t(info.table)}")[0][0]
-                start = int(top) + 1 if top is not None else 1
+                promised = self.promised.get(info.key)
+                keys = promised[0] if promised is not None else None
+                if not isinstance(keys, RangeKeys):  # else the keys its children already name
+                    top = self._raw(f"SELECT max({self._q(col.name)}) FROM {self._t(info.table)}")[
+                        0
+                    ][0]
+                    keys = RangeKeys(int(top) + 1 if top is not None else 1, 0)
+                start = keys.start
                 d.cap(col.high - start + 1, f"its key {col.name} would pass {col.high}", "")
                 d.slots.append(Serial(col.name, start))
                 d.encoders[col.name] = col
-                d.keys[(col.name,)] = RangeKeys(start, 0)
+                d.keys[(col.name,)] = keys
         for name in info.pk:
             col = info.cols[name]
             if name not in d.done and len(info.pk) == 1 and col.kind == "uuid":
-                salt = d.rng.getrandbits(122)
-                d.slots.append(UuidKey(name, salt))
+                promised = self.promised.get(info.key)
+                uuids = promised[0] if promised is not None else None
+                if not isinstance(uuids, UuidKeys):
+                    uuids = UuidKeys(d.existing, 0, d.rng.getrandbits(122))
+                d.slots.append(UuidKey(name, uuids.salt))
                 d.encoders[name] = col
-                d.keys[(name,)] = UuidKeys(d.existing, 0, salt)
+                d.keys[(name,)] = uuids
                 d.done.add(name)
         d.solo = set(d.done)
 
@@ -185,13 +234,15 @@ class Planner:
         """The keys each foreign key may point at; deferred foreign keys set aside."""
         fk_keys: dict[str, Keys] = {}
         for fk in d.info.fks:
+            if fk.blocked:  # a cycle no edge of which can go first
+                raise SeedError(fk.blocked[0], hint=fk.blocked[1])
             if fk.deferred:
                 d.deferred.append(fk)
                 d.done.update(fk.columns)  # inserted empty, filled once its parent has rows
                 continue
             if fk.self_ref:
                 continue
-            parent_keys = self.parent_keys(fk)
+            parent_keys = self.promise(fk) if fk.early else self.parent_keys(fk)
             fk_keys[fk.name] = parent_keys
             if parent_keys.size == 0 and not fk.nullable and d.count > 0:
                 parent = fk.parent_table.name if fk.parent_table is not None else "its parent"
