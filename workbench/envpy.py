@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench import db
+from workbench import db, pgschemas
 from workbench.config import VERSION_TABLE, Config, discover
 from workbench.errors import MigrationFailed, WorkbenchError
 from workbench.loader import Schema, add_sys_path, load_schema
@@ -118,6 +118,7 @@ def run_migrations(
         options["compare_type"] = compare_type(run.history)
         options["compare_server_default"] = compare_server_default(run.history)
         options["process_revision_directives"] = _directives(run)
+    options.update(pgschemas.autogenerate_options(options.get("target_metadata"), _made(run)))
     options.update(configure)
 
     if context.is_offline_mode():
@@ -144,6 +145,11 @@ def run_migrations(
         path.parent.mkdir(parents=True, exist_ok=True)
     with db.connect(url, migrating=True) as conn:
         _run_online(context, conn, name, run, options)
+
+
+def _made(run: RunContext) -> set[str]:
+    """The named schemas the history creates (compared too, so their removal is seen)."""
+    return run.history.schemas if run.history is not None else set()
 
 
 def _autogenerating(config: AlembicConfig) -> bool:

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from workbench import compat, db, guard
+from workbench import compat, db, guard, pgschemas
 from workbench.config import VERSION_TABLE, Config
 from workbench.envpy import RunContext
 from workbench.errors import (
@@ -171,6 +171,7 @@ def generate(
             hint="Drop --empty, or write the rename or backfill by hand in the empty revision.",
         )
     models = load_schema(cfg, schema)
+    pgschemas.require_postgresql_only(schema, models.metadata, cfg.backends(schema))
     if "postgresql" in cfg.backends(schema):
         _refuse_long_names(models.metadata, schema)
     created = ensure_environment(cfg, schema)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbench import db
+from workbench import db, pgschemas
 from workbench.advise.catalog import TableView, view_of, views_of
 from workbench.advise.rules import RULES, Candidate, Rule, candidates, consolidate, model_advice
 from workbench.config import VERSION_TABLE, Config
@@ -97,7 +97,11 @@ def advise(
             schema=schema, advice=tuple(model_advice(views)), seconds=time.perf_counter() - started
         )
     models = load_schema(cfg, schema, configure=False)
-    views = _live_views(url) if url else views_of(models.metadata, skip=[VERSION_TABLE])
+    views = (
+        _live_views(url, models.metadata)
+        if url
+        else views_of(models.metadata, skip=[VERSION_TABLE])
+    )
     by_name = {v.name: v for v in views}
     advice = model_advice(views)
     texts = list(statements)
@@ -162,7 +166,7 @@ def read_queries(path: Path) -> list[str]:
     return split_statements(text)
 
 
-def _live_views(url: str) -> list[TableView]:
+def _live_views(url: str, models: MetaData) -> list[TableView]:
     import sqlalchemy as sa
 
     if not db.exists(url):
@@ -173,6 +177,7 @@ def _live_views(url: str) -> list[TableView]:
     metadata = sa.MetaData()
     with db.connect(url) as conn:
         metadata.reflect(conn)
+        pgschemas.reflect_named(metadata, conn, pgschemas.model_schemas(models))
     return views_of(metadata, skip=[VERSION_TABLE])
 
 
@@ -265,6 +270,7 @@ def _proof_bench(
         elif backend == "postgresql":
             with db.connect(url) as conn:
                 if _has_hypopg(conn):
+                    pgschemas.search_named(conn, pgschemas.model_schemas(metadata))
                     yield conn, _Proof("target hypopg", "postgresql", None)
                     return
             note = (
@@ -275,15 +281,34 @@ def _proof_bench(
     from workbench.seed import seed_connection
 
     counts = rows_for(metadata, parsed, rows)
-    backend = "sqlite" if against == "sqlite" else db.backend(against)
-    with db.scratch(against) as scratch_url:
+    with _proof_source(metadata, against) as source, db.scratch(source) as scratch_url:
+        backend = db.backend(scratch_url)
         migrate.upgrade(cfg, schema, url=scratch_url)
         with db.connect(scratch_url) as conn:
+            pgschemas.search_named(conn, pgschemas.model_schemas(metadata))
             # fill_defaults: a created_at left to its server default would be one
             # value in every row, and no range or sort on it would mean anything.
             seed_connection(conn, metadata, counts, seed=seed, verify=False, fill_defaults=True)
             conn.commit()
             yield conn, _Proof("seeded", backend, rows, note)
+
+
+@contextlib.contextmanager
+def _proof_source(metadata: MetaData, against: str) -> Iterator[str]:
+    """``against``; for models in named PostgreSQL schemas, a PostgreSQL server instead of
+    SQLite (``$WORKBENCH_POSTGRES_URL``, else a local or throwaway one)."""
+    if against != "sqlite" or not pgschemas.model_schemas(metadata):
+        yield against
+        return
+    import os
+
+    from workbench import pgserver
+
+    if os.environ.get("WORKBENCH_POSTGRES_URL"):
+        yield os.environ["WORKBENCH_POSTGRES_URL"]
+        return
+    with pgserver.provision() as server:
+        yield server
 
 
 def _rows_held(url: str, tables: Sequence[str]) -> bool:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar, cast
 
-from workbench import db
+from workbench import db, pgschemas
 from workbench.check.history import History, on_backend
 from workbench.check.targets import backend_of, default_against, resolve_schemas
 from workbench.check.walk import StepProgress, Walk
@@ -170,6 +170,8 @@ def _run_one(
                 f"([tool.workbench.schema.{name}] backends): not checked on {backend}"
             ),
         )
+    if models is not None:
+        pgschemas.require_postgresql_only(name, models.metadata, supported)
     findings = list(history.findings_for(backend))
     reached = 0
     walked: set[int] = set()
