@@ -212,8 +212,12 @@ def test_schemas_still_lists_the_others_when_one_has_a_dangling_foreign_key(
     )
     listed = runner.invoke(app, ["--project", str(base.root), "schemas", "--json"])
     assert listed.exit_code == 0, listed.output
-    names = {s["name"] for s in json.loads(listed.stdout)["schemas"]}
-    assert names == {"broken", "s"}
+    schemas = {s["name"]: s for s in json.loads(listed.stdout)["schemas"]}
+    assert set(schemas) == {"broken", "s"}
+    assert schemas["s"]["error"] is None and schemas["s"]["revisions"] == 1
+    error = schemas["broken"]["error"]
+    assert error.startswith("schemas/broken.py:12: column things.owner_id has a foreign key to ")
+    assert "table 'missing'" in error and "NoReferencedTableError" not in error
 
 
 def test_downgrade_takes_minus_n_as_documented(base: Project) -> None:

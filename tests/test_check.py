@@ -87,13 +87,13 @@ CASES: dict[str, dict[str, Expected]] = {
     # -- type changes whose values may not fit: rows that do not fit are written first --
     "cast_text_to_enum": {
         "postgresql": [
-            ("WB202", "c0003", "a value VARCHAR(2) admits and grade does not, such as 'zz'")
+            ("WB202", "c0003", "a value VARCHAR(2) admits and enum grade does not, such as 'zz'")
         ],
-        "sqlite": [("WB224", "c0003", "keeps 1 value(s) grade does not hold: 'zz'")],
+        "sqlite": [("WB224", "c0003", "keeps 1 value(s) enum grade does not hold: 'zz'")],
     },
     # The USING maps them on PostgreSQL; SQLite ignores it and keeps them.
     "cast_text_to_enum_using_maps": only(
-        "sqlite", ("WB224", "c0003", "keeps 1 value(s) grade does not hold: 'zz'")
+        "sqlite", ("WB224", "c0003", "keeps 1 value(s) enum grade does not hold: 'zz'")
     ),
     "cast_narrowing": {
         "postgresql": [

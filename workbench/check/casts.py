@@ -210,7 +210,8 @@ def _int_name(type_: Any) -> str:
 
 
 def _type_name(type_: Any) -> str:
-    return enum_name(type_) or type_sql(type_)
+    name = enum_name(type_)
+    return f"enum {name}" if name else type_sql(type_)
 
 
 # --- writing the values --------------------------------------------------------------------
@@ -457,7 +458,7 @@ def convert_fix(cast: Cast, backend: str = "postgresql") -> str:
 
     r = cast.retype
     c, n = r.column, impl(r.new)
-    target = _type_name(r.new)
+    target = enum_name(r.new) or type_sql(r.new)
     if cast.kind == "member" and isinstance(n, sa.Enum):
         members = ", ".join(f"'{m}'" for m in n.enums)
         bad = f"{c} NOT IN ({members})"
@@ -481,8 +482,8 @@ def convert_fix(cast: Cast, backend: str = "postgresql") -> str:
         f'{r.table} SET {c} = ... WHERE {bad}")'
     )
     if backend == "sqlite":
-        return f"{update} (SQLite does not run a postgresql_using)"
+        return f"{update} (SQLite does not run a postgresql_using)."
     return (
         f"{update}; or give the cast a USING that maps them: "
-        f'postgresql_using="{using}" (values it does not map become NULL)'
+        f'postgresql_using="{using}" (values it does not map become NULL).'
     )
