@@ -72,6 +72,15 @@ def test_the_cache_is_used_and_follows_the_schema_and_its_modules(project: Proje
     cache.write_text(json.dumps(stored))
     assert "create orders(customer_id) WB301" not in _advice_in_new_process(project)
 
+    # So is the schema's configuration (the backends the loader judges the models for).
+    pyproject = project.root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text() + '\n[tool.workbench.schema.shop]\nbackends = ["postgresql"]\n'
+    )
+    assert "create orders(customer_id) WB301" in _advice_in_new_process(project)
+    cache.write_text(json.dumps({**stored, "config": json.loads(cache.read_text())["config"]}))
+    assert "create orders(customer_id) WB301" not in _advice_in_new_process(project)
+
     # A change to a project module the schema imports reads the models again.
     (project.root / "shop_types.py").write_text("NAME_LENGTH = 120\n")
     assert "create orders(customer_id) WB301" in _advice_in_new_process(project)

@@ -5,7 +5,8 @@ large schema costs far more than the rules (200 declarative classes take most
 of a second, the rules 40 ms). The views are kept in ``.workbench/cache/``
 under the same key as the diagram's model (:mod:`workbench.diagram.cache`):
 the content of the schema module and of every project module loaded with it,
-workbench's own code, and the versions of the libraries.
+workbench's own code, and the versions of the libraries; and the schema's
+configuration (the loader judges the models for the backends it names).
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def _cached(cfg: Config, schema: str) -> list[TableView] | None:
         document = json.loads(_path(cfg, schema).read_text(encoding="utf-8"))
         if document["format"] != _FORMAT or document["environment"] != _environment():
             return None
+        if document["config"] != repr(cfg.spec(schema)):
+            return None  # e.g. other backends: the loader judges the models for them
         if cfg.rel(cfg.schema_path(schema)) not in document["files"]:
             return None
         for name, known in document["files"].items():
@@ -63,6 +66,7 @@ def _store(cfg: Config, schema: str, views: list[TableView], files: list[str]) -
     document = {
         "format": _FORMAT,
         "environment": _environment(),
+        "config": repr(cfg.spec(schema)),
         "files": {name: _file_digest(cfg.root / name) for name in files},
         "views": [_plain(v) for v in views],
     }
