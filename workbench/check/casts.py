@@ -356,6 +356,45 @@ def verify(
     return verdicts
 
 
+def restore(
+    conn: Connection, state: snap.Snapshot, probes: Sequence[Probe], effect: Effect
+) -> bool:
+    """Take back the values :func:`write` gave, once reported; whether any row changed.
+
+    A value the new type does not hold, kept in the walk's database, would
+    make later revisions fail on it (a CHECK added later, a batch copy): the
+    same defect reported again. A nullable column gets NULL back, a NOT NULL
+    one the value that fits; a row that cannot take either keeps its value.
+    """
+    import sqlalchemy as sa
+
+    changed = False
+    for probe in probes:
+        cast = probe.cast
+        table = effect.after(cast.retype.table)
+        column = effect.column_after(cast.retype.table, cast.retype.column)
+        now = state.table(table) if table is not None else None
+        info = now.column(column) if now is not None and column is not None else None
+        if now is None or info is None or not now.primary_key:
+            continue
+        value = None if info.nullable else cast.fit
+        if value is None and not info.nullable:
+            continue
+        q = conn.dialect.identifier_preparer.quote
+        match = " AND ".join(f"{q(c)} = :k{i}" for i, c in enumerate(now.primary_key))
+        for key, _ in probe.rows:
+            try:
+                conn.execute(
+                    sa.text(f"UPDATE {q(now.name)} SET {q(info.name)} = :v WHERE {match}"),
+                    {"v": value, **{f"k{i}": v for i, v in enumerate(key)}},
+                )
+                conn.commit()
+                changed = True
+            except sa.exc.DBAPIError:
+                conn.rollback()
+    return changed
+
+
 def _same(written: Any, found: Any) -> bool:
     if found is None or written is None:
         return found is written
@@ -420,9 +459,26 @@ def explain(probes: Sequence[Probe], reason: str) -> tuple[Probe, str] | None:
     Only a failure of the kind a cast raises (a value PostgreSQL cannot read
     as the new type, or a cast it will not make without ``USING``) is about a
     probe; the probe is the one whose column or type the reason names, else
-    the only one.
+    the only one. A CHECK that fails (SQLite's batch copy into an enum declared
+    with ``create_constraint=True``) is about the probe whose column or enum
+    the CHECK's name names, and no other.
     """
-    if not probes or not _REFUSED.search(reason):
+    if not probes:
+        return None
+    if "check constraint" in reason.lower():
+        after = reason.lower().split("check constraint", 1)[1]
+        probes = [
+            p
+            for p in probes
+            if p.cast.kind == "member"
+            and any(
+                word and word.lower() in after
+                for word in (p.cast.retype.column, enum_name(p.cast.retype.new))
+            )
+        ]
+        if not probes:
+            return None
+    elif not _REFUSED.search(reason):
         return None
     named = [
         p
