@@ -87,13 +87,13 @@ CASES: dict[str, dict[str, Expected]] = {
     # -- type changes whose values may not fit: rows that do not fit are written first --
     "cast_text_to_enum": {
         "postgresql": [
-            ("WB202", "c0003", "a value VARCHAR(2) admits and grade does not, such as 'zz'")
+            ("WB202", "c0003", "a value VARCHAR(2) admits and enum grade does not, such as 'zz'")
         ],
-        "sqlite": [("WB224", "c0003", "keeps 1 value(s) grade does not hold: 'zz'")],
+        "sqlite": [("WB224", "c0003", "keeps 1 value(s) enum grade does not hold: 'zz'")],
     },
     # The USING maps them on PostgreSQL; SQLite ignores it and keeps them.
     "cast_text_to_enum_using_maps": only(
-        "sqlite", ("WB224", "c0003", "keeps 1 value(s) grade does not hold: 'zz'")
+        "sqlite", ("WB224", "c0003", "keeps 1 value(s) enum grade does not hold: 'zz'")
     ),
     "cast_narrowing": {
         "postgresql": [
@@ -832,3 +832,69 @@ def test_which_type_changes_get_values_that_do_not_fit(
 
     found = values_for(eval(f"sa.{old}"), eval(f"sa.{new}"))
     assert found == ((kind, unfit, fit) if kind else None)
+
+
+def test_what_the_written_values_set_off_is_not_the_revisions_doing(project: Project) -> None:
+    # A trigger that fires on the value check writes changes another table: that is not
+    # a change the revision makes (its own UPDATE never writes 'zz').
+    build(project, "ok_cast_text_to_enum")
+    added = project.versions("shop")[1]
+    text = added.read_text(encoding="utf-8")
+    text = text.replace(
+        '        batch_op.add_column(sa.Column("grade", sa.String(length=2), nullable=True))\n',
+        '        batch_op.add_column(sa.Column("grade", sa.String(length=2), nullable=True))\n'
+        '    op.execute("CREATE TRIGGER grade_seen AFTER UPDATE OF grade ON products "\n'
+        "               \"WHEN NEW.grade = 'zz' BEGIN UPDATE tags SET label = 'zz'; END\")\n",
+    )
+    text = text.replace(
+        "def downgrade() -> None:\n",
+        'def downgrade() -> None:\n    op.execute("DROP TRIGGER IF EXISTS grade_seen")\n',
+    )
+    added.write_text(text, encoding="utf-8")
+    report = check(project.cfg, ["shop"], against=["sqlite"])
+    assert own(report) == [], [f.message for f in own(report)]
+
+
+def test_values_the_proof_wrote_are_reported_once(project: Project) -> None:
+    # SQLite keeps 'zz' at c0003 (reported there); a later CHECK on the column must not
+    # fail on the value check wrote, as the same defect a second time.
+    build(project, "cast_text_to_enum")
+    (project.root / "schemas" / "shop.py").write_text(
+        "import sqlalchemy as sa\n"
+        "from tests.check_corpus.shop import shop\n\n"
+        'metadata = shop(grade="enum")\n'
+        'metadata.tables["products"].append_constraint(\n'
+        "    sa.CheckConstraint(\"grade IN ('A', 'B', 'C')\", name=\"grade_member\")\n"
+        ")\n",
+        encoding="utf-8",
+    )
+    (project.root / "migrations" / "shop" / "versions" / "0004_d0004_check.py").write_text(
+        '''"""products.grade: only members
+
+Revision ID: d0004
+Revises: c0003
+"""
+
+from alembic import op
+
+revision = "d0004"
+down_revision = "c0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("products") as batch_op:
+        batch_op.create_check_constraint(
+            op.f("ck_products_grade_member"), "grade IN ('A', 'B', 'C')"
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("products") as batch_op:
+        batch_op.drop_constraint(op.f("ck_products_grade_member"), type_="check")
+''',
+        encoding="utf-8",
+    )
+    found = own(check(project.cfg, ["shop"], against=["sqlite"]))
+    assert [(f.code, f.revision) for f in found] == [("WB224", "c0003")], [f.message for f in found]

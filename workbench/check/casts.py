@@ -210,7 +210,8 @@ def _int_name(type_: Any) -> str:
 
 
 def _type_name(type_: Any) -> str:
-    return enum_name(type_) or type_sql(type_)
+    name = enum_name(type_)
+    return f"enum {name}" if name else type_sql(type_)
 
 
 # --- writing the values --------------------------------------------------------------------
@@ -355,6 +356,45 @@ def verify(
     return verdicts
 
 
+def restore(
+    conn: Connection, state: snap.Snapshot, probes: Sequence[Probe], effect: Effect
+) -> bool:
+    """Take back the values :func:`write` gave, once reported; whether any row changed.
+
+    A value the new type does not hold, kept in the walk's database, would
+    make later revisions fail on it (a CHECK added later, a batch copy): the
+    same defect reported again. A nullable column gets NULL back, a NOT NULL
+    one the value that fits; a row that cannot take either keeps its value.
+    """
+    import sqlalchemy as sa
+
+    changed = False
+    for probe in probes:
+        cast = probe.cast
+        table = effect.after(cast.retype.table)
+        column = effect.column_after(cast.retype.table, cast.retype.column)
+        now = state.table(table) if table is not None else None
+        info = now.column(column) if now is not None and column is not None else None
+        if now is None or info is None or not now.primary_key:
+            continue
+        value = None if info.nullable else cast.fit
+        if value is None and not info.nullable:
+            continue
+        q = conn.dialect.identifier_preparer.quote
+        match = " AND ".join(f"{q(c)} = :k{i}" for i, c in enumerate(now.primary_key))
+        for key, _ in probe.rows:
+            try:
+                conn.execute(
+                    sa.text(f"UPDATE {q(now.name)} SET {q(info.name)} = :v WHERE {match}"),
+                    {"v": value, **{f"k{i}": v for i, v in enumerate(key)}},
+                )
+                conn.commit()
+                changed = True
+            except sa.exc.DBAPIError:
+                conn.rollback()
+    return changed
+
+
 def _same(written: Any, found: Any) -> bool:
     if found is None or written is None:
         return found is written
@@ -457,7 +497,7 @@ def convert_fix(cast: Cast, backend: str = "postgresql") -> str:
 
     r = cast.retype
     c, n = r.column, impl(r.new)
-    target = _type_name(r.new)
+    target = enum_name(r.new) or type_sql(r.new)
     if cast.kind == "member" and isinstance(n, sa.Enum):
         members = ", ".join(f"'{m}'" for m in n.enums)
         bad = f"{c} NOT IN ({members})"
@@ -481,8 +521,8 @@ def convert_fix(cast: Cast, backend: str = "postgresql") -> str:
         f'{r.table} SET {c} = ... WHERE {bad}")'
     )
     if backend == "sqlite":
-        return f"{update} (SQLite does not run a postgresql_using)"
+        return f"{update} (SQLite does not run a postgresql_using)."
     return (
         f"{update}; or give the cast a USING that maps them: "
-        f'postgresql_using="{using}" (values it does not map become NULL)'
+        f'postgresql_using="{using}" (values it does not map become NULL).'
     )
