@@ -88,6 +88,15 @@ def advise(
         >>> advise(Config.at("."), "blog", queries=Path("queries.sql"))  # doctest: +SKIP
     """
     started = time.perf_counter()
+    if not statements and queries is None and url is None and message is None:
+        # Static advice reads nothing but the rules' view of the models: kept in the
+        # project's cache while the models are unchanged (see workbench.advise.cache).
+        from workbench.advise.cache import model_views
+
+        views = model_views(cfg, schema)
+        return AdviceReport(
+            schema=schema, advice=tuple(model_advice(views)), seconds=time.perf_counter() - started
+        )
     models = load_schema(cfg, schema, configure=False)
     views = (
         _live_views(url, models.metadata)
