@@ -518,3 +518,37 @@ def test_models_ahead_of_the_history_are_a_clear_error_on_each_backend(
 
         with db.connect(target_url) as conn:
             assert conn.execute(sa.text("SELECT count(*) FROM users")).scalar() == 0
+
+
+def test_an_adopted_models_foreign_key_to_a_missing_table_names_their_file(
+    tmp_path: Path,
+) -> None:
+    from tests.test_adopt import make_app
+
+    root = make_app(
+        tmp_path / "app",
+        "plainapp",
+        imports="from {package}.models import Base",
+        target="Base.metadata",
+        sentinel_url=f"sqlite:///{tmp_path / 'app' / 'sentinel.sqlite3'}",
+    )
+    assert runner.invoke(app, ["init", str(root), "--adopt"]).exit_code == 0
+    models = root / "plainapp" / "models.py"
+    models.write_text(
+        models.read_text()
+        + "\n\nclass Gadget(Base):\n"
+        + '    __tablename__ = "gadgets"\n'
+        + "    id = sa.Column(sa.Integer, primary_key=True)\n"
+        + '    maker_id = sa.Column(sa.Integer, sa.ForeignKey("makers.id"))\n'
+    )
+    before = _tree(root)
+    for args in (("diagram", "heroes", "--format", "mermaid"), ("advise", "heroes")):
+        result = runner.invoke(app, ["--project", str(root), *args])
+        assert result.exit_code == 2, result.output
+        assert re.search(
+            r"plainapp/models\.py:\d+: column gadgets\.maker_id has a foreign key to table "
+            r"'makers'",
+            result.output,
+        ), result.output
+        assert "bug in workbench" not in result.output
+    assert _tree(root) == before
