@@ -109,7 +109,7 @@ def test_type_normal_form(
         ("draft", sa.text("'draft'")),
     ],
 )
-def test_default_normal_form_sees_through_backend_spellings(left: object, right: object) -> None:
+def test_default_normal_form_sees_through_backend_spellings(left: Any, right: Any) -> None:
     assert default_sql(sa.DefaultClause(left)) == default_sql(sa.DefaultClause(right))
 
 
@@ -361,7 +361,7 @@ def test_postgresql_using_converts_values_on_postgresql(
         if value is not None:
             conn.exec_driver_sql(f"INSERT INTO t (x) VALUES ({value})")
         operations = Operations(MigrationContext.configure(conn))
-        kw = {"postgresql_using": using} if using else {}
+        kw: dict[str, Any] = {"postgresql_using": using} if using else {}
         operations.alter_column("t", "x", type_=new, existing_type=old, **kw)
         assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar_one() == (value is not None)
 

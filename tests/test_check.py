@@ -84,6 +84,23 @@ CASES: dict[str, dict[str, Expected]] = {
     "deletes_unrelated_rows_via_bind": both(
         ("WB220", "b0002", "changes the rows of tags on {backend}, a table it does not touch")
     ),
+    # -- type changes whose values may not fit: rows that do not fit are written first --
+    "cast_text_to_enum": {
+        "postgresql": [
+            ("WB202", "c0003", "a value VARCHAR(2) admits and enum grade does not, such as 'zz'")
+        ],
+        "sqlite": [("WB224", "c0003", "keeps 1 value(s) enum grade does not hold: 'zz'")],
+    },
+    # The USING maps them on PostgreSQL; SQLite ignores it and keeps them.
+    "cast_text_to_enum_using_maps": only(
+        "sqlite", ("WB224", "c0003", "keeps 1 value(s) enum grade does not hold: 'zz'")
+    ),
+    "cast_narrowing": {
+        "postgresql": [
+            ("WB202", "b0002", "changing products.name from VARCHAR(100) to VARCHAR(20)")
+        ],
+        "sqlite": [("WB225", "b0002", "VARCHAR(20) does not hold: 'xxxxxxxxxxxxxxxxxxxxx'")],
+    },
     # -- a failing step in the middle: the walk goes on, later defects and drift still found --
     "walk_on_failed_upgrade": both(
         ("WB202", "b0002", "The walk went on from a fresh scratch database upgraded directly"),
@@ -110,6 +127,8 @@ CASES: dict[str, dict[str, Expected]] = {
     "ok_backfill_not_null": both(),
     "ok_batch_widen": both(),
     "ok_merged_branches": both(),
+    "ok_cast_text_to_enum": both(),
+    "ok_cast_narrowing": both(),
 }
 
 
@@ -557,3 +576,327 @@ def test_backends_walk_concurrently_with_the_same_findings_in_order(
     assert [r.backend for r in together.runs] == ["postgresql", "sqlite"]
     assert shown(together) == shown(one_by_one)
     assert [(r.walked, r.proven) for r in together.runs] == [(3, 1), (3, 1)]
+
+
+# -- models without a naming convention: names compared as autogenerate compares them --
+
+UNNAMED_MODELS = """
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+sa.Table(
+    "categories", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(50), nullable=False, unique=True),
+)
+sa.Table(
+    "products", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("category_id", sa.ForeignKey("categories.id"), nullable=False),
+    sa.Column("sku", sa.String(20), nullable=False),
+    sa.Column("price", sa.Integer, nullable=False),
+    sa.UniqueConstraint("category_id", "sku"),
+    sa.CheckConstraint("price >= 0"),
+)
+"""
+
+UNNAMED_HISTORY = '''"""initial, as plain Alembic writes it for models without a convention"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "a0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "categories",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=50), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("name"),
+    )
+    op.create_table(
+        "products",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("category_id", sa.Integer(), nullable=False),
+        sa.Column("sku", sa.String(length=20), nullable=False),
+        sa.Column("price", sa.Integer(), nullable=False),
+        sa.CheckConstraint("price >= 0"),
+        sa.ForeignKeyConstraint(["category_id"], ["categories.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("category_id", "sku"),
+    )
+
+
+def downgrade():
+    op.drop_table("products")
+    op.drop_table("categories")
+'''
+
+
+def _unnamed_project(project: Project, models: str = UNNAMED_MODELS) -> Project:
+    (project.root / "schemas" / "shop.py").write_text(models, encoding="utf-8")
+    ensure_environment(project.cfg, "shop")
+    versions = project.root / "migrations" / "shop" / "versions"
+    (versions / "0001_a0001_initial.py").write_text(UNNAMED_HISTORY, encoding="utf-8")
+    return project
+
+
+def test_unnamed_constraints_are_not_compared_by_invented_names(
+    project: Project, against: str
+) -> None:
+    # PostgreSQL names them categories_name_key, products_category_id_fkey,
+    # products_price_check; SQLite leaves them unnamed. Neither is a difference from
+    # models that name none of them, whatever names workbench gives them for its own use.
+    _unnamed_project(project)
+    report = check(project.cfg, ["shop"], against=[against])
+    assert report.findings == (), [f.message for f in report.findings]
+    assert report.ok
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "words"),
+    [
+        ('sa.Column("sku", sa.String(20), nullable=False),',
+         "WB210", "on products (sku)"),
+        ('sa.CheckConstraint("price >= 0"),',
+         "WB211", "(price >= 1)"),
+    ],
+)  # fmt: skip
+def test_unnamed_constraints_still_differ_by_what_they_are(
+    project: Project, against: str, change: str, code: str, words: str
+) -> None:
+    replacement = {
+        "WB210": 'sa.Column("sku", sa.String(20), nullable=False, unique=True),',
+        "WB211": 'sa.CheckConstraint("price >= 1"),',
+    }[code]
+    assert change in UNNAMED_MODELS
+    _unnamed_project(project, UNNAMED_MODELS.replace(change, replacement))
+    found = own(check(project.cfg, ["shop"], against=[against]))
+    assert [f.code for f in found] == [code], [f.message for f in found]
+    assert words in found[0].message
+
+
+# -- text to integer, uuid, date: the data proof on each backend --
+
+RETYPE_MODELS = """
+import sqlalchemy as sa
+from tests.check_corpus.shop import shop
+
+metadata = shop()
+metadata.tables["products"].append_column(sa.Column("code", sa.{new}, nullable=True))
+"""
+
+RETYPE_ADD = '''"""products.code, a text
+
+Revision ID: b0002
+Revises: a0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "b0002"
+down_revision = "a0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("products") as batch_op:
+        batch_op.add_column(sa.Column("code", sa.String(length=40), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("products") as batch_op:
+        batch_op.drop_column("code")
+'''
+
+RETYPE_HISTORY = '''"""products.code becomes {new} (no existing_type: the history says what it was)
+
+Revision ID: c0003
+Revises: b0002
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "c0003"
+down_revision = "b0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("products") as batch_op:
+        batch_op.alter_column("code", type_=sa.{new}{using})
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("products") as batch_op:
+        batch_op.alter_column("code", type_=sa.String(length=40), postgresql_using="code::text")
+'''
+
+
+def _retyped(project: Project, new: str, using: str | None) -> Project:
+    shutil.copy(CORPUS / "_base" / "schema.py", project.root / "schemas" / "shop.py")
+    (project.root / "schemas" / "shop.py").write_text(
+        RETYPE_MODELS.format(new=new), encoding="utf-8"
+    )
+    ensure_environment(project.cfg, "shop")
+    versions = project.root / "migrations" / "shop" / "versions"
+    shutil.copy(CORPUS / "_base" / "versions" / "0001_a0001_initial.py", versions)
+    kw = f', postgresql_using="{using}"' if using else ""
+    (versions / "0002_b0002_code.py").write_text(RETYPE_ADD, encoding="utf-8")
+    (versions / "0003_c0003_code_type.py").write_text(
+        RETYPE_HISTORY.format(new=new, using=kw), encoding="utf-8"
+    )
+    return project
+
+
+@pytest.mark.parametrize(
+    ("new", "using", "sqlite", "postgresql"),
+    [
+        # SQLite's batch copy goes through CAST(... AS INTEGER / DATE): the text is gone.
+        ("Integer()", "code::integer", ("WB221", "'abc' became 0"),
+         ("WB202", "such as 'abc' (DataError: invalid input syntax for type integer")),
+        ("Date()", "code::date", ("WB221", "'2024-01-31' became 2024"),
+         ("WB202", "such as 'not a date'")),
+        # CHAR(32) keeps the text on SQLite: the models cannot read it back.
+        ("Uuid()", "code::uuid", ("WB224", "keeps 1 value(s) UUID does not hold: 'not-a-uuid'"),
+         ("WB202", "such as 'not-a-uuid'")),
+        # Without USING, PostgreSQL refuses the cast on an empty table too.
+        ("Integer()", None, ("WB221", "'abc' became 0"),
+         ("WB202", "cannot change products.code from VARCHAR(40) to INTEGER without USING")),
+    ],
+)  # fmt: skip
+def test_text_to_a_typed_column_is_proven_with_values_that_do_not_fit(
+    project: Project,
+    against: str,
+    new: str,
+    using: str | None,
+    sqlite: tuple[str, str],
+    postgresql: tuple[str, str],
+) -> None:
+    _retyped(project, new, using)
+    report = check(project.cfg, ["shop"], against=[against])
+    (run,) = report.runs
+    code, words = {"sqlite": sqlite, "postgresql": postgresql}[run.backend]
+    found = own(report)
+    assert [(f.code, f.revision) for f in found] == [(code, "c0003")], [f.message for f in found]
+    assert words in found[0].message
+    assert found[0].line is not None
+    assert not report.ok
+
+
+def test_a_revision_that_converts_the_values_first_passes(project: Project, against: str) -> None:
+    _retyped(project, "Integer()", "code::integer")
+    revision = project.versions("shop")[-1]
+    text = revision.read_text(encoding="utf-8")
+    convert = (
+        "    op.execute(\"UPDATE products SET code = NULL WHERE code NOT IN ('42', '7')\")\n"
+        '    with op.batch_alter_table("products") as batch_op:\n'
+        '        batch_op.alter_column("code", type_'
+    )
+    text = text.replace('    with op.batch_alter_table("products") as batch_op:\n'
+                        '        batch_op.alter_column("code", type_', convert)  # fmt: skip
+    revision.write_text(text, encoding="utf-8")
+    report = check(project.cfg, ["shop"], against=[against])
+    assert own(report) == [], [f.message for f in own(report)]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "kind", "unfit", "fit"),
+    [
+        ("String(2)", "Enum('A', 'B', name='g')", "member", "zz", "A"),
+        ("String(1)", "Enum('A', 'z', name='g')", "member", "x", "A"),
+        ("Text()", "String(5)", "length", "xxxxxx", "ok"),
+        ("String(5)", "String(10)", None, None, None),
+        ("String(3)", "Integer()", "parse", "abc", "42"),
+        ("String(1)", "Boolean()", "parse", "m", "t"),
+        ("String(8)", "Date()", "parse", "not a da", None),
+        ("BigInteger()", "Integer()", "range", 2147483648, 7),
+        ("Integer()", "SmallInteger()", "range", 32768, 7),
+        ("Integer()", "BigInteger()", None, None, None),
+        ("Numeric(10, 2)", "Numeric(5, 2)", "range", 1000, 1),
+        ("Numeric(5, 2)", "Numeric(8, 2)", None, None, None),
+        ("Enum('A', 'B', name='g')", "Enum('A', name='g')", None, None, None),
+        ("Integer()", "String(20)", None, None, None),
+    ],
+)  # fmt: skip
+def test_which_type_changes_get_values_that_do_not_fit(
+    old: str, new: str, kind: str | None, unfit: object, fit: object
+) -> None:
+    from workbench.check.casts import values_for
+
+    found = values_for(eval(f"sa.{old}"), eval(f"sa.{new}"))
+    assert found == ((kind, unfit, fit) if kind else None)
+
+
+def test_what_the_written_values_set_off_is_not_the_revisions_doing(project: Project) -> None:
+    # A trigger that fires on the value check writes changes another table: that is not
+    # a change the revision makes (its own UPDATE never writes 'zz').
+    build(project, "ok_cast_text_to_enum")
+    added = project.versions("shop")[1]
+    text = added.read_text(encoding="utf-8")
+    text = text.replace(
+        '        batch_op.add_column(sa.Column("grade", sa.String(length=2), nullable=True))\n',
+        '        batch_op.add_column(sa.Column("grade", sa.String(length=2), nullable=True))\n'
+        '    op.execute("CREATE TRIGGER grade_seen AFTER UPDATE OF grade ON products "\n'
+        "               \"WHEN NEW.grade = 'zz' BEGIN UPDATE tags SET label = 'zz'; END\")\n",
+    )
+    text = text.replace(
+        "def downgrade() -> None:\n",
+        'def downgrade() -> None:\n    op.execute("DROP TRIGGER IF EXISTS grade_seen")\n',
+    )
+    added.write_text(text, encoding="utf-8")
+    report = check(project.cfg, ["shop"], against=["sqlite"])
+    assert own(report) == [], [f.message for f in own(report)]
+
+
+def test_values_the_proof_wrote_are_reported_once(project: Project) -> None:
+    # SQLite keeps 'zz' at c0003 (reported there); a later CHECK on the column must not
+    # fail on the value check wrote, as the same defect a second time.
+    build(project, "cast_text_to_enum")
+    (project.root / "schemas" / "shop.py").write_text(
+        "import sqlalchemy as sa\n"
+        "from tests.check_corpus.shop import shop\n\n"
+        'metadata = shop(grade="enum")\n'
+        'metadata.tables["products"].append_constraint(\n'
+        "    sa.CheckConstraint(\"grade IN ('A', 'B', 'C')\", name=\"grade_member\")\n"
+        ")\n",
+        encoding="utf-8",
+    )
+    (project.root / "migrations" / "shop" / "versions" / "0004_d0004_check.py").write_text(
+        '''"""products.grade: only members
+
+Revision ID: d0004
+Revises: c0003
+"""
+
+from alembic import op
+
+revision = "d0004"
+down_revision = "c0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("products") as batch_op:
+        batch_op.create_check_constraint(
+            op.f("ck_products_grade_member"), "grade IN ('A', 'B', 'C')"
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("products") as batch_op:
+        batch_op.drop_constraint(op.f("ck_products_grade_member"), type_="check")
+''',
+        encoding="utf-8",
+    )
+    found = own(check(project.cfg, ["shop"], against=["sqlite"]))
+    assert [(f.code, f.revision) for f in found] == [("WB224", "c0003")], [f.message for f in found]

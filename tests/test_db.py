@@ -61,7 +61,7 @@ def test_sqlite_scratch_is_removed_even_after_an_error() -> None:
             conn.exec_driver_sql("CREATE TABLE t (id INTEGER)")
             conn.commit()
         raise RuntimeError("boom")
-    assert not path.exists()
+    assert path is not None and not path.exists()
 
 
 @pytest.mark.postgres

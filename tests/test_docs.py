@@ -56,3 +56,17 @@ def test_ci_runs_the_readme_test_command_verbatim_and_requires_postgres() -> Non
 def test_changelog_keeps_a_changelog_form() -> None:
     text = (REPO / "CHANGELOG.md").read_text()
     assert "## [Unreleased]" in text and "### Added" in text
+
+
+@pytest.mark.parametrize("name", [n for n, _ in COMMANDS])
+def test_the_readme_shows_every_command(name: str) -> None:
+    readme = (REPO / "README.md").read_text()
+    assert re.search(rf"^workbench {name}\b", readme, re.M) or f"`workbench {name}`" in readme, (
+        f"README.md never shows `workbench {name}`"
+    )
+
+
+def test_architecture_names_only_modules_that_exist() -> None:
+    text = (REPO / "ARCHITECTURE.md").read_text()
+    for path in re.findall(r"`(workbench/[\w/]+\.py)`", text):
+        assert (REPO / path).is_file(), f"ARCHITECTURE.md names {path}, which does not exist"

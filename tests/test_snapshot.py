@@ -49,7 +49,7 @@ def _change(url: str, work: Callable[[Operations, str], None]) -> None:
         conn.commit()
 
 
-def _batch(table: str, action: Callable[[Any], None]) -> Callable[[Operations, str], None]:
+def _batch(table: str, action: Callable[[Any], object]) -> Callable[[Operations, str], None]:
     def work(ops: Operations, _backend: str) -> None:
         with ops.batch_alter_table(table) as batch:
             action(batch)

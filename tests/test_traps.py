@@ -224,7 +224,7 @@ def _state(url: str) -> tuple[set[str], list[str], set[str]]:
         inspector = sa.inspect(conn)
         tables = set(inspector.get_table_names())
         posts = [c["name"] for c in inspector.get_columns("posts")]
-        indexes = {i["name"] for t in tables for i in inspector.get_indexes(t)}
+        indexes = {str(i["name"]) for t in tables for i in inspector.get_indexes(t)}
     return tables, posts, indexes
 
 

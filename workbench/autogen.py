@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from workbench import pgschemas
 from workbench.config import VERSION_TABLE
 from workbench.errors import WorkbenchError
 from workbench.revisions import HistoryModel, enum_name, impl, leaves, type_ddl
@@ -120,6 +121,17 @@ def _render_type(obj: Any, autogen_context: AutogenContext) -> str | bool:
         # written as the type it stores on each backend, so the revision never
         # imports app code and means the same when the models change.
         return _render_decorated(obj, autogen_context)
+    if isinstance(obj, sa.Enum) and obj.native_enum and obj.name:
+        # The revision creates and drops the type itself (see workbench.ops).
+        from workbench.ops import render_enum_type
+
+        return render_enum_type(
+            list(obj.enums),
+            str(obj.name),
+            obj.schema,
+            autogen_context,
+            create_constraint=bool(obj.create_constraint),
+        )
     module = type(obj).__module__
     if module.startswith("sqlalchemy.dialects.postgresql") and isinstance(obj, sa.JSON):
         # Alembic spells JSONB's default text type as a bare `Text()` unless it
@@ -278,6 +290,7 @@ def post_process(metadata: MetaData, history: HistoryModel) -> ProcessHook:
         order_by_foreign_keys(script.downgrade_ops.ops, skip=deferred)
         add_deferred_foreign_keys(script, deferred)
         _enum_lifecycle(script, metadata, history)
+        pgschemas.schema_lifecycle(context, script, metadata, history.schemas)
 
     return _hook
 
@@ -709,21 +722,30 @@ def _enum_lifecycle(script: MigrationScript, metadata: MetaData, history: Histor
 
     before = dict(history.enums)
     after = model_enums(metadata)
+    where = {**history.enum_schemas, **pgschemas.enum_schemas(metadata)}
     upgrade_head: list[MigrateOperation] = []
     upgrade_tail: list[MigrateOperation] = []
     downgrade_head: list[MigrateOperation] = []
     downgrade_tail: list[MigrateOperation] = []
     for name in sorted(set(before) | set(after)):
         old, new = before.get(name), after.get(name)
+        schema = where.get(name)
         if old is None and new is not None:
             # Created before the tables that use it, dropped after them.
-            upgrade_head.append(CreateEnumTypeOp(name, new))
-            downgrade_tail.append(DropEnumTypeOp(name, new))
+            upgrade_head.append(CreateEnumTypeOp(name, new, schema))
+            downgrade_tail.append(DropEnumTypeOp(name, new, schema))
         elif new is None and old is not None:
-            upgrade_tail.append(DropEnumTypeOp(name, old))
-            downgrade_head.append(CreateEnumTypeOp(name, old))
+            upgrade_tail.append(DropEnumTypeOp(name, old, schema))
+            downgrade_head.append(CreateEnumTypeOp(name, old, schema))
         elif old is not None and new is not None and old != new:
-            sync = SyncEnumValuesOp(name, new, old, enum_columns(metadata, name))
+            sync = SyncEnumValuesOp(
+                name,
+                new,
+                old,
+                _sync_columns(metadata, history, name),
+                schema,
+                defaults=_sync_defaults(history, name),
+            )
             upgrade_head.append(sync)
             downgrade_tail.append(sync.reverse())
     assert script.upgrade_ops is not None and script.downgrade_ops is not None
@@ -733,6 +755,61 @@ def _enum_lifecycle(script: MigrationScript, metadata: MetaData, history: Histor
     script.upgrade_ops.ops.extend(upgrade_tail)
     script.downgrade_ops.ops[:0] = downgrade_head
     script.downgrade_ops.ops.extend(downgrade_tail)
+
+
+def _sync_columns(
+    metadata: MetaData, history: HistoryModel, name: str
+) -> list[tuple[str, str, str | None]]:
+    """The columns a change of enum ``name``'s members moves: those typed with it before the
+    revision (the change runs first in the upgrade and last in the downgrade, when the tables
+    are as the history left them).
+
+    The third item is, for a column whose type makes a CHECK constraint on backends
+    without enum types (``create_constraint=True``), the name that constraint is made
+    with: the type's name, to which the runner's naming convention applies, as it did
+    when the type made the constraint.
+    """
+    modelled = {(t, c) for t, c, check in enum_columns(metadata, name) if check}
+    users = history.enum_users(name)
+    if not users:  # a history that types its columns with raw SQL: the models' columns
+        return [(t, c, name if check else None) for t, c, check in enum_columns(metadata, name)]
+    found = []
+    for table, column in users:
+        state = history.column(table, column)
+        if state is not None and state.type is not None:
+            constrained = bool(getattr(impl(state.type), "create_constraint", False))
+        else:
+            constrained = (table, column) in modelled
+        found.append((table, column, name if constrained else None))
+    return found
+
+
+def _sync_defaults(history: HistoryModel, name: str) -> dict[tuple[str, str], str]:
+    """The server defaults, as SQL, of the columns the history types with enum ``name``."""
+    found = {}
+    for table, column in history.enum_users(name):
+        state = history.column(table, column)
+        sql = _default_text(state.server_default) if state is not None else None
+        if sql is not None:
+            found[(table, column)] = sql
+    return found
+
+
+def _default_text(default: Any) -> str | None:
+    """A server default as the SQL a ``SET DEFAULT`` takes."""
+    import sqlalchemy as sa
+    from sqlalchemy.sql.elements import ClauseElement
+
+    arg = getattr(default, "arg", default)
+    if arg is None or isinstance(arg, (sa.Computed, sa.Identity)):
+        return None
+    if isinstance(arg, str):
+        return "'" + arg.replace("'", "''") + "'"
+    if isinstance(arg, sa.TextClause):
+        return str(arg.text)
+    if isinstance(arg, ClauseElement):
+        return str(arg.compile(dialect=_pg_dialect(), compile_kwargs={"literal_binds": True}))
+    return None
 
 
 def is_empty(script: MigrationScript) -> bool:
@@ -789,6 +866,10 @@ def describe(op: Any, table: str | None = None) -> str:
         return f"create enum type {op.name} ({', '.join(op.values)})"
     if isinstance(op, wb.DropEnumTypeOp):
         return f"drop enum type {op.name}"
+    if isinstance(op, wb.AddEnumValueOp):
+        return f"change enum type {op.name}: add {op.value}"
+    if isinstance(op, wb.RenameEnumTypeOp):
+        return f"rename enum type {op.name} to {op.new_name}"
     if isinstance(op, wb.SyncEnumValuesOp):
         added = [v for v in op.values if v not in op.old_values]
         removed = [v for v in op.old_values if v not in op.values]
@@ -797,6 +878,10 @@ def describe(op: Any, table: str | None = None) -> str:
             f"remove {', '.join(removed)}" if removed else "",
         ]
         return f"change enum type {op.name}: {'; '.join(p for p in parts if p) or 'reorder'}"
+    if isinstance(op, pgschemas.CreateSchemaOp):
+        return f"create schema {op.schema}"
+    if isinstance(op, pgschemas.DropSchemaOp):
+        return f"drop schema {op.schema} (when empty)"
     if isinstance(op, alembic_ops.ExecuteSQLOp):
         return f"execute {clip(' '.join(str(op.sqltext).split()), 60)}"
     return type(op).__name__

@@ -354,6 +354,7 @@ def _recorder_class() -> type[Any]:
             self._path = path
 
         def invoke(self, operation: Any) -> Any:
+            operation = _read_enum_ddl(operation, self.migration_context)
             self._sink.append(CapturedOp(operation, line_in(self._path), self.impl.table_name))
             return None
 
@@ -365,6 +366,7 @@ def _recorder_class() -> type[Any]:
             self.bind_used = False
 
         def invoke(self, operation: Any) -> Any:
+            operation = _read_enum_ddl(operation, self.migration_context)
             self._sink.append(CapturedOp(operation, line_in(self._path)))
             if isinstance(operation, alembic_ops.CreateTableOp):
                 return operation.to_table(self.migration_context)
@@ -386,6 +388,21 @@ def _recorder_class() -> type[Any]:
     compat.share_op_registrations(Recorder, Operations)
     _RECORDER = Recorder
     return Recorder
+
+
+def _read_enum_ddl(operation: Any, context: Any) -> Any:
+    """An ``op.execute`` of enum DDL read as the enum operation it performs (PostgreSQL only).
+
+    Revisions written by workbench change enum types with plain DDL (see
+    :mod:`workbench.ops`), as many hand-written ones do; every reader of the
+    history knows the enum operations, not the SQL.
+    """
+    if type(operation).__name__ != "ExecuteSQLOp" or context.dialect.name != "postgresql":
+        return operation
+    from workbench.ops import enum_operation
+    from workbench.pgschemas import schema_operation
+
+    return enum_operation(operation) or schema_operation(operation) or operation
 
 
 def capture_history(
@@ -442,6 +459,10 @@ class HistoryModel:
 
     tables: dict[str, dict[str, ColumnState]] = field(default_factory=dict)
     enums: dict[str, list[str]] = field(default_factory=dict)
+    enum_schemas: dict[str, str] = field(default_factory=dict)
+    """The named PostgreSQL schema of an enum type that is not in the default one."""
+    schemas: set[str] = field(default_factory=set)
+    """Named PostgreSQL schemas the history creates (see :mod:`workbench.pgschemas`)."""
     unread: list[str] = field(default_factory=list)
     """Revisions whose operations could not all be read."""
 
@@ -479,6 +500,8 @@ class HistoryModel:
         name = enum_name(type_)
         if name is not None:
             self.enums[name] = list(type_.enums)
+            if getattr(impl(type_), "schema", None):
+                self.enum_schemas[name] = str(impl(type_).schema)
 
     def _state(self, column: Any) -> ColumnState:
         self._note_enum(column.type)
@@ -497,6 +520,8 @@ def _create_table(model: HistoryModel, step: Step) -> None:
     model.tables[op.table_name] = {
         c.name: model._state(c) for c in op.columns if isinstance(c, sa.Column)
     }
+    if op.schema:
+        model.schemas.add(str(op.schema))
 
 
 @_REPLAY.handles("DropTableOp")
@@ -548,6 +573,18 @@ def _alter_column(model: HistoryModel, step: Step) -> None:
 @_REPLAY.handles("CreateEnumTypeOp")
 def _create_enum(model: HistoryModel, step: Step) -> None:
     model.enums[step.op.name] = list(step.op.values)
+    if step.op.schema:
+        model.enum_schemas[step.op.name] = str(step.op.schema)
+
+
+@_REPLAY.handles("CreateSchemaOp")
+def _create_schema(model: HistoryModel, step: Step) -> None:
+    model.schemas.add(str(step.op.schema))
+
+
+@_REPLAY.handles("DropSchemaOp")
+def _drop_schema(model: HistoryModel, step: Step) -> None:
+    model.schemas.discard(str(step.op.schema))
 
 
 @_REPLAY.handles("SyncEnumValuesOp")
@@ -563,6 +600,33 @@ def _sync_enum(model: HistoryModel, step: Step) -> None:
 @_REPLAY.handles("DropEnumTypeOp")
 def _drop_enum(model: HistoryModel, step: Step) -> None:
     model.enums.pop(step.op.name, None)
+
+
+@_REPLAY.handles("AddEnumValueOp")
+def _add_enum_value(model: HistoryModel, step: Step) -> None:
+    op = step.op
+    users = model.enum_users(op.name)
+    current = model.enums.get(op.name)
+    if current is None and users:
+        state = model.tables[users[0][0]][users[0][1]]
+        current = list(impl(state.type).enums)
+    values = op.members(current or [])
+    model.enums[op.name] = values
+    for table_name, column in users:
+        state = model.tables[table_name][column]
+        state.type = _with_members(state.type, values)
+
+
+@_REPLAY.handles("RenameEnumTypeOp")
+def _rename_enum(model: HistoryModel, step: Step) -> None:
+    op = step.op
+    users = model.enum_users(op.name)
+    if op.name in model.enums:
+        model.enums[op.new_name] = model.enums.pop(op.name)
+    # The columns keep their type under its new name (PostgreSQL follows the type, not the name).
+    for table_name, column in users:
+        state = model.tables[table_name][column]
+        state.type = _with_members(state.type, list(impl(state.type).enums), name=op.new_name)
 
 
 # --- types and operations, as every capability reads them --------------------------------
@@ -603,14 +667,14 @@ def leaves(ops: Iterable[Any], table: str | None = None) -> Iterator[tuple[Any, 
             yield op, table or getattr(op, "table_name", None)
 
 
-def _with_members(type_: Any, values: Sequence[str]) -> Any:
-    """A copy of enum type ``type_`` with ``values`` as its members."""
+def _with_members(type_: Any, values: Sequence[str], name: str | None = None) -> Any:
+    """A copy of enum type ``type_`` with ``values`` as its members (and ``name``, if given)."""
     import sqlalchemy as sa
 
     old = impl(type_)
     return sa.Enum(
         *values,
-        name=old.name,
+        name=name or old.name,
         schema=old.schema,
         native_enum=old.native_enum,
         create_constraint=old.create_constraint,

@@ -14,10 +14,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench import db
+from workbench import db, pgschemas
 from workbench import snapshot as snap
 from workbench.autogen import default_sql, describe_all, is_empty
 from workbench.envpy import RunContext
+from workbench.loader import Schema
 from workbench.results import Finding
 
 if TYPE_CHECKING:
@@ -42,8 +43,8 @@ def models_agree(walk: Walk, url: str) -> None:
         walk.findings[-1] = _with_path(walk.findings[-1], walk.models.path)
         return
     # The snapshot kept up to date along the walk is the database at head.
-    actual = walk.current
     expected = _models_snapshot(walk, url)
+    actual = _names_as_declared(expected, walk.current)
     differences = snap.diff(
         expected,
         actual,
@@ -85,11 +86,97 @@ def _models_snapshot(walk: Walk, url: str) -> snap.Snapshot:
         raw.execute(f"ATTACH DATABASE '{path.with_name('models.sqlite3')}' AS {MODELS}")
     else:
         conn.exec_driver_sql(f"CREATE SCHEMA {MODELS}")
-    walk.models.metadata.create_all(conn.execution_options(schema_translate_map={None: MODELS}))
+    # Named PostgreSQL schemas get a models' twin each (sales -> wb_models__sales).
+    twins = pgschemas.twins(walk.models.metadata, MODELS)
+    for twin in twins.values():
+        conn.exec_driver_sql(f'CREATE SCHEMA "{twin}"')
+    translate: dict[str | None, str] = {None: MODELS, **twins}
+    walk.models.metadata.create_all(conn.execution_options(schema_translate_map=translate))
     conn.commit()
     found = snap.take(conn, schema=MODELS)
+    if twins:
+        found = pgschemas.untwinned(
+            snap.fold(conn, None, tuple(twins.values()), base=MODELS), twins
+        )
     # Defaults and CHECKs that name a type or sequence name it in that schema.
-    return _unqualified(found, MODELS)
+    return _unnamed_again(_unqualified(found, MODELS), walk.models)
+
+
+def _unnamed_again(found: snap.Snapshot, models: Schema) -> snap.Snapshot:
+    """The CHECKs the models leave unnamed, unnamed again in their snapshot.
+
+    The loader names every unnamed constraint of models without a naming
+    convention, for the revisions workbench writes; the database a history
+    made names them its own way (PostgreSQL: ``products_price_check``;
+    SQLite: no name). Like autogenerate, the comparison does not hold a
+    constraint the models leave unnamed to a name.
+    """
+    invented = set(models.named_by_workbench)
+    if not invented:
+        return found
+    tables = tuple(
+        replace(
+            t,
+            checks=tuple(replace(c, name=None) if c.name in invented else c for c in t.checks),
+        )
+        for t in found.tables
+    )
+    return replace(found, tables=tables)
+
+
+def _names_as_declared(models: snap.Snapshot, database: snap.Snapshot) -> snap.Snapshot:
+    """``database`` with a CHECK that matches an unnamed CHECK of the models by its text
+    shown as that one: whatever name the database gave it, it is the same constraint."""
+    tables = []
+    for t in database.tables:
+        wanted = models.table(t.name)
+        unnamed = [c for c in wanted.checks if c.name is None] if wanted is not None else []
+        if not unnamed:
+            tables.append(t)
+            continue
+        checks = []
+        for c in t.checks:
+            same = next(
+                (m for m in unnamed if snap.loose_sql(m.sqltext) == snap.loose_sql(c.sqltext)),
+                None,
+            )
+            if same is not None:
+                unnamed.remove(same)
+            checks.append(same if same is not None else c)
+        tables.append(replace(t, checks=tuple(checks)))
+    return replace(database, tables=tuple(tables))
+
+
+@contextlib.contextmanager
+def _declared_names(models: Schema) -> Iterator[None]:
+    """The models' constraints with the names their author gave them, while autogenerate runs.
+
+    The loader names the constraints models without a naming convention leave
+    unnamed (:attr:`~workbench.loader.Schema.named_by_workbench`), so that the
+    revisions workbench writes can drop them by name. Autogenerate matches an
+    unnamed unique constraint by its columns, and never compares the names of
+    foreign keys or primary keys: a history written by plain Alembic relies
+    on the backend's own names (PostgreSQL's ``categories_name_key``,
+    ``products_category_id_fkey``), which must not read as a difference
+    against names workbench made up.
+    """
+    from sqlalchemy import Index
+    from sqlalchemy.sql.elements import conv
+
+    invented = set(models.named_by_workbench)
+    renamed: list[tuple[Any, Any]] = []
+    for table in models.metadata.tables.values():
+        for item in table.constraints:
+            name = item.name
+            if isinstance(item, Index) or not isinstance(name, conv) or name not in invented:
+                continue
+            renamed.append((item, name))
+            item.name = None
+    try:
+        yield
+    finally:
+        for item, name in renamed:
+            item.name = name
 
 
 def _pending(walk: Walk) -> list[str]:
@@ -130,6 +217,7 @@ def _pending(walk: Walk) -> list[str]:
 
     with (
         _quoted_serials(),
+        _declared_names(walk.models),
         EnvironmentContext(
             ac,
             walk.history.scripts,

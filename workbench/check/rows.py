@@ -126,7 +126,12 @@ class Data:
         }
         wanted = set(current.table_names) & (set(tables) | parents)
         metadata = sa.MetaData()
-        metadata.reflect(self.conn, only=sorted(wanted), resolve_fks=False)
+        by_schema: dict[str | None, list[str]] = {}
+        for name in sorted(wanted):
+            where = current.schema_of(name)
+            by_schema.setdefault(where, []).append(name.removeprefix(f"{where}."))
+        for where, names in sorted(by_schema.items(), key=lambda item: item[0] or ""):
+            metadata.reflect(self.conn, schema=where, only=names, resolve_fks=False)
         rows: dict[str, int] = {"*": 0, **dict.fromkeys(tables, ROWS)}
         report = seed_connection(self.conn, metadata, rows, seed=SEED, schema=self.check.schema)
         self.conn.commit()
@@ -155,15 +160,22 @@ class Data:
     def _quote(self, name: str) -> str:
         return str(self.conn.dialect.identifier_preparer.quote(name))
 
+    def _table(self, name: str) -> str:
+        """Table ``name`` as SQL, qualified when it is in a named PostgreSQL schema."""
+        where = self.check.current.schema_of(name)
+        if where is None:
+            return self._quote(name)
+        return f"{self._quote(where)}.{self._quote(name.removeprefix(f'{where}.'))}"
+
     def _counts(self, table: str, columns: Sequence[str]) -> TableRows:
         parts = ["count(*)", *(f"count({self._quote(c)})" for c in columns)]
         row = self.conn.exec_driver_sql(
-            f"SELECT {', '.join(parts)} FROM {self._quote(table)}"
+            f"SELECT {', '.join(parts)} FROM {self._table(table)}"
         ).one()
         return TableRows(int(row[0]), None, tuple(zip(columns, map(int, row[1:]), strict=True)))
 
     def _digest(self, table: str) -> TableRows:
-        rows = self.conn.exec_driver_sql(f"SELECT * FROM {self._quote(table)}").fetchall()
+        rows = self.conn.exec_driver_sql(f"SELECT * FROM {self._table(table)}").fetchall()
         body = "\n".join(sorted(repr(tuple(r)) for r in rows))
         return TableRows(len(rows), hashlib.sha256(body.encode()).hexdigest())
 

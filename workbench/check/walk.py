@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from workbench import db
+from workbench import db, pgschemas
 from workbench import snapshot as snap
+from workbench.check.casts import Probe, convert_fix, explain
 from workbench.check.codes import about_rows, failure_fix, make_finding, reason_of, where_in
 from workbench.check.head import models_agree
 from workbench.check.history import History
@@ -81,6 +82,8 @@ class Walk:
         self.baseline = cfg.spec(schema).baseline
         self.approximate: Rebuilt | None = None
         """Set once the walk goes on from a state rebuilt only approximately."""
+        self.probes: list[Probe] = []
+        """Values the step about to run cannot cast (:mod:`workbench.check.casts`)."""
 
     # -- driving Alembic --
 
@@ -100,6 +103,8 @@ class Walk:
         self.url = url = self._db.enter_context(db.scratch(self.target))
         self.conn = conn = self._db.enter_context(db.connect(url, migrating=True))
         _throwaway(conn)
+        named = pgschemas.mentioned(c.op for cap in self.history.up.values() for c in cap.ops)
+        pgschemas.fold_into(conn, pgschemas.compared_schemas(self.models.metadata, named))
         # A history that starts from tables made outside it starts from them here too.
         create_baseline(self.cfg, self.schema, conn)
         self.data = Data(conn, self)
@@ -261,7 +266,17 @@ class Walk:
                 if rebuilt is not None
                 else f" The walk stops here: no state at {rev} could be rebuilt."
             )
-        if phase == "up":
+        explained = explain(self.probes, reason) if phase == "up" else None
+        if explained is not None:
+            probe, said = explained
+            self.add(
+                "WB202",
+                f"revision {rev} fails to upgrade on {self.backend} at {where}: {said}.{then}",
+                convert_fix(probe.cast),
+                script=script,
+                line=line,
+            )
+        elif phase == "up":
             rows = " (its tables held seeded rows)" if seeded and about_rows(reason) else ""
             missing = self._never_created(index, reason)
             self.add(

@@ -19,6 +19,7 @@ from workbench.seed.catalog import (
     analyse,
     row_counts,
 )
+from workbench.seed.deferral import deferral
 from workbench.seed.planner import Plan, Planner
 from workbench.seed.slots import Keys
 from workbench.seed.verify import integrity_check, samples
@@ -140,10 +141,13 @@ def seed_tables(
 ) -> SeedReport:
     backend = conn.dialect.name
     truncated = empty_tables(conn, catalog) if truncate else ()
-    writer = Writer(conn)
+    asked = {key: n for key, (n, _) in counts.items()}
+    deferred = deferral(conn, catalog, asked)
+    deferred.begin()
+    writer = Writer(conn, keep=frozenset(deferred.bare))
     keys: dict[tuple[str, tuple[str, ...]], Keys] = {}
     written: dict[str, int] = {}
-    planner = Planner(conn, catalog, seed, fill_defaults, keys, written)
+    planner = Planner(conn, catalog, seed, fill_defaults, keys, written, asked)
     plans: list[Plan] = []
     results: list[TableSeed] = []
     for info in catalog.order:
@@ -159,6 +163,7 @@ def seed_tables(
             TableSeed(info.name, plan.count, time.perf_counter() - began, plan.requested)
         )
     fill_deferred(writer, planner, plans, seed)
+    deferred.end()
     seconds = time.perf_counter() - started
     touched = [p.info.key for p in plans if p.count > 0]
     integrity = integrity_check(conn, catalog, set(touched)) if verify else None
@@ -207,6 +212,7 @@ def seed(
     """
     from workbench.loader import load_schema
     from workbench.migrate import current
+    from workbench.modelcheck import require_built
 
     loaded = load_schema(cfg, schema)
     where = current(cfg, schema, url=url)
@@ -219,6 +225,7 @@ def seed(
         )
     target = cfg.resolve_url(schema, url)
     with db.connect(target) as conn:
+        require_built(conn, loaded.metadata, schema, "the target")
         try:
             report = seed_connection(
                 conn,

@@ -93,6 +93,24 @@ class ForeignKeySpec:
     nullable: bool
     self_ref: bool
     deferred: bool = False
+    """Inserted empty (NULL) to break a cycle, filled once the parent has rows."""
+    deferrable: bool = False
+    """Declared ``DEFERRABLE`` in the models (or the reflected database)."""
+    early: bool = False
+    """A NOT NULL, deferrable edge of a cycle: its rows are written before the parent's, with
+    the keys the engine will give the parent, and the constraint is deferred meanwhile."""
+    blocked: tuple[str, str] | None = None
+    """``(message, hint)``: why this edge of a cycle cannot be written before its parent
+    (no NULL, not deferrable): the error raised if rows of the table are asked for."""
+
+    def describe(self, table: str) -> str:
+        """``store.manager_staff_id -> staff.staff_id``."""
+        parent = self.parent_table.name if self.parent_table is not None else "?"
+        refs = ", ".join(self.refs) if self.refs else "?"
+        cols = ", ".join(self.columns)
+        if len(self.columns) > 1:
+            return f"{table}({cols}) -> {parent}({refs})"
+        return f"{table}.{cols} -> {parent}.{refs}"
 
 
 @dataclass
@@ -127,7 +145,10 @@ class TableSpec:
         return {
             fk.parent
             for fk in self.fks
-            if fk.parent and not fk.self_ref and not fk.deferred and fk.parent != self.key
+            if fk.parent
+            and not fk.self_ref
+            and not (fk.deferred or fk.early or fk.blocked)
+            and fk.parent != self.key
         }
 
     def is_link(self) -> bool:
@@ -345,6 +366,7 @@ def analyse(metadata: MetaData, dialect: Any = None) -> Catalog:
                     refs=refs,
                     nullable=all(cols[n].nullable for n in names),
                     self_ref=parent_table is table,
+                    deferrable=bool(fkc.deferrable),
                 )
             )
         serial = None
@@ -408,27 +430,72 @@ def check_constraint_text(con: Any, dialect: Any) -> str:
 
 
 def break_cycles(infos: dict[str, TableSpec]) -> None:
-    """Defer nullable foreign keys until the tables can be ordered; an error if they cannot."""
+    """Break every foreign-key cycle at one edge, until the tables can be ordered.
+
+    A nullable edge is inserted empty and filled after (``deferred``). Failing that, a
+    DEFERRABLE edge that refers to a key the engine makes itself is written first with the
+    keys the parent will get, its constraint deferred until every table has rows
+    (``early``). Failing that, the edge is ``blocked``: rows of its table are an error that
+    names the cycle and the fix (see :func:`cycle_error`), and no rows are not.
+    """
     while True:
         cycle = find_cycle(infos)
         if cycle is None:
             return
         edges = [
-            fk
+            (infos[a], fk)
             for a, b in zip(cycle, cycle[1:] + cycle[:1], strict=True)
             for fk in infos[a].fks
-            if fk.parent == b and not fk.deferred and not fk.self_ref
+            if fk.parent == b and not (fk.deferred or fk.early or fk.blocked) and not fk.self_ref
         ]
-        nullable = [fk for fk in edges if fk.nullable]
-        if not nullable:
-            names = " -> ".join([*cycle, cycle[0]])
-            raise SeedError(
-                f"cannot seed the foreign-key cycle {names}: every foreign key in it is NOT NULL, "
-                "so no table of it can be written first.",
-                hint="Make one of those foreign keys nullable (it is filled after the insert), "
-                "or seed these tables yourself.",
-            )
-        nullable[0].deferred = True
+        nullable = [fk for _, fk in edges if fk.nullable]
+        if nullable:
+            nullable[0].deferred = True
+            continue
+        early = [fk for _, fk in edges if fk.deferrable and promised_key(infos, fk) is not None]
+        if early:
+            early[0].early = True
+            continue
+        edges[0][1].blocked = cycle_error(edges)
+
+
+def promised_key(infos: dict[str, TableSpec], fk: ForeignKeySpec) -> str | None:
+    """The parent's key column that ``fk`` refers to, when the engine makes its values itself
+    (an integer key it numbers, or a UUID primary key), so a child can name them in advance."""
+    parent = infos.get(fk.parent) if fk.parent else None
+    if parent is None or len(fk.refs) != 1:
+        return None
+    ref = fk.refs[0]
+    if parent.serial == ref and not parent.serial_omitted:
+        return ref
+    if parent.pk == (ref,) and parent.cols[ref].kind == "uuid":
+        return ref
+    return None
+
+
+def cycle_error(edges: list[tuple[TableSpec, ForeignKeySpec]]) -> tuple[str, str]:
+    """The message for a cycle no edge of which can be written before its parent."""
+    names = "; ".join(fk.describe(info.name) for info, fk in edges)
+    tables = sorted({info.name for info, _ in edges})
+    deferrable = [(info, fk) for info, fk in edges if fk.deferrable]
+    if deferrable:
+        info, fk = deferrable[0]
+        why = (
+            f"every foreign key in it is NOT NULL, and the DEFERRABLE one "
+            f"({fk.describe(info.name)}) refers to a column whose values the database makes or "
+            "the seed engine cannot name in advance (it can for an integer key it numbers or a "
+            "UUID primary key)"
+        )
+    else:
+        why = "every foreign key in it is NOT NULL and none is DEFERRABLE"
+    rows = " ".join(f"--rows {t}=0" for t in tables)
+    return (
+        f"cannot seed the foreign-key cycle {names}: {why}, so no table of it can be written "
+        "first.",
+        "Make one of those foreign keys nullable (it is filled after the insert), or declare "
+        'it deferrable (ForeignKey(..., deferrable=True, initially="DEFERRED"), then generate '
+        f"and upgrade); or leave the cycle's tables empty ({rows}).",
+    )
 
 
 def find_cycle(infos: dict[str, TableSpec]) -> list[str] | None:

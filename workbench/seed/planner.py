@@ -51,6 +51,7 @@ from workbench.seed.slots import (
     Choices,
     Distinct,
     Domain,
+    Drawn,
     Earlier,
     Fixed,
     Generated,
@@ -65,6 +66,7 @@ from workbench.seed.slots import (
     Texts,
     UuidKey,
     UuidKeys,
+    draw_distinct,
 )
 
 if TYPE_CHECKING:
@@ -96,9 +98,14 @@ class Planner:
         fill_defaults: bool,
         keys: dict[tuple[str, tuple[str, ...]], Keys],
         written: dict[str, int],
+        counts: dict[str, int] | None = None,
     ) -> None:
         self.conn, self.catalog, self.seed = conn, catalog, seed
         self.fill_defaults, self.keys, self.written = fill_defaults, keys, written
+        self.counts = counts or {}
+        """Rows asked of each table: what a promise of a parent's keys is sized by."""
+        self.promised: dict[str, tuple[Keys, int, str]] = {}
+        """``{parent: (keys, count, edge)}``: keys a table written before its parent refers to."""
 
     # -- database reads, through the driver (values as it returns them)
 
@@ -156,7 +163,42 @@ class Planner:
         unique_cols = self._plan_uniques(draft, fk_keys)
         self._plan_foreign_keys(draft, fk_keys)
         self._plan_values(draft, unique_cols)
-        return draft.finish()
+        plan = draft.finish()
+        self._kept_promise(plan)
+        return plan
+
+    def promise(self, fk: ForeignKeySpec) -> Keys:
+        """The keys ``fk``'s parent will get, for rows written before the parent's (a NOT NULL,
+        deferrable edge of a cycle: see :func:`~workbench.seed.catalog.break_cycles`)."""
+        assert fk.parent is not None
+        parent = self.catalog.by_key[fk.parent]
+        if parent.key in self.promised:
+            return self.promised[parent.key][0]
+        count = self.counts.get(parent.key, 0)
+        keys: Keys
+        if parent.serial is not None and fk.refs == (parent.serial,):
+            top = self._raw(f"SELECT max({self._q(parent.serial)}) FROM {self._t(parent.table)}")
+            keys = RangeKeys(int(top[0][0]) + 1 if top[0][0] is not None else 1, count)
+        else:
+            salt = Random(f"{self.seed}:{parent.key}:promise").getrandbits(122)
+            keys = UuidKeys(self.count_rows(parent.table), count, salt)
+        edge = next(f.describe(i.name) for i in self.catalog.order for f in i.fks if f is fk)
+        self.promised[parent.key] = (keys, count, edge)
+        return keys
+
+    def _kept_promise(self, plan: Plan) -> None:
+        """A parent whose keys were promised must make at least as many rows as promised."""
+        promised = self.promised.get(plan.info.key)
+        if promised is None or plan.count >= promised[1]:
+            return
+        _, count, edge = promised
+        name = plan.info.name
+        raise SeedError(
+            f"cannot seed the foreign-key cycle through {edge}: its rows were written first, "
+            f"referring to {count} rows of {name} to come, but only {plan.count} rows of "
+            f"{name} can be made.",
+            hint=f"Ask for at most {plan.count} rows of {name} (--rows {name}={plan.count}).",
+        )
 
     def _plan_keys(self, d: _Draft) -> None:
         """Keys the engine numbers itself: a serial integer, or a UUID primary key."""
@@ -165,19 +207,28 @@ class Planner:
             col = info.cols[info.serial]
             d.done.add(col.name)
             if not info.serial_omitted:
-                top = self._raw(f"SELECT max({self._q(col.name)}) FROM {self._t(info.table)}")[0][0]
-                start = int(top) + 1 if top is not None else 1
+                promised = self.promised.get(info.key)
+                keys = promised[0] if promised is not None else None
+                if not isinstance(keys, RangeKeys):  # else the keys its children already name
+                    top = self._raw(f"SELECT max({self._q(col.name)}) FROM {self._t(info.table)}")[
+                        0
+                    ][0]
+                    keys = RangeKeys(int(top) + 1 if top is not None else 1, 0)
+                start = keys.start
                 d.cap(col.high - start + 1, f"its key {col.name} would pass {col.high}", "")
                 d.slots.append(Serial(col.name, start))
                 d.encoders[col.name] = col
-                d.keys[(col.name,)] = RangeKeys(start, 0)
+                d.keys[(col.name,)] = keys
         for name in info.pk:
             col = info.cols[name]
             if name not in d.done and len(info.pk) == 1 and col.kind == "uuid":
-                salt = d.rng.getrandbits(122)
-                d.slots.append(UuidKey(name, salt))
+                promised = self.promised.get(info.key)
+                uuids = promised[0] if promised is not None else None
+                if not isinstance(uuids, UuidKeys):
+                    uuids = UuidKeys(d.existing, 0, d.rng.getrandbits(122))
+                d.slots.append(UuidKey(name, uuids.salt))
                 d.encoders[name] = col
-                d.keys[(name,)] = UuidKeys(d.existing, 0, salt)
+                d.keys[(name,)] = uuids
                 d.done.add(name)
         d.solo = set(d.done)
 
@@ -185,13 +236,15 @@ class Planner:
         """The keys each foreign key may point at; deferred foreign keys set aside."""
         fk_keys: dict[str, Keys] = {}
         for fk in d.info.fks:
+            if fk.blocked:  # a cycle no edge of which can go first
+                raise SeedError(fk.blocked[0], hint=fk.blocked[1])
             if fk.deferred:
                 d.deferred.append(fk)
                 d.done.update(fk.columns)  # inserted empty, filled once its parent has rows
                 continue
             if fk.self_ref:
                 continue
-            parent_keys = self.parent_keys(fk)
+            parent_keys = self.promise(fk) if fk.early else self.parent_keys(fk)
             fk_keys[fk.name] = parent_keys
             if parent_keys.size == 0 and not fk.nullable and d.count > 0:
                 parent = fk.parent_table.name if fk.parent_table is not None else "its parent"
@@ -209,7 +262,11 @@ class Planner:
         unique_cols: set[str] = set()
         composite: list[tuple[str, ...]] = []
         later = {c for fk in d.deferred for c in fk.columns}
+        # a unique over more columns than another is implied by it: (a, b, c) by (a, b)
+        implied = [u for u in info.uniques if any(set(o) < set(u) for o in info.uniques)]
         for cols in info.uniques:
+            if cols in implied:
+                continue
             if (d.solo | unique_cols) & set(cols):
                 continue
             if later & set(cols):  # filled after the insert, distinct (see fill_deferred)
@@ -229,7 +286,7 @@ class Planner:
 
     def _distinct(
         self, d: _Draft, composite: list[tuple[str, ...]], fk_keys: dict[str, Keys]
-    ) -> Distinct:
+    ) -> None:
         """A slot walking distinct tuples over the domains of the first unique; a second one
         over the same owner takes values by the row's rank among its owner's rows."""
         info = d.info
@@ -240,15 +297,8 @@ class Planner:
             made = {c for dom in [*domains, *ranked] for c in dom.columns}
             extra = tuple(c for c in cols if c not in owner)
             if len(domains) < 2 or not owner <= set(cols) or set(extra) & made:
-                raise SeedError(
-                    f"cannot seed {info.name}: it has two composite unique constraints over "
-                    f"foreign keys or small domains ({', '.join(composite[0])} and "
-                    f"{', '.join(cols)}) that share no leading column, which the seed engine "
-                    "does not combine.",
-                    hint=f"Say how to make one of those columns' values in the models "
-                    f'(info={{"seed": ...}}), or leave {info.name} empty with '
-                    f"--rows {info.name}=0.",
-                )
+                self._drawn(d, composite, fk_keys)  # uniques the walks cannot combine
+                return
             ranked.extend(self._domains(info, extra, fk_keys))
         taken = (
             self.existing_values(info.table, [c for d in domains for c in d.columns])
@@ -261,13 +311,38 @@ class Planner:
             limit = min(limit, domains[0].size * min(r.size for r in ranked))
         everything = [*domains, *ranked]
         d.cap(limit, capacity_reason(info, everything), capacity_hint(info, everything))
-        distinct = Distinct(domains, d.count, d.rng, taken, ranked)
-        d.slots.append(distinct)
+        d.slots.append(Distinct(domains, d.count, d.rng, taken, ranked))
         for domain in everything:
             for c in domain.columns:
                 d.done.add(c)
                 d.encoders[c] = self.encoding_for(info, c, fk_keys, d.keys)
-        return distinct
+
+    def _drawn(self, d: _Draft, composite: list[tuple[str, ...]], fk_keys: dict[str, Keys]) -> None:
+        """Composite uniques that share no leading column (``(a_id, b_id)`` beside
+        ``(b_id, c_id)``): rows drawn at random over the columns' domains, each kept only if
+        it repeats no unique's values (these rows' or the table's), made before the insert so
+        the count is known; the table is capped where draws stop finding room."""
+        info = d.info
+        columns = tuple(dict.fromkeys(c for cols in composite for c in cols))
+        domains = self._domains(info, columns, fk_keys)
+        taken = [
+            self.existing_values(info.table, list(cols)) if d.existing else set()
+            for cols in composite
+        ]
+        rows = draw_distinct(domains, composite, d.count, d.rng, taken)
+        sizes = " x ".join(f"{dom.size} ({', '.join(dom.columns)})" for dom in domains)
+        uniques = " and ".join(f"({', '.join(u)})" for u in composite)
+        d.cap(
+            len(rows),
+            f"its unique constraints {uniques} leave room for about {len(rows)} rows over "
+            f"{sizes} values",
+            f"Ask for fewer rows of {info.name}, or seed more rows of the tables it refers to.",
+        )
+        d.slots.append(Drawn(domains, rows[: d.count]))
+        for domain in domains:
+            for c in domain.columns:
+                d.done.add(c)
+                d.encoders[c] = self.encoding_for(info, c, fk_keys, d.keys)
 
     def _plan_foreign_keys(self, d: _Draft, fk_keys: dict[str, Keys]) -> None:
         """Slots for the foreign keys no unique constraint has made yet."""

@@ -157,8 +157,11 @@ def _ahead(items: Iterator[Any], depth: int = _QUEUED) -> Iterator[Any]:
 
 
 class Writer:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, keep: frozenset[str] = frozenset()) -> None:
         self.conn = conn
+        self.keep = keep
+        """Foreign keys a bulk load must not drop: deferred for a cycle, their parent's rows
+        still to come (re-adding one now would check it now)."""
         self.driver: Any = conn.connection.driver_connection
         self.backend = conn.dialect.name
         self.prep = RawNames(conn.dialect)
@@ -230,7 +233,7 @@ class Writer:
             "WHERE conrelid = to_regclass(%s) AND contype = 'f' ORDER BY conname",
             (table,),
         )
-        keys = cursor.fetchall()
+        keys = [k for k in cursor.fetchall() if k[0] not in self.keep]
         if not keys:
             yield
             return
@@ -481,7 +484,7 @@ def empty_tables(conn: Connection, catalog: Catalog) -> tuple[str, ...]:
             transient = []
             for info in catalog.order:
                 for number, fk in enumerate(info.fks):
-                    if fk.self_ref or fk.deferred:
+                    if fk.self_ref or fk.deferred or fk.early:
                         name = prep.quote(f"wb_seed_truncate_{info.name}_{number}")
                         cols = ", ".join(prep.quote(c) for c in fk.columns)
                         cursor.execute(
