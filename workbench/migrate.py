@@ -323,7 +323,7 @@ def proving_targets(
         backend = "sqlite" if source == "sqlite" else db.backend(source)
         if backend not in BACKEND_NAMES:
             raise WorkbenchError(
-                f"--against {db.redact(source)}: generate proves revisions on `sqlite` or a "
+                f"--against {db.redact(source)}: revisions are proved on `sqlite` or a "
                 "PostgreSQL server URL.",
                 hint="For example --against sqlite --against postgresql://postgres@localhost/postgres.",
             )

@@ -459,9 +459,26 @@ def explain(probes: Sequence[Probe], reason: str) -> tuple[Probe, str] | None:
     Only a failure of the kind a cast raises (a value PostgreSQL cannot read
     as the new type, or a cast it will not make without ``USING``) is about a
     probe; the probe is the one whose column or type the reason names, else
-    the only one.
+    the only one. A CHECK that fails (SQLite's batch copy into an enum declared
+    with ``create_constraint=True``) is about the probe whose column or enum
+    the CHECK's name names, and no other.
     """
-    if not probes or not _REFUSED.search(reason):
+    if not probes:
+        return None
+    if "check constraint" in reason.lower():
+        after = reason.lower().split("check constraint", 1)[1]
+        probes = [
+            p
+            for p in probes
+            if p.cast.kind == "member"
+            and any(
+                word and word.lower() in after
+                for word in (p.cast.retype.column, enum_name(p.cast.retype.new))
+            )
+        ]
+        if not probes:
+            return None
+    elif not _REFUSED.search(reason):
         return None
     named = [
         p

@@ -272,7 +272,7 @@ class Walk:
             self.add(
                 "WB202",
                 f"revision {rev} fails to upgrade on {self.backend} at {where}: {said}.{then}",
-                convert_fix(probe.cast),
+                convert_fix(probe.cast, self.backend),
                 script=script,
                 line=line,
             )
