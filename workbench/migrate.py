@@ -29,7 +29,7 @@ from workbench.errors import (
     WorkbenchError,
 )
 from workbench.files import write_atomic
-from workbench.loader import load_schema
+from workbench.loader import create_baseline, load_schema
 from workbench.results import (
     CurrentResult,
     DestructiveChange,
@@ -399,6 +399,7 @@ def _replay(cfg: Config, schema: str, ac: Any, backend: str, previous: str | Non
 
     if previous is None:
         return
+    create_baseline(cfg, schema, ac.attributes["connection"])
     try:
         with _alembic_errors(cfg, schema):
             command.upgrade(ac, previous)
@@ -605,6 +606,9 @@ def _apply_locked(
     ):
         db.set_lock_timeout(conn, wait)
         before = _current(conn, scripts, schema, shown, version_table)
+        if up and before is None:
+            # A history that starts from tables made outside it (baseline) starts from them.
+            create_baseline(cfg, schema, conn)
         if not up and revision.startswith("-") and before is None:
             return MigrateResult(schema, shown, "down", None, None, ())
         pending = not (
