@@ -78,7 +78,7 @@ CASES: dict[str, dict[str, Expected]] = {
     # -- defects that need rows: every table is seeded before each step --
     "not_null_populated": both(("WB202", "b0002", "(its tables held seeded rows)")),
     "rename_as_drop_add": both(
-        ("WB222", "b0002", "drops column products.description holding 3 non-null value(s)")
+        ("WB222", "b0002", "drops column products.description holding 4 non-null value(s)")
     ),
     "deletes_unrelated_rows": both(("WB221", "b0002", "loses rows of tags: 5 of 5 row(s)")),
     "deletes_unrelated_rows_via_bind": both(
