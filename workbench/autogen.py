@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from workbench import pgschemas
 from workbench.config import VERSION_TABLE
 from workbench.errors import WorkbenchError
 from workbench.revisions import HistoryModel, enum_name, impl, leaves, type_ddl
@@ -289,6 +290,7 @@ def post_process(metadata: MetaData, history: HistoryModel) -> ProcessHook:
         order_by_foreign_keys(script.downgrade_ops.ops, skip=deferred)
         add_deferred_foreign_keys(script, deferred)
         _enum_lifecycle(script, metadata, history)
+        pgschemas.schema_lifecycle(context, script, metadata, history.schemas)
 
     return _hook
 
@@ -720,25 +722,28 @@ def _enum_lifecycle(script: MigrationScript, metadata: MetaData, history: Histor
 
     before = dict(history.enums)
     after = model_enums(metadata)
+    where = {**history.enum_schemas, **pgschemas.enum_schemas(metadata)}
     upgrade_head: list[MigrateOperation] = []
     upgrade_tail: list[MigrateOperation] = []
     downgrade_head: list[MigrateOperation] = []
     downgrade_tail: list[MigrateOperation] = []
     for name in sorted(set(before) | set(after)):
         old, new = before.get(name), after.get(name)
+        schema = where.get(name)
         if old is None and new is not None:
             # Created before the tables that use it, dropped after them.
-            upgrade_head.append(CreateEnumTypeOp(name, new))
-            downgrade_tail.append(DropEnumTypeOp(name, new))
+            upgrade_head.append(CreateEnumTypeOp(name, new, schema))
+            downgrade_tail.append(DropEnumTypeOp(name, new, schema))
         elif new is None and old is not None:
-            upgrade_tail.append(DropEnumTypeOp(name, old))
-            downgrade_head.append(CreateEnumTypeOp(name, old))
+            upgrade_tail.append(DropEnumTypeOp(name, old, schema))
+            downgrade_head.append(CreateEnumTypeOp(name, old, schema))
         elif old is not None and new is not None and old != new:
             sync = SyncEnumValuesOp(
                 name,
                 new,
                 old,
                 _sync_columns(metadata, history, name),
+                schema,
                 defaults=_sync_defaults(history, name),
             )
             upgrade_head.append(sync)
@@ -873,6 +878,10 @@ def describe(op: Any, table: str | None = None) -> str:
             f"remove {', '.join(removed)}" if removed else "",
         ]
         return f"change enum type {op.name}: {'; '.join(p for p in parts if p) or 'reorder'}"
+    if isinstance(op, pgschemas.CreateSchemaOp):
+        return f"create schema {op.schema}"
+    if isinstance(op, pgschemas.DropSchemaOp):
+        return f"drop schema {op.schema} (when empty)"
     if isinstance(op, alembic_ops.ExecuteSQLOp):
         return f"execute {clip(' '.join(str(op.sqltext).split()), 60)}"
     return type(op).__name__

@@ -25,7 +25,7 @@ STATE_DIR = ".workbench"
 """Per-project, git-ignored folder holding the embedded SQLite databases."""
 
 _KNOWN_KEYS = {"schemas", "migrations", "diagrams", "url", "urls", "schema"}
-_SPEC_KEYS = {"models", "alembic_ini", "backends", "url", "version_table"}
+_SPEC_KEYS = {"models", "alembic_ini", "backends", "url", "version_table", "baseline"}
 
 BACKENDS: tuple[str, ...] = ("sqlite", "postgresql")
 """The backends workbench supports; a schema supports all of them unless it declares fewer."""
@@ -46,6 +46,10 @@ class SchemaSpec:
         url: the schema's target URL (like ``[tool.workbench.urls]``).
         version_table: the table in which the history's targets record their
             revision, when its ``env.py`` names one other than ``alembic_version``.
+        baseline: the import path (``MODULE:ATTR``) of a MetaData or declarative
+            base holding the tables a history starts from without creating them
+            (the application makes them with ``create_all`` before its first
+            upgrade); created on an empty database before the first revision.
     """
 
     models: str | None = None
@@ -53,6 +57,7 @@ class SchemaSpec:
     backends: tuple[str, ...] = BACKENDS
     url: str | None = None
     version_table: str | None = None
+    baseline: str | None = None
 
     @property
     def adopted(self) -> bool:
@@ -367,7 +372,7 @@ def _specs(table: Any, pyproject: Path) -> dict[str, SchemaSpec]:
                 f"{where}.{name}: unknown key(s): {', '.join(unknown)}.",
                 hint=f"Known keys: {', '.join(sorted(_SPEC_KEYS))}.",
             )
-        for key in ("models", "alembic_ini", "url", "version_table"):
+        for key in ("models", "alembic_ini", "url", "version_table", "baseline"):
             if key in body and not isinstance(body[key], str):
                 raise ProjectError(f"{where}.{name}: {key} must be a string.")
         backends = body.get("backends", list(BACKENDS))
@@ -387,6 +392,7 @@ def _specs(table: Any, pyproject: Path) -> dict[str, SchemaSpec]:
             backends=tuple(b for b in BACKENDS if b in backends),
             url=body.get("url"),
             version_table=body.get("version_table"),
+            baseline=body.get("baseline"),
         )
     return specs
 

@@ -27,15 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench import db
-from workbench.autogen import (
-    ProcessHook,
-    compare_server_default,
-    compare_type,
-    include_object,
-    post_process,
-    render_item,
-)
+from workbench import db, pgschemas
+from workbench.compat import readable_computed_defaults
 from workbench.config import VERSION_TABLE, Config, discover
 from workbench.errors import MigrationFailed, WorkbenchError
 from workbench.loader import Schema, add_sys_path, load_schema
@@ -46,6 +39,8 @@ if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy.engine import Connection
+
+    from workbench.autogen import ProcessHook
 
 
 @dataclass
@@ -100,8 +95,8 @@ def run_migrations(
         "transactional_ddl": True,
         "transaction_per_migration": True,
         "render_as_batch": True,
-        "include_object": include_object,
-        "render_item": render_item,
+        "include_object": _include_object,
+        "render_item": _render_item,
         "compare_server_default": True,
     }
     if driven is None and project is not None and not context.is_offline_mode():
@@ -109,6 +104,8 @@ def run_migrations(
         # needs the models, whichever command asks for it.
         options["target_metadata"] = load_schema(project, name).metadata
     if _autogenerating(config):
+        from workbench.autogen import compare_server_default, compare_type
+
         if run.schema is None:
             if project is None:
                 raise WorkbenchError(
@@ -120,8 +117,11 @@ def run_migrations(
             run.history = HistoryModel.of(project, name) if project is not None else HistoryModel()
         options["target_metadata"] = run.schema.metadata
         options["compare_type"] = compare_type(run.history)
-        options["compare_server_default"] = compare_server_default(run.history)
+        options["compare_server_default"] = _computed_left_to_alembic(
+            compare_server_default(run.history)
+        )
         options["process_revision_directives"] = _directives(run)
+    options.update(pgschemas.autogenerate_options(options.get("target_metadata"), _made(run)))
     options.update(configure)
 
     if context.is_offline_mode():
@@ -150,13 +150,50 @@ def run_migrations(
         _run_online(context, conn, name, run, options)
 
 
+def _computed_left_to_alembic(compare: Callable[..., bool | None]) -> Callable[..., bool | None]:
+    """``compare``, except for computed columns, which Alembic's own comparator judges."""
+    import sqlalchemy as sa
+
+    def _compare(
+        context: MigrationContext, inspected: Any, metadata: Any, *rest: Any
+    ) -> bool | None:
+        if isinstance(inspected.server_default, sa.Computed) or isinstance(
+            metadata.server_default, sa.Computed
+        ):
+            return None
+        return compare(context, inspected, metadata, *rest)
+
+    return _compare
+
+
+def _made(run: RunContext) -> set[str]:
+    """The named schemas the history creates (compared too, so their removal is seen)."""
+    return run.history.schemas if run.history is not None else set()
+
+
 def _autogenerating(config: AlembicConfig) -> bool:
     if config.attributes.get("workbench.autogenerate"):
         return True
     return bool(getattr(config.cmd_opts, "autogenerate", False))
 
 
+def _include_object(*args: Any, **kwargs: Any) -> bool:
+    """:func:`workbench.autogen.include_object`, imported only when autogenerate asks."""
+    from workbench.autogen import include_object
+
+    return include_object(*args, **kwargs)
+
+
+def _render_item(*args: Any, **kwargs: Any) -> Any:
+    """:func:`workbench.autogen.render_item`, imported only when autogenerate renders."""
+    from workbench.autogen import render_item
+
+    return render_item(*args, **kwargs)
+
+
 def _directives(run: RunContext) -> ProcessHook:
+    from workbench.autogen import post_process
+
     assert run.schema is not None and run.history is not None
     ours = post_process(run.schema.metadata, run.history)
 
@@ -232,7 +269,7 @@ def _run_online(
     with lock, _sqlite_guard(conn, external):
         context.configure(connection=conn, on_version_apply=[on_apply, *callbacks], **options)
         try:
-            with context.begin_transaction():
+            with readable_computed_defaults(), context.begin_transaction():
                 context.run_migrations()
         except WorkbenchError:
             raise

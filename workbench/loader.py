@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.config import Config
 from workbench.errors import SchemaLoadError
-from workbench.usercode import user_code_error
+from workbench.modelcheck import Source, check_backends, check_references
+from workbench.usercode import schema_import_error, user_code_error
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData, Table
@@ -74,8 +75,22 @@ def load_schema(cfg: Config, name: str, *, configure: bool = True) -> Schema:
     """Load schema ``name`` of the project ``cfg`` (see :func:`load_path`, :func:`load_models`)."""
     models = cfg.spec(name).models
     if models is not None:
-        return load_models(cfg, name, models, configure=configure)
-    return load_path(cfg.schema_path(name), name=name, root=cfg.root, configure=configure)
+        schema = load_models(cfg, name, models, configure=configure)
+    else:
+        schema = load_path(cfg.schema_path(name), name=name, root=cfg.root, configure=configure)
+    backends = cfg.backends(name)
+    if _checked.get((id(schema), backends)) is not schema:
+        # Names and types are judged for the backends this schema supports (its config).
+        check_backends(schema.metadata, _source(schema, cfg.root), backends, name)
+        _checked[(id(schema), backends)] = schema
+    return schema
+
+
+_checked: dict[tuple[int, tuple[str, ...]], Schema] = {}
+
+
+def _source(schema: Schema, root: Path | None) -> Source:
+    return Source(schema.path, _shown(schema.path, root), schema.module, root)
 
 
 _adopted: dict[tuple[str, str, str], tuple[str, Schema]] = {}
@@ -114,6 +129,9 @@ def load_models(cfg: Config, name: str, models: str, *, configure: bool = True) 
     metadata = (
         _resolve_metadata(module, attr, shown, models) if attr else _find_metadata(module, shown)
     )
+    check_references(
+        metadata, Source(Path(module.__file__ or path), shown, module, cfg.root), keys=False
+    )
     if configure:
         _configure_mappers(module, shown)
     sqlmodel = sys.modules.get("sqlmodel")
@@ -130,6 +148,58 @@ def load_models(cfg: Config, name: str, models: str, *, configure: bool = True) 
     )
     _adopted[key] = (digest, schema)
     return schema
+
+
+def load_baseline(cfg: Config, name: str) -> MetaData | None:
+    """The MetaData of schema ``name``'s ``baseline`` (``None`` when it declares none).
+
+    A baseline holds the tables a history starts from without creating them:
+    the application makes them with ``create_all`` before its first upgrade
+    (mlflow's ``initial_models``). Imported as ``models`` is, from the project
+    root and the history's ``prepend_sys_path``.
+
+    Raises:
+        SchemaLoadError: not ``MODULE:ATTR``, the module fails to import (with
+            the user's file and line), or ATTR holds no MetaData with tables.
+    """
+    baseline = cfg.spec(name).baseline
+    if baseline is None:
+        return None
+    module_name, _, attr = (part.strip() for part in baseline.partition(":"))
+    if not module_name or not attr:
+        raise SchemaLoadError(
+            f"schema {name!r}: baseline = {baseline!r} is not MODULE:ATTR.",
+            hint="Name the MetaData or declarative base the history starts from, for example "
+            'baseline = "app.db.initial_models:Base".',
+        )
+    folders = cfg.script_location(name).sys_path
+    add_sys_path(folders)
+    module = _import_user_module(module_name, folders, baseline, key="baseline")
+    shown = _shown(Path(getattr(module, "__file__", None) or module_name), cfg.root)
+    return _resolve_metadata(module, attr, shown, baseline, key="baseline")
+
+
+def create_baseline(cfg: Config, name: str, conn: Any) -> bool:
+    """Create schema ``name``'s baseline tables on ``conn``, committed; whether it did.
+
+    Called on a database at base, before the history's first revision, so that
+    the history starts from the state the application makes before its first
+    upgrade. Nothing is created when the schema declares no baseline or when
+    any of its tables already exists (the database was made some other way).
+    """
+    import sqlalchemy as sa
+
+    metadata = load_baseline(cfg, name)
+    if metadata is None:
+        return False
+    if set(sa.inspect(conn).get_table_names()) & set(metadata.tables):
+        return False
+    if conn.in_transaction():
+        conn.commit()
+    metadata.create_all(conn)
+    if conn.in_transaction():
+        conn.commit()
+    return True
 
 
 def add_sys_path(folders: tuple[Path, ...]) -> None:
@@ -180,18 +250,22 @@ def _under(path: Path, folders: tuple[Path, ...]) -> bool:
     return any(path == f or f in path.parents for f in folders)
 
 
-def _import_user_module(module_name: str, folders: tuple[Path, ...], models: str) -> ModuleType:
+def _import_user_module(
+    module_name: str, folders: tuple[Path, ...], models: str, key: str = "models"
+) -> ModuleType:
     import importlib
 
     try:
         return importlib.import_module(module_name)
     except Exception as exc:
         raise user_code_error(
-            exc, f"importing the models {models}", folders, fix="models import path"
+            exc, f"importing the {key} {models}", folders, fix=f"{key} import path"
         ) from None
 
 
-def _resolve_metadata(module: ModuleType, attr: str, shown: str, models: str) -> MetaData:
+def _resolve_metadata(
+    module: ModuleType, attr: str, shown: str, models: str, key: str = "models"
+) -> MetaData:
     """``module.attr`` (dotted) as a MetaData: itself, or a class's (declarative base, SQLModel)."""
     from sqlalchemy import MetaData
 
@@ -199,7 +273,7 @@ def _resolve_metadata(module: ModuleType, attr: str, shown: str, models: str) ->
     for part in attr.split("."):
         if not hasattr(value, part):
             raise SchemaLoadError(
-                f"{shown}: models = {models!r}: {module.__name__} has no attribute {attr!r}.",
+                f"{shown}: {key} = {models!r}: {module.__name__} has no attribute {attr!r}.",
                 hint="Name the models' MetaData, declarative base or SQLModel class as "
                 "MODULE:ATTR, for example app.models:Base.",
             )
@@ -207,7 +281,7 @@ def _resolve_metadata(module: ModuleType, attr: str, shown: str, models: str) ->
     metadata = value if isinstance(value, MetaData) else getattr(value, "metadata", None)
     if not isinstance(metadata, MetaData):
         raise SchemaLoadError(
-            f"{shown}: models = {models!r} is a {type(value).__name__}, not a MetaData, a "
+            f"{shown}: {key} = {models!r} is a {type(value).__name__}, not a MetaData, a "
             "declarative base or a SQLModel class.",
             hint="Name the object whose .metadata holds the tables, for example app.models:Base.",
         )
@@ -253,6 +327,7 @@ def load_path(
     module = _import(path, name, key[2][:12], shown, root)
     metadata = _find_metadata(module, shown)
     _refuse_shared(module, metadata, name, shown)
+    check_references(metadata, Source(path, shown, module, root))
     if configure:
         _configure_mappers(module, shown)
         _configured.add(key)
@@ -309,12 +384,12 @@ def _import(path: Path, name: str, digest: str, shown: str, root: Path | None) -
             f"{where}: {exc.msg}.",
             hint="Fix the syntax error in the schema module.",
         ) from None
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
+        # SystemExit too: a module that calls sys.exit() is a broken schema, not a request to
+        # end workbench (`schemas` still lists the others).
         sys.modules.pop(module_name, None)
-        raise SchemaLoadError(
-            f"{_where(exc, path, shown)}: {type(exc).__name__}: {_one_line(exc)}",
-            hint=f"The schema module {shown} must import cleanly; fix the error above.",
-        ) from None
+        folders = (path.parent, *((root,) if root is not None else ()))
+        raise schema_import_error(exc, _where(exc, path, shown), shown, folders) from None
     finally:
         if added_root:
             sys.path.remove(str(root))

@@ -18,8 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from workbench import db, guard
-from workbench.autogen import describe_all, is_empty, post_process
+from workbench import compat, db, guard, pgschemas
 from workbench.config import VERSION_TABLE, Config
 from workbench.envpy import RunContext
 from workbench.errors import (
@@ -30,7 +29,7 @@ from workbench.errors import (
     WorkbenchError,
 )
 from workbench.files import write_atomic
-from workbench.loader import load_schema
+from workbench.loader import create_baseline, load_schema
 from workbench.results import (
     CurrentResult,
     DestructiveChange,
@@ -50,13 +49,13 @@ from workbench.revisions import (
     script_directory,
     single_head,
 )
-from workbench.safety import AskBackfill, AskRename, generation_hook
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy.engine import Connection
 
     from workbench.autogen import ProcessHook
+    from workbench.safety import AskBackfill, AskRename
 
 OnStep = Callable[[Step], None]
 Confirm = Callable[[Sequence[DestructiveChange]], bool]
@@ -172,6 +171,7 @@ def generate(
             hint="Drop --empty, or write the rename or backfill by hand in the empty revision.",
         )
     models = load_schema(cfg, schema)
+    pgschemas.require_postgresql_only(schema, models.metadata, cfg.backends(schema))
     if "postgresql" in cfg.backends(schema):
         _refuse_long_names(models.metadata, schema)
     created = ensure_environment(cfg, schema)
@@ -221,6 +221,10 @@ def _generate_on(
 ) -> GenerateResult:
     """Compare on the first of ``targets``, write the revision, prove it on every target."""
     from alembic import command
+
+    # Only generating needs these (an upgrade does not pay for importing them).
+    from workbench.autogen import describe_all, is_empty, post_process
+    from workbench.safety import generation_hook
 
     history = HistoryModel.of(cfg, schema)
     run = RunContext(schema=models, history=history)
@@ -319,7 +323,7 @@ def proving_targets(
         backend = "sqlite" if source == "sqlite" else db.backend(source)
         if backend not in BACKEND_NAMES:
             raise WorkbenchError(
-                f"--against {db.redact(source)}: generate proves revisions on `sqlite` or a "
+                f"--against {db.redact(source)}: revisions are proved on `sqlite` or a "
                 "PostgreSQL server URL.",
                 hint="For example --against sqlite --against postgresql://postgres@localhost/postgres.",
             )
@@ -395,6 +399,7 @@ def _replay(cfg: Config, schema: str, ac: Any, backend: str, previous: str | Non
 
     if previous is None:
         return
+    create_baseline(cfg, schema, ac.attributes["connection"])
     try:
         with _alembic_errors(cfg, schema):
             command.upgrade(ac, previous)
@@ -601,6 +606,9 @@ def _apply_locked(
     ):
         db.set_lock_timeout(conn, wait)
         before = _current(conn, scripts, schema, shown, version_table)
+        if up and before is None:
+            # A history that starts from tables made outside it (baseline) starts from them.
+            create_baseline(cfg, schema, conn)
         if not up and revision.startswith("-") and before is None:
             return MigrateResult(schema, shown, "down", None, None, ())
         pending = not (
@@ -615,7 +623,9 @@ def _apply_locked(
         ac = alembic_config(cfg, schema, attributes={"connection": conn, "workbench": run})
         ac.attributes["workbench.version_table"] = version_table
         if guarded:
-            _run_guarded(conn, ac, revision, up=up, run=run, shown=shown, confirm=confirm)
+            _run_guarded(
+                conn, ac, revision, up=up, run=run, shown=shown, confirm=confirm, loaded=scripts
+            )
             for step in run.steps:
                 if on_step is not None:
                     on_step(step)
@@ -630,6 +640,7 @@ def _apply_locked(
                 schema=schema,
                 shown=shown,
                 whole=False,
+                loaded=scripts,
             )
         after = _current(conn, scripts, schema, shown, version_table)
     return MigrateResult(schema, shown, direction, before, after, tuple(run.steps))
@@ -645,16 +656,12 @@ def _run(
     schema: str,
     shown: str,
     whole: bool,
+    loaded: ScriptDirectory | None = None,
 ) -> None:
     """Run Alembic's upgrade or downgrade on ``conn``; a failure says where the target stands."""
-    from alembic import command
-
     try:
         with _alembic_errors(ac.attributes["workbench.project"], schema):
-            if up:
-                command.upgrade(ac, revision)
-            else:
-                command.downgrade(ac, revision)
+            _alembic_command(ac, loaded, revision, up=up)
     except MigrationFailed as exc:
         if db.is_lock_timeout(exc):
             raise _LockBusy from exc
@@ -674,6 +681,29 @@ def _run(
         ) from exc
 
 
+def _alembic_command(ac: Any, loaded: ScriptDirectory | None, revision: str, *, up: bool) -> None:
+    """What ``alembic upgrade``/``downgrade`` does, on the script directory already ``loaded``.
+
+    Alembic's commands read the script directory again (every revision file
+    imported a second time); workbench has read and checked it already.
+    """
+    from alembic import command
+
+    if loaded is None or ":" in revision:
+        # A range is Alembic's to refuse, with its own message.
+        (command.upgrade if up else command.downgrade)(ac, revision)
+        return
+    from alembic.runtime.environment import EnvironmentContext
+
+    def steps(current: Any, context: Any) -> list[Any]:
+        if up:
+            return compat.upgrade_steps(loaded, revision, current)
+        return compat.downgrade_steps(loaded, revision, current)
+
+    with EnvironmentContext(ac, loaded, fn=steps, destination_rev=revision):
+        loaded.run_env()
+
+
 def _run_guarded(
     conn: Connection,
     ac: Any,
@@ -683,6 +713,7 @@ def _run_guarded(
     run: RunContext,
     shown: str,
     confirm: Confirm | None,
+    loaded: ScriptDirectory | None = None,
 ) -> None:
     """Run the pending revisions in one transaction, measured before and after; commit or not.
 
@@ -711,7 +742,15 @@ def _run_guarded(
                 transaction = conn.begin()
             try:
                 _run(
-                    conn, ac, revision, up=up, scripts=None, schema=schema, shown=shown, whole=True
+                    conn,
+                    ac,
+                    revision,
+                    up=up,
+                    scripts=None,
+                    schema=schema,
+                    shown=shown,
+                    whole=True,
+                    loaded=loaded,
                 )
             except MigrationFailed as exc:
                 transaction.rollback()

@@ -400,8 +400,9 @@ def _read_enum_ddl(operation: Any, context: Any) -> Any:
     if type(operation).__name__ != "ExecuteSQLOp" or context.dialect.name != "postgresql":
         return operation
     from workbench.ops import enum_operation
+    from workbench.pgschemas import schema_operation
 
-    return enum_operation(operation) or operation
+    return enum_operation(operation) or schema_operation(operation) or operation
 
 
 def capture_history(
@@ -458,6 +459,10 @@ class HistoryModel:
 
     tables: dict[str, dict[str, ColumnState]] = field(default_factory=dict)
     enums: dict[str, list[str]] = field(default_factory=dict)
+    enum_schemas: dict[str, str] = field(default_factory=dict)
+    """The named PostgreSQL schema of an enum type that is not in the default one."""
+    schemas: set[str] = field(default_factory=set)
+    """Named PostgreSQL schemas the history creates (see :mod:`workbench.pgschemas`)."""
     unread: list[str] = field(default_factory=list)
     """Revisions whose operations could not all be read."""
 
@@ -495,6 +500,8 @@ class HistoryModel:
         name = enum_name(type_)
         if name is not None:
             self.enums[name] = list(type_.enums)
+            if getattr(impl(type_), "schema", None):
+                self.enum_schemas[name] = str(impl(type_).schema)
 
     def _state(self, column: Any) -> ColumnState:
         self._note_enum(column.type)
@@ -513,6 +520,8 @@ def _create_table(model: HistoryModel, step: Step) -> None:
     model.tables[op.table_name] = {
         c.name: model._state(c) for c in op.columns if isinstance(c, sa.Column)
     }
+    if op.schema:
+        model.schemas.add(str(op.schema))
 
 
 @_REPLAY.handles("DropTableOp")
@@ -564,6 +573,18 @@ def _alter_column(model: HistoryModel, step: Step) -> None:
 @_REPLAY.handles("CreateEnumTypeOp")
 def _create_enum(model: HistoryModel, step: Step) -> None:
     model.enums[step.op.name] = list(step.op.values)
+    if step.op.schema:
+        model.enum_schemas[step.op.name] = str(step.op.schema)
+
+
+@_REPLAY.handles("CreateSchemaOp")
+def _create_schema(model: HistoryModel, step: Step) -> None:
+    model.schemas.add(str(step.op.schema))
+
+
+@_REPLAY.handles("DropSchemaOp")
+def _drop_schema(model: HistoryModel, step: Step) -> None:
+    model.schemas.discard(str(step.op.schema))
 
 
 @_REPLAY.handles("SyncEnumValuesOp")

@@ -125,6 +125,15 @@ class Snapshot:
     """PostgreSQL extensions installed in the database (``plpgsql`` aside)."""
     has_version_table: bool = field(default=False, compare=False)
     """Whether Alembic's version table exists; informative, never compared."""
+    schemas: tuple[str, ...] = ()
+    """The named PostgreSQL schemas taken in that exist (see :func:`fold`)."""
+    located: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    """``(table, schema)`` of the tables found in named PostgreSQL schemas (see
+    :mod:`workbench.pgschemas`); every other table is in the default schema."""
+
+    def schema_of(self, name: str) -> str | None:
+        """The named PostgreSQL schema table ``name`` is in (``None``: the default one)."""
+        return dict(self.located).get(name)
 
     def table(self, name: str) -> TableSnapshot | None:
         return next((t for t in self.tables if t.name == name), None)
@@ -182,6 +191,12 @@ def take(
         >>> with db.connect(url) as conn:  # doctest: +SKIP
         ...     before = take(conn)
     """
+    if schema is None and folded_schemas(conn):
+        return fold(conn, tables, folded_schemas(conn))
+    return _take_one(conn, tables, schema)
+
+
+def _take_one(conn: Connection, tables: Iterable[str] | None, schema: str | None) -> Snapshot:
     import sqlalchemy as sa
 
     inspector = sa.inspect(conn)
@@ -202,6 +217,77 @@ def take(
         extensions=tuple(sorted(relations.get("extension", []))),
         has_version_table=has_version,
     )
+
+
+def fold(
+    conn: Connection,
+    tables: Iterable[str] | None,
+    schemas: Sequence[str],
+    *,
+    base: str | None = None,
+) -> Snapshot:
+    """The default schema and the named ``schemas`` as one snapshot, tables by their own names.
+
+    Checks and proofs speak of tables as revisions do (``orders``, with the
+    schema a separate argument), so tables of named schemas keep their names;
+    a name taken twice is qualified (``sales.orders``).
+    """
+    wanted = None if tables is None else set(tables)
+    first = _take_one(conn, wanted, base)
+    parts = [
+        (other, _take_one(conn, None if wanted is None else _bare(wanted, other), other))
+        for other in schemas
+    ]
+    taken = set(first.table_names)
+    types = {e.name for e in first.enums}
+    located: list[tuple[str, str]] = []
+    table_names, detailed = list(first.table_names), list(first.tables)
+    enums, sequences, views = list(first.enums), list(first.sequences), list(first.views)
+    for other, part in parts:
+        rename = {n: (f"{other}.{n}" if n in taken else n) for n in part.table_names}
+        taken |= set(rename.values())
+        table_names += rename.values()
+        located += [(new, other) for new in rename.values()]
+        detailed += [replace(t, name=rename.get(t.name, t.name)) for t in part.tables]
+        enums += [
+            replace(e, name=f"{other}.{e.name}" if e.name in types else e.name) for e in part.enums
+        ]
+        types |= {e.name for e in enums}
+        sequences += [f"{other}.{n}" for n in part.sequences]
+        views += [f"{other}.{n}" for n in part.views]
+    import sqlalchemy as sa
+
+    existing = (
+        conn.execute(
+            sa.text("SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY(:names)"),
+            {"names": list(schemas)},
+        ).scalars()
+        if schemas and conn.dialect.name == "postgresql"
+        else ()
+    )
+    return replace(
+        first,
+        schemas=tuple(sorted(str(n) for n in existing)),
+        table_names=tuple(sorted(table_names)),
+        tables=tuple(sorted(detailed, key=_by_name)),
+        enums=tuple(sorted(enums, key=_by_name)),
+        sequences=tuple(sorted(sequences)),
+        views=tuple(sorted(views)),
+        located=tuple(sorted(located)),
+    )
+
+
+def _bare(names: set[str], schema: str) -> set[str]:
+    return {n.removeprefix(f"{schema}.") for n in names}
+
+
+def folded_schemas(conn: Connection) -> tuple[str, ...]:
+    """The named PostgreSQL schemas that snapshots of ``conn`` take in besides the default one."""
+    from workbench.pgschemas import SNAPSHOT_SCHEMAS
+
+    if conn.dialect.name != "postgresql":
+        return ()
+    return tuple(conn.info.get(SNAPSHOT_SCHEMAS, ()))
 
 
 def _relations(conn: Connection, inspector: Inspector, schema: str | None) -> dict[str, list[str]]:
@@ -586,6 +672,7 @@ def diff(
     words = _Words(missing, extra, was)
     out: list[str] = []
     if "tables" in aspects:
+        out += _presence("schema", a.schemas, b.schemas, words)
         out += _presence("table", a.table_names, b.table_names, words)
     for name in sorted({t.name for t in a.tables} & {t.name for t in b.tables}):
         ta, tb = a.table(name), b.table(name)

@@ -104,7 +104,10 @@ def _table_expr(module: ModuleType, metadata: MetaData, name: str) -> str:
     """A Python expression, valid at the end of ``module``, for the table ``name``."""
     from sqlalchemy import Table
 
-    table = metadata.tables[name]
+    from workbench.pgschemas import table_named
+
+    table = table_named(metadata, name)
+    name = table.key  # `sales.lines` for a table in a named PostgreSQL schema
     found = vars(module)
     for var, value in found.items():
         if isinstance(value, type) and getattr(value, "__table__", None) is table:
@@ -157,12 +160,17 @@ def _register_renderer() -> type[Any]:
                 op.index_name,
                 op.table_name,
                 op.columns,
+                schema=op.schema,
                 unique=op.unique,
                 if_not_exists=True,
                 postgresql_concurrently=True,
             )
         return alembic_ops.DropIndexOp(
-            op.index_name, op.table_name, if_exists=True, postgresql_concurrently=True
+            op.index_name,
+            op.table_name,
+            schema=op.schema,
+            if_exists=True,
+            postgresql_concurrently=True,
         )
 
     @renderers.dispatch_for(AdvisedIndexesOp)
@@ -224,7 +232,7 @@ def _hook(wanted: set[str]) -> Any:
             )
         creates = [_plain_create(o) for o in ups]
         drops = [
-            alembic_ops.DropIndexOp(str(o.index_name), o.table_name)
+            alembic_ops.DropIndexOp(str(o.index_name), o.table_name, schema=o.schema)
             for o in downs
             if isinstance(o, alembic_ops.DropIndexOp)
         ]
@@ -241,5 +249,6 @@ def _plain_create(op: Any) -> Any:
         str(op.index_name),
         op.table_name,
         [str(getattr(c, "name", c)) for c in op.columns],
+        schema=op.schema,
         unique=bool(op.unique),
     )

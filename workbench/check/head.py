@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench import db
+from workbench import db, pgschemas
 from workbench import snapshot as snap
 from workbench.autogen import default_sql, describe_all, is_empty
 from workbench.envpy import RunContext
@@ -86,9 +86,18 @@ def _models_snapshot(walk: Walk, url: str) -> snap.Snapshot:
         raw.execute(f"ATTACH DATABASE '{path.with_name('models.sqlite3')}' AS {MODELS}")
     else:
         conn.exec_driver_sql(f"CREATE SCHEMA {MODELS}")
-    walk.models.metadata.create_all(conn.execution_options(schema_translate_map={None: MODELS}))
+    # Named PostgreSQL schemas get a models' twin each (sales -> wb_models__sales).
+    twins = pgschemas.twins(walk.models.metadata, MODELS)
+    for twin in twins.values():
+        conn.exec_driver_sql(f'CREATE SCHEMA "{twin}"')
+    translate: dict[str | None, str] = {None: MODELS, **twins}
+    walk.models.metadata.create_all(conn.execution_options(schema_translate_map=translate))
     conn.commit()
     found = snap.take(conn, schema=MODELS)
+    if twins:
+        found = pgschemas.untwinned(
+            snap.fold(conn, None, tuple(twins.values()), base=MODELS), twins
+        )
     # Defaults and CHECKs that name a type or sequence name it in that schema.
     return _unnamed_again(_unqualified(found, MODELS), walk.models)
 

@@ -126,7 +126,12 @@ class Data:
         }
         wanted = set(current.table_names) & (set(tables) | parents)
         metadata = sa.MetaData()
-        metadata.reflect(self.conn, only=sorted(wanted), resolve_fks=False)
+        by_schema: dict[str | None, list[str]] = {}
+        for name in sorted(wanted):
+            where = current.schema_of(name)
+            by_schema.setdefault(where, []).append(name.removeprefix(f"{where}."))
+        for where, names in sorted(by_schema.items(), key=lambda item: item[0] or ""):
+            metadata.reflect(self.conn, schema=where, only=names, resolve_fks=False)
         rows: dict[str, int] = {"*": 0, **dict.fromkeys(tables, ROWS)}
         report = seed_connection(self.conn, metadata, rows, seed=SEED, schema=self.check.schema)
         self.conn.commit()
@@ -155,15 +160,22 @@ class Data:
     def _quote(self, name: str) -> str:
         return str(self.conn.dialect.identifier_preparer.quote(name))
 
+    def _table(self, name: str) -> str:
+        """Table ``name`` as SQL, qualified when it is in a named PostgreSQL schema."""
+        where = self.check.current.schema_of(name)
+        if where is None:
+            return self._quote(name)
+        return f"{self._quote(where)}.{self._quote(name.removeprefix(f'{where}.'))}"
+
     def _counts(self, table: str, columns: Sequence[str]) -> TableRows:
         parts = ["count(*)", *(f"count({self._quote(c)})" for c in columns)]
         row = self.conn.exec_driver_sql(
-            f"SELECT {', '.join(parts)} FROM {self._quote(table)}"
+            f"SELECT {', '.join(parts)} FROM {self._table(table)}"
         ).one()
         return TableRows(int(row[0]), None, tuple(zip(columns, map(int, row[1:]), strict=True)))
 
     def _digest(self, table: str) -> TableRows:
-        rows = self.conn.exec_driver_sql(f"SELECT * FROM {self._quote(table)}").fetchall()
+        rows = self.conn.exec_driver_sql(f"SELECT * FROM {self._table(table)}").fetchall()
         body = "\n".join(sorted(repr(tuple(r)) for r in rows))
         return TableRows(len(rows), hashlib.sha256(body.encode()).hexdigest())
 
@@ -240,16 +252,40 @@ class Data:
         before: dict[str, TableRows],
         after: dict[str, TableRows],
     ) -> None:
-        """Tables the step does not name keep exactly their rows."""
+        """Tables the step does not name keep exactly their rows.
+
+        A table whose columns or constraints the step changed is touched, named
+        or not: its rows may differ in value (not in number). When the step's
+        operations could not be read to the end (it inspects the database and
+        decides from what it finds), which tables it means to change is not
+        known: rows added or rewritten there are one warning that says so;
+        rows lost stay an error.
+        """
+        history = step.check.history
+        captured = (history.up if direction == "upgrade" else history.down)[step.rev]
+        unreadable = captured.error is not None and captured.raises is None
+        shapes = step.shapes(direction)
+        unread: list[str] = []
         for table, was in sorted(before.items()):
             now = after.get(table)
             if was.digest is None or now is None or now.digest == was.digest:
                 continue
+            if now.rows == was.rows and shapes is not None:
+                old, new = (shape.table(table) for shape in shapes)
+                if old is not None and new is not None and old != new:
+                    # The step changed the table itself (a column added by code that could
+                    # not be read): its rows' values differ because its columns do.
+                    continue
             change = (
                 f"{was.rows} row(s) before, {now.rows} after"
                 if now.rows != was.rows
                 else f"the same {was.rows} row count, different values"
             )
+            if unreadable and now.rows >= was.rows:
+                # Rows added or rewritten by code that could not be read may be its purpose;
+                # rows lost are lost whatever it meant.
+                unread.append(f"{table} ({change})")
+                continue
             step.report(
                 "WB220",
                 f"revision {step.rev}'s {direction} changes the rows of {table} on "
@@ -257,4 +293,16 @@ class Data:
                 "a revision must only change the tables it names: look for op.execute() "
                 "statements that reach other tables, and for cascading foreign keys.",
                 def_line(step.script, direction),
+            )
+        if unread:
+            step.report(
+                "WB220",
+                f"revision {step.rev}'s {direction} changes the rows of "
+                f"{len(unread)} table(s) on {step.check.backend} that its operations, as far as "
+                f"they could be read, do not name: {', '.join(unread)}. Its operations could not "
+                f"be read to the end ({captured.error}), so whether it means to is not known.",
+                "if these tables are not meant to change, look for statements that reach them "
+                "and for cascading foreign keys; otherwise nothing to fix.",
+                def_line(step.script, direction),
+                severity="warning",
             )

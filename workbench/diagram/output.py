@@ -26,6 +26,7 @@ from workbench.diagram.pending import pending_changes
 from workbench.diagram.sources import (
     MODELS,
     at_revision,
+    named_schemas,
     reflect,
     require_database,
     resolve_revision,
@@ -291,7 +292,7 @@ def _model(
     cfg.schema_path(schema)  # an unknown schema is reported with the known ones
     if url:
         require_database(url)
-        return reflect(url, schema=schema), "db"
+        return reflect(url, schema=schema, named=named_schemas(cfg, schema)), "db"
     if revision:
         model = at_revision(cfg, schema, revision)
         return model, _safe_variant(revision)

@@ -10,11 +10,12 @@ columns by name and attaches edges to whole tables, so the drawing is ours.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from typing import TYPE_CHECKING, Any
 
-from workbench import db
+from workbench import db, pgschemas
 from workbench.config import VERSION_TABLE, Config
 from workbench.diagram.model import (
     ColumnInfo,
@@ -274,7 +275,12 @@ def type_label(type_: TypeEngine[Any]) -> tuple[str, tuple[str, ...]]:
 
 
 def reflect(
-    url: str, *, schema: str, source: str | None = None, history: HistoryModel | None = None
+    url: str,
+    *,
+    schema: str,
+    source: str | None = None,
+    history: HistoryModel | None = None,
+    named: Collection[str] = (),
 ) -> ErModel:
     """The :class:`ErModel` of the live database at ``url``, by SQLAlchemy reflection.
 
@@ -297,6 +303,8 @@ def reflect(
             bind=conn,
             only=lambda name, _meta: name != VERSION_TABLE and not name.startswith("_alembic_tmp_"),
         )
+        # Tables in the named PostgreSQL schemas of the models or the history.
+        pgschemas.reflect_named(metadata, conn, named)
     return model_from_metadata(
         metadata,
         schema=schema,
@@ -357,12 +365,41 @@ def at_revision(cfg: Config, schema: str, revision: str) -> ErModel:
     from workbench.migrate import upgrade
 
     target = resolve_revision(cfg, schema, revision)
-    with db.scratch("sqlite") as url:
+    history = _history_until(cfg, schema, target)
+    with _scratch_source(history) as source, db.scratch(source) as url:
         if target is not None:
             upgrade(cfg, schema, target, url=url)
-        history = _history_until(cfg, schema, target)
         label = f"revision {target}" if target else "base (no revision)"
-        return reflect(url, schema=schema, source=label, history=history)
+        return reflect(url, schema=schema, source=label, history=history, named=history.schemas)
+
+
+@contextlib.contextmanager
+def _scratch_source(history: HistoryModel) -> Iterator[str]:
+    """SQLite, or a PostgreSQL server for a history that keeps tables in named schemas
+    (``$WORKBENCH_POSTGRES_URL``, else a local or throwaway one)."""
+    if not history.schemas:
+        yield "sqlite"
+        return
+    import os
+
+    from workbench import pgserver
+
+    if os.environ.get("WORKBENCH_POSTGRES_URL"):
+        yield os.environ["WORKBENCH_POSTGRES_URL"]
+        return
+    with pgserver.provision() as server:
+        yield server
+
+
+def named_schemas(cfg: Config, schema: str) -> set[str]:
+    """The named PostgreSQL schemas of ``schema``'s models and history (to draw a database)."""
+    from workbench.loader import load_schema
+
+    found = set(HistoryModel.of(cfg, schema).schemas)
+    # A database is drawn without its models too: then the history's schemas are what is known.
+    with contextlib.suppress(WorkbenchError):
+        found |= set(pgschemas.model_schemas(load_schema(cfg, schema).metadata))
+    return found
 
 
 def resolve_revision(cfg: Config, schema: str, revision: str) -> str | None:

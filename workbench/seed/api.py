@@ -212,6 +212,7 @@ def seed(
     """
     from workbench.loader import load_schema
     from workbench.migrate import current
+    from workbench.modelcheck import require_built
 
     loaded = load_schema(cfg, schema)
     where = current(cfg, schema, url=url)
@@ -224,6 +225,7 @@ def seed(
         )
     target = cfg.resolve_url(schema, url)
     with db.connect(target) as conn:
+        require_built(conn, loaded.metadata, schema, "the target")
         try:
             report = seed_connection(
                 conn,
@@ -236,8 +238,11 @@ def seed(
                 on_progress=on_progress,
                 schema=schema,
             )
-        except BaseException:
+        except BaseException as exc:
             conn.rollback()
+            read_only = db.read_only_error(exc, target)
+            if read_only is not None:
+                raise read_only from None
             raise
         conn.commit()
     return replace(report, target=where.target)
