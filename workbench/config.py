@@ -21,6 +21,19 @@ from workbench.errors import ProjectError
 VERSION_TABLE = "alembic_version"
 """The table in which Alembic records a target's revision; never part of a schema."""
 
+_VERSION_TABLES: set[str] = {VERSION_TABLE}
+
+
+def is_version_table(name: str) -> bool:
+    """Whether ``name`` is where a history records its revision, never part of a schema.
+
+    ``alembic_version``, and every custom ``version_table`` of an adopted schema
+    of a project loaded in this process (the readers of a live database, a
+    snapshot or a reflection, do not know which schema's database they read).
+    """
+    return name in _VERSION_TABLES
+
+
 STATE_DIR = ".workbench"
 """Per-project, git-ignored folder holding the embedded SQLite databases."""
 
@@ -121,6 +134,11 @@ class Config:
     url: str | None = None
     urls: Mapping[str, str] = field(default_factory=dict)
     specs: Mapping[str, SchemaSpec] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for spec in self.specs.values():
+            if spec.version_table:
+                _VERSION_TABLES.add(spec.version_table)
 
     def spec(self, name: str) -> SchemaSpec:
         """What the project declares about schema ``name`` (defaults when nothing)."""

@@ -1085,11 +1085,14 @@ def schemas(cfg: Config, *, url: str | None = None) -> list[SchemaSummary]:
 
     summaries = []
     for name in cfg.schema_names():
-        path = cfg.schema_path(name)
         error = None
         try:
+            path = cfg.schema_path(name)
             tables = len(load_schema(cfg, name).metadata.tables)
         except WorkbenchError as exc:
+            # An adopted history whose models are not declared yet is listed all the same.
+            ini = cfg.spec(name).alembic_ini
+            path = cfg.root / ini if ini else cfg.schemas_dir / f"{name}.py"
             tables, error = 0, exc.text
         except sa_exc.InvalidRequestError as exc:
             # A foreign key to a table the models lack (NoReferencedTableError), and the
