@@ -612,3 +612,42 @@ def test_a_revision_whose_code_fails_on_seeded_values_is_judged_by_what_it_read(
     assert [(f.code, f.revision, f.severity) for f in run.findings if f.code == "WB202"] == [
         ("WB202", "j2", severity)
     ]
+
+
+def test_init_adopt_finds_the_baseline_the_application_creates_with_create_all(
+    tmp_path: Path,
+) -> None:
+    from workbench.project import adopt
+
+    root = baseline_project(tmp_path, declared=False)
+    (root / "pyproject.toml").write_text('[project]\nname = "basedapp"\n', encoding="utf-8")
+    write(
+        root / "basedapp" / "db.py",
+        """
+        from basedapp.initial import Base as InitialBase
+
+
+        def initialize(engine):
+            InitialBase.metadata.create_all(engine)
+        """,
+    )
+    result = adopt(root, models="basedapp.models:Base", name="basedapp")
+    (schema,) = result.schemas
+    assert any("basedapp.initial:Base" in note for note in schema.notes)
+    cfg = load(root)
+    assert cfg.spec("basedapp").baseline == "basedapp.initial:Base"
+    run = check(cfg, ["basedapp"], against=["sqlite"]).runs[0]
+    assert errors(run.findings) == [] and run.proven == 3
+
+
+def test_init_adopt_says_when_the_history_starts_from_tables_it_never_creates(
+    tmp_path: Path,
+) -> None:
+    from workbench.project import adopt
+
+    root = baseline_project(tmp_path, declared=False)
+    (root / "pyproject.toml").write_text('[project]\nname = "basedapp"\n', encoding="utf-8")
+    result = adopt(root, models="basedapp.models:Base", name="basedapp")
+    (schema,) = result.schemas
+    assert any("no revision creates (metrics)" in n and "baseline" in n for n in schema.notes)
+    assert load(root).spec("basedapp").baseline is None
