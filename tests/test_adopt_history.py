@@ -651,3 +651,34 @@ def test_init_adopt_says_when_the_history_starts_from_tables_it_never_creates(
     (schema,) = result.schemas
     assert any("no revision creates (metrics)" in n and "baseline" in n for n in schema.notes)
     assert load(root).spec("basedapp").baseline is None
+
+
+def test_a_cast_to_the_enum_the_history_already_made_is_not_wb116(tmp_path: Path) -> None:
+    """existing_type says VARCHAR (autogenerate ran on SQLite); the history made the enum."""
+    root = make_project(
+        tmp_path,
+        "enumapp",
+        models=NOTE_MODELS,
+        revisions=[
+            (
+                "e1",
+                """
+                op.create_table("item", sa.Column("id", sa.Integer(), primary_key=True),
+                                sa.Column("kind", sa.Enum("A", "B", "C", name="kind")))
+                """,
+                'op.drop_table("item")\nop.execute("DROP TYPE IF EXISTS kind")',
+            ),
+            (
+                "e2",
+                """
+                op.alter_column("item", "kind", existing_type=sa.VARCHAR(length=1),
+                                type_=sa.Enum("A", "B", name="kind"))
+                """,
+                """
+                op.alter_column("item", "kind", existing_type=sa.Enum("A", "B", name="kind"),
+                                type_=sa.Enum("A", "B", "C", name="kind"))
+                """,
+            ),
+        ],
+    )
+    assert [f for f in lint_revisions(load(root), "enumapp") if f.code == "WB116"] == []
