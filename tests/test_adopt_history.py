@@ -682,3 +682,21 @@ def test_a_cast_to_the_enum_the_history_already_made_is_not_wb116(tmp_path: Path
         ],
     )
     assert [f for f in lint_revisions(load(root), "enumapp") if f.code == "WB116"] == []
+
+
+def test_generate_replays_a_baseline_history_from_its_baseline(tmp_path: Path) -> None:
+    from workbench.migrate import generate
+
+    root = baseline_project(tmp_path, declared=True)
+    models = root / "basedapp" / "models.py"
+    models.write_text(
+        models.read_text(encoding="utf-8").replace(
+            "    value: Mapped[str | None] = mapped_column(String(100), nullable=True)\n",
+            "    value: Mapped[str | None] = mapped_column(String(100), nullable=True)\n"
+            "    extra: Mapped[int | None] = mapped_column(Integer, nullable=True)\n",
+        ),
+        encoding="utf-8",
+    )
+    result = generate(load(root), "basedapp", "tags extra", against=["sqlite"])
+    assert result.path is not None
+    assert len(result.operations) == 1 and "tags.extra" in result.operations[0]
