@@ -389,3 +389,26 @@ def test_diagram_draws_the_named_schemas_from_a_database_and_a_revision(
             assert f'"{table}" {{' in drawn, (args, drawn)
         assert '"orders" ||..o{ "lines"' in drawn
         assert "foreign_app" not in drawn
+
+
+def test_the_version_table_goes_where_version_table_schema_says(
+    first: Project, pg_url: str, postgres_server: str
+) -> None:
+    pyproject = first.root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8") + 'version_table_schema = "meta"\n', encoding="utf-8"
+    )
+    code, _, err = run(first, "upgrade", "shop", "--url", pg_url)
+    assert code == 0, err
+    assert tables_of(pg_url, "meta") == {"alembic_version"}
+    assert tables_of(pg_url) == {"customers"}
+    code, out, err = run(first, "current", "shop", "--url", pg_url, "--json")
+    assert code == 0, err
+    assert json.loads(out)["revision"] == json.loads(out)["head"] is not None
+    code, out, err = run(first, "status", "shop", "--url", pg_url)
+    assert code == 0 and "(head)" in out, out + err
+    code, out, err = run(first, "check", "shop", "--against", postgres_server)
+    assert code == 0, out + err
+    code, _, err = run(first, "downgrade", "shop", "base", "--url", pg_url, "--yes")
+    assert code == 0, err
+    assert "sales" not in schemas_of(pg_url)

@@ -25,7 +25,7 @@ STATE_DIR = ".workbench"
 """Per-project, git-ignored folder holding the embedded SQLite databases."""
 
 _KNOWN_KEYS = {"schemas", "migrations", "diagrams", "url", "urls", "schema"}
-_SPEC_KEYS = {"models", "alembic_ini", "backends", "url", "version_table"}
+_SPEC_KEYS = {"models", "alembic_ini", "backends", "url", "version_table", "version_table_schema"}
 
 BACKENDS: tuple[str, ...] = ("sqlite", "postgresql")
 """The backends workbench supports; a schema supports all of them unless it declares fewer."""
@@ -46,6 +46,8 @@ class SchemaSpec:
         url: the schema's target URL (like ``[tool.workbench.urls]``).
         version_table: the table in which the history's targets record their
             revision, when its ``env.py`` names one other than ``alembic_version``.
+        version_table_schema: the PostgreSQL schema that holds the version table
+            (default: the database's default schema, as Alembic's own default).
     """
 
     models: str | None = None
@@ -53,6 +55,7 @@ class SchemaSpec:
     backends: tuple[str, ...] = BACKENDS
     url: str | None = None
     version_table: str | None = None
+    version_table_schema: str | None = None
 
     @property
     def adopted(self) -> bool:
@@ -367,7 +370,7 @@ def _specs(table: Any, pyproject: Path) -> dict[str, SchemaSpec]:
                 f"{where}.{name}: unknown key(s): {', '.join(unknown)}.",
                 hint=f"Known keys: {', '.join(sorted(_SPEC_KEYS))}.",
             )
-        for key in ("models", "alembic_ini", "url", "version_table"):
+        for key in ("models", "alembic_ini", "url", "version_table", "version_table_schema"):
             if key in body and not isinstance(body[key], str):
                 raise ProjectError(f"{where}.{name}: {key} must be a string.")
         backends = body.get("backends", list(BACKENDS))
@@ -387,6 +390,7 @@ def _specs(table: Any, pyproject: Path) -> dict[str, SchemaSpec]:
             backends=tuple(b for b in BACKENDS if b in backends),
             url=body.get("url"),
             version_table=body.get("version_table"),
+            version_table_schema=body.get("version_table_schema"),
         )
     return specs
 

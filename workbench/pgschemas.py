@@ -201,6 +201,18 @@ def reflect_named(metadata: MetaData, connection: Any, schemas: Iterable[str]) -
         metadata.reflect(connection, schema=schema)
 
 
+def ensure_schema(connection: Any, schema: str | None, *, commit: bool) -> None:
+    """Make schema ``schema`` on PostgreSQL unless it exists (the version table's, configured
+    with ``version_table_schema``: Alembic writes its version table before any revision runs)."""
+    import sqlalchemy as sa
+
+    if not schema or connection.dialect.name != "postgresql":
+        return
+    connection.execute(sa.text(create_statement(schema)))
+    if commit:
+        connection.commit()
+
+
 def search_named(connection: Any, schemas: Iterable[str]) -> None:
     """Let unqualified table names on ``connection`` find the tables of named ``schemas``.
 
