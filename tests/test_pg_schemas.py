@@ -412,3 +412,19 @@ def test_the_version_table_goes_where_version_table_schema_says(
     code, _, err = run(first, "downgrade", "shop", "base", "--url", pg_url, "--yes")
     assert code == 0, err
     assert "sales" not in schemas_of(pg_url)
+
+
+def test_a_new_enum_member_is_added_to_the_type_in_its_schema(
+    first: Project, postgres_server: str, pg_url: str
+) -> None:
+    first.write_schema(
+        "shop", HEAD.replace('    paid = "paid"', '    paid = "paid"\n    void = "void"')
+    )
+    code, out, err = run(first, "generate", "shop", "-m", "void", "--against", postgres_server)
+    assert code == 0, err
+    assert "change enum type order_status: add void" in out
+    assert "ALTER TYPE sales.order_status ADD VALUE 'void'" in revision(first, "void")
+    assert run(first, "upgrade", "shop", "--url", pg_url)[0] == 0
+    with db.connect(pg_url) as conn:
+        [found] = sa.inspect(conn).get_enums(schema="sales")  # type: ignore[attr-defined]
+    assert found["labels"] == ["open", "paid", "void"]
