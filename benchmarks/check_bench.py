@@ -102,21 +102,30 @@ def _run(command: list[str], env: dict[str, str] | None = None) -> Timing:
     return Timing(seconds, cpu, done.returncode == 0, " | ".join(tail))
 
 
-def time_check(root: Path, target: str) -> Timing:
+def time_check(
+    root: Path, target: str, env: dict[str, str] | None = None, before: Path | None = None
+) -> Timing:
+    env = dict(env if env is not None else os.environ)
+    if before is not None:
+        # The same command from another source tree, found first on the path.
+        env["PYTHONPATH"] = str(before)
     return _run(
-        [sys.executable, "-m", "workbench", "--project", str(root), "check", "synth",
-         "--against", target]
+        [sys.executable, "-c", "import sys; from workbench.cli import main; main()",
+         "--project", str(root), "check", "synth", "--against", target],
+        env,
     )  # fmt: skip
 
 
-def time_pytest_alembic(python: str, root: Path, server: str | None) -> Timing:
+def time_pytest_alembic(
+    python: str, root: Path, server: str | None, env: dict[str, str] | None = None
+) -> Timing:
     tests = root / "pa_tests"
     tests.mkdir(exist_ok=True)
     (tests / "conftest.py").write_text(
         CONFTEST.format(root=str(root), server=server), encoding="utf-8"
     )
     (tests / "test_migrations.py").write_text(TESTS, encoding="utf-8")
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env = env if env is not None else {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     return _run(
         [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:faker",
          "--rootdir", str(tests), str(tests)],
@@ -135,9 +144,30 @@ def main(argv: list[str] | None = None) -> int:
         help="instead: both backends in one check, serial (WORKBENCH_CHECK_SERIAL=1) "
         "against concurrent, alternating, twice per size",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=0,
+        help="instead of one run per size: this many interleaved rounds of each tool "
+        "(the order rotated each round), reported as medians with CPU and the load",
+    )
+    parser.add_argument(
+        "--bytecode",
+        action="store_true",
+        help="with --rounds: both tools cache bytecode in a private folder (warmed by an "
+        "untimed round), as an installed package does; else PYTHONDONTWRITEBYTECODE=1",
+    )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="with --rounds: also time `check` from another source tree (e.g. `git archive` "
+        "of an older commit), interleaved: a before/after in one run",
+    )
     args = parser.parse_args(argv)
     if args.concurrency:
         return concurrency(args.sizes)
+    if args.rounds:
+        return rounds(args)
 
     from workbench import pgserver
 
@@ -210,6 +240,84 @@ def _line(n: int, backend: str, ours: Timing, theirs: Timing) -> str:
         f"{n:>4} revisions  {backend:<10}  check {state(ours)}  pytest-alembic {state(theirs)}"
         f"  ratio {ours.seconds / theirs.seconds:.2f}"
     )
+
+
+def rounds(args: argparse.Namespace) -> int:
+    """Interleaved rounds of check (and ``--before``) against pytest-alembic, per size/backend."""
+    import statistics
+    from functools import partial
+
+    from benchmarks.harness import child_env
+    from workbench import pgserver
+
+    def load() -> float:
+        return os.getloadavg()[0]
+
+    cache = Path(tempfile.mkdtemp(prefix="check_bench_pyc_"))
+    env = child_env(args.bytecode, cache)
+    print(
+        f"- {'bytecode cached (private folder)' if args.bytecode else 'PYTHONDONTWRITEBYTECODE=1'}"
+        f", {args.rounds} rounds, load average at start {load():.2f}",
+        flush=True,
+    )
+    server_cm = pgserver.provision() if "postgresql" in args.backends else None
+    server = server_cm.__enter__() if server_cm is not None else None
+    lines = [
+        "| revisions | backend | tool | wall median (min) | CPU median | wall ratio "
+        "| CPU ratio | paired wall ratio |",
+        "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    loads: list[float] = []
+    try:
+        for n in args.sizes:
+            root = Path(tempfile.mkdtemp(prefix=f"check_bench_{n}_")) / "project"
+            write_project(root, n)
+            write_chain(root)
+            for backend in args.backends:
+                target = "sqlite" if backend == "sqlite" else str(server)
+                on = None if backend == "sqlite" else server
+                runners = {
+                    "check": partial(time_check, root, target, env),
+                    "pytest-alembic": partial(
+                        time_pytest_alembic, args.pytest_alembic_python, root, on, env
+                    ),
+                }
+                if args.before is not None:
+                    runners["check (before)"] = partial(time_check, root, target, env, args.before)
+                names = list(runners)
+                got: dict[str, list[Timing]] = {k: [] for k in names}
+                for i in range(args.rounds + 1):
+                    order = names[i % len(names) :] + names[: i % len(names)]
+                    for name in order:
+                        t = runners[name]()
+                        if not t.ok:
+                            raise SystemExit(f"{name} failed: {t.tail}")
+                        if i:  # the first round warms caches and is not kept
+                            got[name].append(t)
+                    loads.append(load())
+                theirs = got["pytest-alembic"]
+                for name in names:
+                    ts = got[name]
+                    wall = statistics.median(t.seconds for t in ts)
+                    cpu = statistics.median(t.cpu for t in ts)
+                    paired = statistics.median(
+                        a.seconds / b.seconds for a, b in zip(ts, theirs, strict=True)
+                    )
+                    lines.append(
+                        f"| {n} | {backend} | {name} | {wall:.2f} s "
+                        f"({min(t.seconds for t in ts):.2f}) | {cpu:.2f} s "
+                        f"| {wall / statistics.median(t.seconds for t in theirs):.2f}x "
+                        f"| {cpu / statistics.median(t.cpu for t in theirs):.2f}x "
+                        f"| {paired:.2f}x |"
+                    )
+                print(f"  done: {n} {backend}, load {load():.2f}", flush=True)
+    finally:
+        if server_cm is not None:
+            server_cm.__exit__(None, None, None)
+    print(f"- load average (1 min) after each round: {min(loads):.2f} to {max(loads):.2f}")
+    print()
+    print("\n".join(lines))
+    return 0
 
 
 if __name__ == "__main__":

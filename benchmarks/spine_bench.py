@@ -237,6 +237,7 @@ def apply_case(
     root: Path,
     *,
     library: bool = False,
+    before: Path | None = None,
 ) -> list[Result]:
     """``workbench upgrade`` against ``alembic upgrade head`` (and, with ``library``, a
     process that calls ``workbench.migrate.upgrade`` without the CLI)."""
@@ -272,13 +273,29 @@ def apply_case(
             verify(url, history)
         return timed
 
+    def with_before() -> tuple[float, float]:
+        # The same command from another source tree (``--before``), found first on the path.
+        assert before is not None
+        with target() as url:
+            old = dict(env, PYTHONPATH=str(before))
+            code = "import sys; from workbench.cli import main; sys.argv[0] = 'workbench'; main()"
+            cmd = [sys.executable, "-c", code, "--project", str(history.project)]
+            timed = run([*cmd, "upgrade", SCHEMA, "--url", url], old, root)
+            verify(url, history)
+        return timed
+
     runners = [with_workbench, with_alembic] + ([with_library] if library else [])
+    runners += [with_before] if before is not None else []
     timings = interleave(rounds, 1, runners)
     case = f"{history.name}, {backend}"
     results = [Result(case, backend, timings[0], timings[1])]
     if library:
         results.append(
             Result(f"{case}: library call, no CLI", "diagnostic", timings[2], timings[1])
+        )
+    if before is not None:
+        results.append(
+            Result(f"{case}: before (`--before`)", "diagnostic", timings[-1], timings[1])
         )
     return results
 
@@ -389,9 +406,15 @@ def main(argv: list[str] | None = None) -> int:
         "CLI's own cost from the library's",
     )
     parser.add_argument(
-        "--tables", type=int, default=200, help="tables in the one-revision history"
+        "--tables", type=int, default=200, help="tables in the one-revision history (0: none)"
     )
     parser.add_argument("--chain", type=int, default=50, help="revisions in the chain")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="also time the workbench of another source tree (e.g. `git archive` of an older "
+        "commit), interleaved with the others: a before/after in one run",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.startup_rounds = 3, 7
@@ -435,8 +458,12 @@ def main(argv: list[str] | None = None) -> int:
             histories = [
                 make_history(
                     root, f"{args.tables} tables in 1 revision", args.tables, chain=False, env=env
-                ),
-                make_history(root, f"{args.chain} revisions", args.chain, chain=True, env=env),
+                )
+                for _ in range(1 if args.tables else 0)
+            ]
+            histories += [
+                make_history(root, f"{args.chain} revisions", args.chain, chain=True, env=env)
+                for _ in range(1 if args.chain else 0)
             ]
             for backend in ("sqlite", "postgresql"):
                 if backend not in kinds:
@@ -444,7 +471,14 @@ def main(argv: list[str] | None = None) -> int:
                 for history in histories:
                     on = server if backend == "postgresql" else None
                     results += apply_case(
-                        history, backend, on, args.rounds, env, root, library=args.library
+                        history,
+                        backend,
+                        on,
+                        args.rounds,
+                        env,
+                        root,
+                        library=args.library,
+                        before=args.before,
                     )
                     print(f"  done: {results[-1].case}", file=sys.stderr, flush=True)
         print(f"- finished, load average {loadavg()}")

@@ -82,6 +82,12 @@ def _pyproject_bytes(project: Project) -> None:
 
 def _not_a_database(project: Project) -> None:
     (project.root / "notadb.sqlite3").write_text("hello, I am text\n" * 50, encoding="utf-8")
+    (project.root / "q.sql").write_text("SELECT * FROM users WHERE id = 3;\n", encoding="utf-8")
+
+
+def _folder(project: Project) -> None:
+    (project.root / "adir").mkdir()
+    (project.root / "adir" / "keep").write_text("", encoding="utf-8")
 
 
 CASES: list[Case] = []
@@ -129,6 +135,28 @@ CASES += [
     Case("upgrade-not-a-database", ("upgrade", "s", "--url", "NOTADB"), _not_a_database),
     Case("current-not-a-database", ("current", "s", "--url", "NOTADB"), _not_a_database),
     Case("downgrade-not-a-database", ("downgrade", "s", "--url", "NOTADB"), _not_a_database),
+    *(
+        # A file that is not a database, for every command that reads a --url target.
+        Case(f"{args[0]}-{label}-not-a-database", (*args, "--url", "NOTADB"), _not_a_database)
+        for args, label in (
+            (("status", "s"), "status"),
+            (("seed", "s", "--rows", "2"), "seed"),
+            (("diagram", "s", "--out", "-", "--format", "mermaid"), "diagram"),
+            (("advise", "s"), "advise"),
+            (("advise", "s", "--queries", "QUERIES", "--rows", "20"), "workload"),
+            (("generate", "s", "-m", "x", "--replace"), "replace"),
+        )
+    ),
+    *(
+        # A folder where a database file should be.
+        Case(f"{args[0]}-{label}-a-folder", (*args, "--url", "FOLDER"), _folder)
+        for args, label in (
+            (("upgrade", "s"), "upgrade"),
+            (("seed", "s", "--rows", "2"), "seed"),
+            (("diagram", "s", "--out", "-", "--format", "mermaid"), "diagram"),
+            (("advise", "s"), "advise"),
+        )
+    ),
     Case("upgrade-bad-lock-timeout", ("upgrade", "s"), env=(("WORKBENCH_LOCK_TIMEOUT", "x"),)),
     Case("upgrade-json-in-url", ("upgrade", "s", "--url", "{}")),
 ]
@@ -163,9 +191,10 @@ def test_bad_input_is_exit_2_one_paragraph_no_secret_nothing_changed(
     for key, value in case.env:
         monkeypatch.setenv(key, value)
     args = [
-        a.replace("NOTADB", _root_url(base, "notadb.sqlite3")).replace(
-            "FILEPARENT", str(base.root / "pyproject.toml")
-        )
+        a.replace("NOTADB", _root_url(base, "notadb.sqlite3"))
+        .replace("FILEPARENT", str(base.root / "pyproject.toml"))
+        .replace("FOLDER", _root_url(base, "adir"))
+        .replace("QUERIES", str(base.root / "q.sql"))
         for a in case.args
     ]
     before = _tree(base.root)
@@ -212,8 +241,12 @@ def test_schemas_still_lists_the_others_when_one_has_a_dangling_foreign_key(
     )
     listed = runner.invoke(app, ["--project", str(base.root), "schemas", "--json"])
     assert listed.exit_code == 0, listed.output
-    names = {s["name"] for s in json.loads(listed.stdout)["schemas"]}
-    assert names == {"broken", "s"}
+    schemas = {s["name"]: s for s in json.loads(listed.stdout)["schemas"]}
+    assert set(schemas) == {"broken", "s"}
+    assert schemas["s"]["error"] is None and schemas["s"]["revisions"] == 1
+    error = schemas["broken"]["error"]
+    assert error.startswith("schemas/broken.py:12: column things.owner_id has a foreign key to ")
+    assert "table 'missing'" in error and "NoReferencedTableError" not in error
 
 
 def test_downgrade_takes_minus_n_as_documented(base: Project) -> None:

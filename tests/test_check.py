@@ -84,6 +84,23 @@ CASES: dict[str, dict[str, Expected]] = {
     "deletes_unrelated_rows_via_bind": both(
         ("WB220", "b0002", "changes the rows of tags on {backend}, a table it does not touch")
     ),
+    # -- type changes whose values may not fit: rows that do not fit are written first --
+    "cast_text_to_enum": {
+        "postgresql": [
+            ("WB202", "c0003", "a value VARCHAR(2) admits and enum grade does not, such as 'zz'")
+        ],
+        "sqlite": [("WB224", "c0003", "keeps 1 value(s) enum grade does not hold: 'zz'")],
+    },
+    # The USING maps them on PostgreSQL; SQLite ignores it and keeps them.
+    "cast_text_to_enum_using_maps": only(
+        "sqlite", ("WB224", "c0003", "keeps 1 value(s) enum grade does not hold: 'zz'")
+    ),
+    "cast_narrowing": {
+        "postgresql": [
+            ("WB202", "b0002", "changing products.name from VARCHAR(100) to VARCHAR(20)")
+        ],
+        "sqlite": [("WB225", "b0002", "VARCHAR(20) does not hold: 'xxxxxxxxxxxxxxxxxxxxx'")],
+    },
     # -- a failing step in the middle: the walk goes on, later defects and drift still found --
     "walk_on_failed_upgrade": both(
         ("WB202", "b0002", "The walk went on from a fresh scratch database upgraded directly"),
@@ -108,6 +125,8 @@ CASES: dict[str, dict[str, Expected]] = {
     "ok_backfill_not_null": both(),
     "ok_batch_widen": both(),
     "ok_merged_branches": both(),
+    "ok_cast_text_to_enum": both(),
+    "ok_cast_narrowing": both(),
 }
 
 
@@ -657,3 +676,252 @@ def test_unnamed_constraints_still_differ_by_what_they_are(
     found = own(check(project.cfg, ["shop"], against=[against]))
     assert [f.code for f in found] == [code], [f.message for f in found]
     assert words in found[0].message
+
+
+# -- text to integer, uuid, date: the data proof on each backend --
+
+RETYPE_MODELS = """
+import sqlalchemy as sa
+from tests.check_corpus.shop import shop
+
+metadata = shop()
+metadata.tables["products"].append_column(sa.Column("code", sa.{new}, nullable=True))
+"""
+
+RETYPE_ADD = '''"""products.code, a text
+
+Revision ID: b0002
+Revises: a0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "b0002"
+down_revision = "a0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("products") as batch_op:
+        batch_op.add_column(sa.Column("code", sa.String(length=40), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("products") as batch_op:
+        batch_op.drop_column("code")
+'''
+
+RETYPE_HISTORY = '''"""products.code becomes {new} (no existing_type: the history says what it was)
+
+Revision ID: c0003
+Revises: b0002
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "c0003"
+down_revision = "b0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("products") as batch_op:
+        batch_op.alter_column("code", type_=sa.{new}{using})
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("products") as batch_op:
+        batch_op.alter_column("code", type_=sa.String(length=40), postgresql_using="code::text")
+'''
+
+
+def _retyped(project: Project, new: str, using: str | None) -> Project:
+    shutil.copy(CORPUS / "_base" / "schema.py", project.root / "schemas" / "shop.py")
+    (project.root / "schemas" / "shop.py").write_text(
+        RETYPE_MODELS.format(new=new), encoding="utf-8"
+    )
+    ensure_environment(project.cfg, "shop")
+    versions = project.root / "migrations" / "shop" / "versions"
+    shutil.copy(CORPUS / "_base" / "versions" / "0001_a0001_initial.py", versions)
+    kw = f', postgresql_using="{using}"' if using else ""
+    (versions / "0002_b0002_code.py").write_text(RETYPE_ADD, encoding="utf-8")
+    (versions / "0003_c0003_code_type.py").write_text(
+        RETYPE_HISTORY.format(new=new, using=kw), encoding="utf-8"
+    )
+    return project
+
+
+@pytest.mark.parametrize(
+    ("new", "using", "sqlite", "postgresql"),
+    [
+        # SQLite's batch copy goes through CAST(... AS INTEGER / DATE): the text is gone.
+        ("Integer()", "code::integer", ("WB221", "'abc' became 0"),
+         ("WB202", "such as 'abc' (DataError: invalid input syntax for type integer")),
+        ("Date()", "code::date", ("WB221", "'2024-01-31' became 2024"),
+         ("WB202", "such as 'not a date'")),
+        # CHAR(32) keeps the text on SQLite: the models cannot read it back.
+        ("Uuid()", "code::uuid", ("WB224", "keeps 1 value(s) UUID does not hold: 'not-a-uuid'"),
+         ("WB202", "such as 'not-a-uuid'")),
+        # Without USING, PostgreSQL refuses the cast on an empty table too.
+        ("Integer()", None, ("WB221", "'abc' became 0"),
+         ("WB202", "cannot change products.code from VARCHAR(40) to INTEGER without USING")),
+    ],
+)  # fmt: skip
+def test_text_to_a_typed_column_is_proven_with_values_that_do_not_fit(
+    project: Project,
+    against: str,
+    new: str,
+    using: str | None,
+    sqlite: tuple[str, str],
+    postgresql: tuple[str, str],
+) -> None:
+    _retyped(project, new, using)
+    report = check(project.cfg, ["shop"], against=[against])
+    (run,) = report.runs
+    code, words = {"sqlite": sqlite, "postgresql": postgresql}[run.backend]
+    found = own(report)
+    assert [(f.code, f.revision) for f in found] == [(code, "c0003")], [f.message for f in found]
+    assert words in found[0].message
+    assert found[0].line is not None
+    assert not report.ok
+
+
+def test_a_revision_that_converts_the_values_first_passes(project: Project, against: str) -> None:
+    _retyped(project, "Integer()", "code::integer")
+    revision = project.versions("shop")[-1]
+    text = revision.read_text(encoding="utf-8")
+    convert = (
+        "    op.execute(\"UPDATE products SET code = NULL WHERE code NOT IN ('42', '7')\")\n"
+        '    with op.batch_alter_table("products") as batch_op:\n'
+        '        batch_op.alter_column("code", type_'
+    )
+    text = text.replace('    with op.batch_alter_table("products") as batch_op:\n'
+                        '        batch_op.alter_column("code", type_', convert)  # fmt: skip
+    revision.write_text(text, encoding="utf-8")
+    report = check(project.cfg, ["shop"], against=[against])
+    assert own(report) == [], [f.message for f in own(report)]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "kind", "unfit", "fit"),
+    [
+        ("String(2)", "Enum('A', 'B', name='g')", "member", "zz", "A"),
+        ("String(1)", "Enum('A', 'z', name='g')", "member", "x", "A"),
+        ("Text()", "String(5)", "length", "xxxxxx", "ok"),
+        ("String(5)", "String(10)", None, None, None),
+        ("String(3)", "Integer()", "parse", "abc", "42"),
+        ("String(1)", "Boolean()", "parse", "m", "t"),
+        ("String(8)", "Date()", "parse", "not a da", None),
+        ("BigInteger()", "Integer()", "range", 2147483648, 7),
+        ("Integer()", "SmallInteger()", "range", 32768, 7),
+        ("Integer()", "BigInteger()", None, None, None),
+        ("Numeric(10, 2)", "Numeric(5, 2)", "range", 1000, 1),
+        ("Numeric(5, 2)", "Numeric(8, 2)", None, None, None),
+        ("Enum('A', 'B', name='g')", "Enum('A', name='g')", None, None, None),
+        ("Integer()", "String(20)", None, None, None),
+    ],
+)  # fmt: skip
+def test_which_type_changes_get_values_that_do_not_fit(
+    old: str, new: str, kind: str | None, unfit: object, fit: object
+) -> None:
+    from workbench.check.casts import values_for
+
+    found = values_for(eval(f"sa.{old}"), eval(f"sa.{new}"))
+    assert found == ((kind, unfit, fit) if kind else None)
+
+
+def test_what_the_written_values_set_off_is_not_the_revisions_doing(project: Project) -> None:
+    # A trigger that fires on the value check writes changes another table: that is not
+    # a change the revision makes (its own UPDATE never writes 'zz').
+    build(project, "ok_cast_text_to_enum")
+    added = project.versions("shop")[1]
+    text = added.read_text(encoding="utf-8")
+    text = text.replace(
+        '        batch_op.add_column(sa.Column("grade", sa.String(length=2), nullable=True))\n',
+        '        batch_op.add_column(sa.Column("grade", sa.String(length=2), nullable=True))\n'
+        '    op.execute("CREATE TRIGGER grade_seen AFTER UPDATE OF grade ON products "\n'
+        "               \"WHEN NEW.grade = 'zz' BEGIN UPDATE tags SET label = 'zz'; END\")\n",
+    )
+    text = text.replace(
+        "def downgrade() -> None:\n",
+        'def downgrade() -> None:\n    op.execute("DROP TRIGGER IF EXISTS grade_seen")\n',
+    )
+    added.write_text(text, encoding="utf-8")
+    report = check(project.cfg, ["shop"], against=["sqlite"])
+    assert own(report) == [], [f.message for f in own(report)]
+
+
+def test_values_the_proof_wrote_are_reported_once(project: Project) -> None:
+    # SQLite keeps 'zz' at c0003 (reported there); a later CHECK on the column must not
+    # fail on the value check wrote, as the same defect a second time.
+    build(project, "cast_text_to_enum")
+    (project.root / "schemas" / "shop.py").write_text(
+        "import sqlalchemy as sa\n"
+        "from tests.check_corpus.shop import shop\n\n"
+        'metadata = shop(grade="enum")\n'
+        'metadata.tables["products"].append_constraint(\n'
+        "    sa.CheckConstraint(\"grade IN ('A', 'B', 'C')\", name=\"grade_member\")\n"
+        ")\n",
+        encoding="utf-8",
+    )
+    (project.root / "migrations" / "shop" / "versions" / "0004_d0004_check.py").write_text(
+        '''"""products.grade: only members
+
+Revision ID: d0004
+Revises: c0003
+"""
+
+from alembic import op
+
+revision = "d0004"
+down_revision = "c0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("products") as batch_op:
+        batch_op.create_check_constraint(
+            op.f("ck_products_grade_member"), "grade IN ('A', 'B', 'C')"
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("products") as batch_op:
+        batch_op.drop_constraint(op.f("ck_products_grade_member"), type_="check")
+''',
+        encoding="utf-8",
+    )
+    found = own(check(project.cfg, ["shop"], against=["sqlite"]))
+    assert [(f.code, f.revision) for f in found] == [("WB224", "c0003")], [f.message for f in found]
+
+
+def test_an_enum_with_a_check_on_sqlite_fails_on_the_value_and_says_so(project: Project) -> None:
+    # create_constraint=True: SQLite's batch copy into the CHECKed column refuses 'zz'.
+    build(project, "cast_text_to_enum")
+    (project.root / "schemas" / "shop.py").write_text(
+        "import sqlalchemy as sa\n"
+        "from tests.check_corpus.shop import shop\n\n"
+        'metadata = shop(grade="enum")\n',
+        encoding="utf-8",
+    )
+    revision = project.versions("shop")[-1]
+    revision.write_text(
+        revision.read_text(encoding="utf-8").replace(
+            'type_=sa.Enum("A", "B", "C", name="grade"),',
+            'type_=sa.Enum("A", "B", "C", name="grade", create_constraint=True),',
+        ),
+        encoding="utf-8",
+    )
+    found = own(check(project.cfg, ["shop"], against=["sqlite"]))
+    # (The models declare no such CHECK: WB211 at head says so, beside.)
+    (failed,) = [f for f in found if f.revision == "c0003"]
+    assert failed.code == "WB202"
+    assert "enum grade does not, such as 'zz' (IntegrityError: CHECK constraint failed" in (
+        failed.message
+    )
+    assert "SQLite does not run a postgresql_using" in failed.message

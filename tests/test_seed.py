@@ -1087,3 +1087,75 @@ def test_a_table_with_two_composite_uniques_over_foreign_keys_is_seeded(target_u
     rows = query(target_url, "SELECT a_id, b_id, slot FROM ab")
     assert len(rows) == 25
     assert len({(a, b) for a, b, _ in rows}) == len({(a, s) for a, _, s in rows}) == 25
+
+
+@pytest.mark.parametrize(
+    "uniques",
+    [
+        [("a_id", "b_id"), ("b_id", "c_id")],
+        [("a_id", "b_id"), ("c_id", "day")],
+        [("a_id", "b_id", "c_id"), ("a_id", "b_id")],
+        [("a_id", "day"), ("b_id", "day")],
+        [("a_id", "b_id"), ("a_id", "c_id"), ("b_id", "c_id")],
+    ],
+    ids=["share-second", "disjoint", "superset-first", "share-a-date", "three-pairs"],
+)
+def test_composite_uniques_that_share_no_leading_column_are_seeded(
+    target_url: str, uniques: list[tuple[str, ...]]
+) -> None:
+    metadata = sa.MetaData()
+    for name in "abc":
+        sa.Table(name, metadata, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table(
+        "x",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        *[
+            sa.Column(f"{t}_id", sa.Integer, sa.ForeignKey(f"{t}.id"), nullable=False)
+            for t in "abc"
+        ],
+        sa.Column("day", sa.Date, nullable=False),
+        *[sa.UniqueConstraint(*u, name=f"uq_x_{i}") for i, u in enumerate(uniques)],
+    )
+    report = _seed_into(target_url, metadata, {"a": 10, "b": 10, "c": 10, "x": 50})
+    assert report.integrity is not None and report.integrity.ok
+    rows = query(target_url, "SELECT a_id, b_id, c_id, day FROM x")
+    assert len(rows) == 50
+    index = {"a_id": 0, "b_id": 1, "c_id": 2, "day": 3}
+    for u in uniques:
+        assert len({tuple(r[index[c]] for c in u) for r in rows}) == 50, u
+
+
+def test_drawn_composite_uniques_are_capped_or_refused_at_their_room(target_url: str) -> None:
+    def schema() -> sa.MetaData:
+        metadata = sa.MetaData()
+        for name in "abc":
+            sa.Table(name, metadata, sa.Column("id", sa.Integer, primary_key=True))
+        sa.Table(
+            "x",
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            *[
+                sa.Column(f"{t}_id", sa.Integer, sa.ForeignKey(f"{t}.id"), nullable=False)
+                for t in "abc"
+            ],
+            sa.UniqueConstraint("a_id", "b_id", name="uq_x_ab"),
+            sa.UniqueConstraint("b_id", "c_id", name="uq_x_bc"),
+        )
+        return metadata
+
+    # (a, b) and (b, c) over 3 rows each: 9 rows at most
+    engine = db.create_engine(target_url)
+    try:
+        schema().create_all(engine)
+        with engine.connect() as conn:
+            capped = seed_connection(conn, schema(), {"a": 3, "b": 3, "c": 3, "*": 40}, seed=1)
+            conn.rollback()
+            with pytest.raises(SeedError, match=r"\(a_id, b_id\) and \(b_id, c_id\)"):
+                seed_connection(conn, schema(), {"a": 3, "b": 3, "c": 3, "x": 40})
+            conn.rollback()
+    finally:
+        engine.dispose()
+    x = next(t for t in capped.tables if t.table == "x")
+    assert 0 < x.rows <= 9 and x.requested == 40
+    assert capped.integrity is not None and capped.integrity.ok

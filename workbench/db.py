@@ -226,6 +226,31 @@ def reflect(conn: Connection, only: Iterable[str] | None = None) -> MetaData:
     return metadata
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _refuse_foreign_file(url: URL) -> None:
+    """A ``DatabaseError`` when a SQLite URL names a file that is not a SQLite database.
+
+    SQLite opens any file and fails only at the first statement ("file is not a
+    database"), deep inside whichever command reads it first: said here, once.
+    """
+    path = sqlite_path(url)
+    if path is None or not path.is_file():
+        return
+    try:
+        with path.open("rb") as file:
+            head = file.read(len(SQLITE_HEADER))
+    except OSError:
+        return  # unreadable: opening it says why
+    if head and head != SQLITE_HEADER:
+        raise DatabaseError(
+            f"{redact(url)} is not a SQLite database (the file exists but holds something "
+            "else); nothing was changed.",
+            hint="Point --url at a SQLite database file, or at a path where none exists yet.",
+        )
+
+
 def create_engine(url: str | URL, *, migrating: bool = False, **kwargs: Any) -> Engine:
     """An engine for ``url`` with workbench's settings.
 
@@ -242,6 +267,7 @@ def create_engine(url: str | URL, *, migrating: bool = False, **kwargs: Any) -> 
     parsed = parse_url(url)
     check_supported(parsed)
     name = parsed.get_backend_name()
+    _refuse_foreign_file(parsed)
     connect_args: dict[str, Any] = dict(kwargs.pop("connect_args", {}))
     if name == "sqlite":
         connect_args.setdefault("timeout", LOCK_TIMEOUT if migrating else 30)

@@ -28,14 +28,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench import db, pgschemas
-from workbench.autogen import (
-    ProcessHook,
-    compare_server_default,
-    compare_type,
-    include_object,
-    post_process,
-    render_item,
-)
 from workbench.config import VERSION_TABLE, Config, discover
 from workbench.errors import MigrationFailed, WorkbenchError
 from workbench.loader import Schema, add_sys_path, load_schema
@@ -46,6 +38,8 @@ if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy.engine import Connection
+
+    from workbench.autogen import ProcessHook
 
 
 @dataclass
@@ -100,8 +94,8 @@ def run_migrations(
         "transactional_ddl": True,
         "transaction_per_migration": True,
         "render_as_batch": True,
-        "include_object": include_object,
-        "render_item": render_item,
+        "include_object": _include_object,
+        "render_item": _render_item,
         "compare_server_default": True,
     }
     if driven is None and project is not None and not context.is_offline_mode():
@@ -109,6 +103,8 @@ def run_migrations(
         # needs the models, whichever command asks for it.
         options["target_metadata"] = load_schema(project, name).metadata
     if _autogenerating(config):
+        from workbench.autogen import compare_server_default, compare_type
+
         if run.schema is None:
             if project is None:
                 raise WorkbenchError(
@@ -164,7 +160,23 @@ def _autogenerating(config: AlembicConfig) -> bool:
     return bool(getattr(config.cmd_opts, "autogenerate", False))
 
 
+def _include_object(*args: Any, **kwargs: Any) -> bool:
+    """:func:`workbench.autogen.include_object`, imported only when autogenerate asks."""
+    from workbench.autogen import include_object
+
+    return include_object(*args, **kwargs)
+
+
+def _render_item(*args: Any, **kwargs: Any) -> Any:
+    """:func:`workbench.autogen.render_item`, imported only when autogenerate renders."""
+    from workbench.autogen import render_item
+
+    return render_item(*args, **kwargs)
+
+
 def _directives(run: RunContext) -> ProcessHook:
+    from workbench.autogen import post_process
+
     assert run.schema is not None and run.history is not None
     ours = post_process(run.schema.metadata, run.history)
 

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.config import Config
 from workbench.errors import SchemaLoadError
-from workbench.usercode import user_code_error
+from workbench.modelcheck import Source, check_backends, check_references
+from workbench.usercode import schema_import_error, user_code_error
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData, Table
@@ -74,8 +75,22 @@ def load_schema(cfg: Config, name: str, *, configure: bool = True) -> Schema:
     """Load schema ``name`` of the project ``cfg`` (see :func:`load_path`, :func:`load_models`)."""
     models = cfg.spec(name).models
     if models is not None:
-        return load_models(cfg, name, models, configure=configure)
-    return load_path(cfg.schema_path(name), name=name, root=cfg.root, configure=configure)
+        schema = load_models(cfg, name, models, configure=configure)
+    else:
+        schema = load_path(cfg.schema_path(name), name=name, root=cfg.root, configure=configure)
+    backends = cfg.backends(name)
+    if _checked.get((id(schema), backends)) is not schema:
+        # Names and types are judged for the backends this schema supports (its config).
+        check_backends(schema.metadata, _source(schema, cfg.root), backends, name)
+        _checked[(id(schema), backends)] = schema
+    return schema
+
+
+_checked: dict[tuple[int, tuple[str, ...]], Schema] = {}
+
+
+def _source(schema: Schema, root: Path | None) -> Source:
+    return Source(schema.path, _shown(schema.path, root), schema.module, root)
 
 
 _adopted: dict[tuple[str, str, str], tuple[str, Schema]] = {}
@@ -113,6 +128,9 @@ def load_models(cfg: Config, name: str, models: str, *, configure: bool = True) 
     shown = _shown(Path(getattr(module, "__file__", None) or path), cfg.root)
     metadata = (
         _resolve_metadata(module, attr, shown, models) if attr else _find_metadata(module, shown)
+    )
+    check_references(
+        metadata, Source(Path(module.__file__ or path), shown, module, cfg.root), keys=False
     )
     if configure:
         _configure_mappers(module, shown)
@@ -253,6 +271,7 @@ def load_path(
     module = _import(path, name, key[2][:12], shown, root)
     metadata = _find_metadata(module, shown)
     _refuse_shared(module, metadata, name, shown)
+    check_references(metadata, Source(path, shown, module, root))
     if configure:
         _configure_mappers(module, shown)
         _configured.add(key)
@@ -309,12 +328,12 @@ def _import(path: Path, name: str, digest: str, shown: str, root: Path | None) -
             f"{where}: {exc.msg}.",
             hint="Fix the syntax error in the schema module.",
         ) from None
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
+        # SystemExit too: a module that calls sys.exit() is a broken schema, not a request to
+        # end workbench (`schemas` still lists the others).
         sys.modules.pop(module_name, None)
-        raise SchemaLoadError(
-            f"{_where(exc, path, shown)}: {type(exc).__name__}: {_one_line(exc)}",
-            hint=f"The schema module {shown} must import cleanly; fix the error above.",
-        ) from None
+        folders = (path.parent, *((root,) if root is not None else ()))
+        raise schema_import_error(exc, _where(exc, path, shown), shown, folders) from None
     finally:
         if added_root:
             sys.path.remove(str(root))

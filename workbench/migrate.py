@@ -18,8 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from workbench import db, guard, pgschemas
-from workbench.autogen import describe_all, is_empty, post_process
+from workbench import compat, db, guard, pgschemas
 from workbench.config import VERSION_TABLE, Config
 from workbench.envpy import RunContext
 from workbench.errors import (
@@ -50,13 +49,13 @@ from workbench.revisions import (
     script_directory,
     single_head,
 )
-from workbench.safety import AskBackfill, AskRename, generation_hook
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy.engine import Connection
 
     from workbench.autogen import ProcessHook
+    from workbench.safety import AskBackfill, AskRename
 
 OnStep = Callable[[Step], None]
 Confirm = Callable[[Sequence[DestructiveChange]], bool]
@@ -222,6 +221,10 @@ def _generate_on(
 ) -> GenerateResult:
     """Compare on the first of ``targets``, write the revision, prove it on every target."""
     from alembic import command
+
+    # Only generating needs these (an upgrade does not pay for importing them).
+    from workbench.autogen import describe_all, is_empty, post_process
+    from workbench.safety import generation_hook
 
     history = HistoryModel.of(cfg, schema)
     run = RunContext(schema=models, history=history)
@@ -617,7 +620,9 @@ def _apply_locked(
         ac = alembic_config(cfg, schema, attributes={"connection": conn, "workbench": run})
         ac.attributes["workbench.version_table"] = version_table
         if guarded:
-            _run_guarded(conn, ac, revision, up=up, run=run, shown=shown, confirm=confirm)
+            _run_guarded(
+                conn, ac, revision, up=up, run=run, shown=shown, confirm=confirm, loaded=scripts
+            )
             for step in run.steps:
                 if on_step is not None:
                     on_step(step)
@@ -632,6 +637,7 @@ def _apply_locked(
                 schema=schema,
                 shown=shown,
                 whole=False,
+                loaded=scripts,
             )
         after = _current(conn, scripts, schema, shown, version_table, version_schema)
     return MigrateResult(schema, shown, direction, before, after, tuple(run.steps))
@@ -647,16 +653,12 @@ def _run(
     schema: str,
     shown: str,
     whole: bool,
+    loaded: ScriptDirectory | None = None,
 ) -> None:
     """Run Alembic's upgrade or downgrade on ``conn``; a failure says where the target stands."""
-    from alembic import command
-
     try:
         with _alembic_errors(ac.attributes["workbench.project"], schema):
-            if up:
-                command.upgrade(ac, revision)
-            else:
-                command.downgrade(ac, revision)
+            _alembic_command(ac, loaded, revision, up=up)
     except MigrationFailed as exc:
         if db.is_lock_timeout(exc):
             raise _LockBusy from exc
@@ -676,6 +678,29 @@ def _run(
         ) from exc
 
 
+def _alembic_command(ac: Any, loaded: ScriptDirectory | None, revision: str, *, up: bool) -> None:
+    """What ``alembic upgrade``/``downgrade`` does, on the script directory already ``loaded``.
+
+    Alembic's commands read the script directory again (every revision file
+    imported a second time); workbench has read and checked it already.
+    """
+    from alembic import command
+
+    if loaded is None or ":" in revision:
+        # A range is Alembic's to refuse, with its own message.
+        (command.upgrade if up else command.downgrade)(ac, revision)
+        return
+    from alembic.runtime.environment import EnvironmentContext
+
+    def steps(current: Any, context: Any) -> list[Any]:
+        if up:
+            return compat.upgrade_steps(loaded, revision, current)
+        return compat.downgrade_steps(loaded, revision, current)
+
+    with EnvironmentContext(ac, loaded, fn=steps, destination_rev=revision):
+        loaded.run_env()
+
+
 def _run_guarded(
     conn: Connection,
     ac: Any,
@@ -685,6 +710,7 @@ def _run_guarded(
     run: RunContext,
     shown: str,
     confirm: Confirm | None,
+    loaded: ScriptDirectory | None = None,
 ) -> None:
     """Run the pending revisions in one transaction, measured before and after; commit or not.
 
@@ -713,7 +739,15 @@ def _run_guarded(
                 transaction = conn.begin()
             try:
                 _run(
-                    conn, ac, revision, up=up, scripts=None, schema=schema, shown=shown, whole=True
+                    conn,
+                    ac,
+                    revision,
+                    up=up,
+                    scripts=None,
+                    schema=schema,
+                    shown=shown,
+                    whole=True,
+                    loaded=loaded,
                 )
             except MigrationFailed as exc:
                 transaction.rollback()

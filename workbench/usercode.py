@@ -11,7 +11,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from workbench.errors import UserCodeError
+from workbench.errors import SchemaLoadError, UserCodeError
 
 
 def user_code_error(
@@ -45,6 +45,36 @@ def user_code_error(
         line=line,
         hint=f"This is raised by your code, not by workbench: fix it (or the {fix}) and run "
         "the command again; --traceback shows the whole traceback.",
+    )
+
+
+def schema_import_error(
+    exc: BaseException, where: str, shown: str, folders: tuple[Path, ...]
+) -> SchemaLoadError:
+    """A schema module at ``shown`` raised ``exc`` (at ``where``, ``file:line``) on import.
+
+    A package that is not installed is named as such, and ``sys.exit()`` as a call.
+    """
+    top = (getattr(exc, "name", None) or "").split(".")[0]
+    if (
+        isinstance(exc, ModuleNotFoundError)
+        and top
+        and not _inside_any_project_folder(top, folders)
+    ):
+        return SchemaLoadError(
+            f"{where}: ModuleNotFoundError: {_one_line(exc)} The schema module imports it, but "
+            f"the package {top!r} is not installed here.",
+            hint=f"Install it in the environment workbench runs in ({sys.executable} -m pip "
+            "install ...), or run workbench from the project's own environment.",
+        )
+    what = (
+        f"called sys.exit({exc.code!r}) while it was imported."
+        if isinstance(exc, SystemExit)
+        else f"{type(exc).__name__}: {_one_line(exc)}"
+    )
+    return SchemaLoadError(
+        f"{where}: {what}",
+        hint=f"The schema module {shown} must import cleanly; fix the error above.",
     )
 
 

@@ -24,6 +24,7 @@ def shop(
     tags_table: str = "tags",
     reviews: bool = False,
     suppliers: bool = False,
+    grade: str | None = None,
 ) -> sa.MetaData:
     """The shop's MetaData: categories, products (in a category) and tags."""
     metadata = sa.MetaData(naming_convention=DEFAULT_NAMING_CONVENTION)
@@ -55,6 +56,9 @@ def shop(
         products.append_column(sa.Column("sku", sa.String(40), nullable=sku == "nullable"))
     if note:
         products.append_column(sa.Column("note", sa.Text, nullable=True))
+    if grade is not None:
+        grade_type = sa.Enum("A", "B", "C", name="grade") if grade == "enum" else sa.String(2)
+        products.append_column(sa.Column("grade", grade_type, nullable=True))
     sa.Table(
         tags_table,
         metadata,

@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from workbench import db, pgschemas
 from workbench.advise.catalog import TableView, view_of, views_of
@@ -33,6 +33,7 @@ from workbench.advise.rules import RULES, Candidate, Rule, candidates, consolida
 from workbench.config import VERSION_TABLE, Config
 from workbench.errors import DatabaseError, WorkbenchError
 from workbench.loader import load_schema
+from workbench.modelcheck import require_built
 from workbench.results import Advice, AdviceReport, Rejected
 
 if TYPE_CHECKING:
@@ -87,6 +88,15 @@ def advise(
         >>> advise(Config.at("."), "blog", queries=Path("queries.sql"))  # doctest: +SKIP
     """
     started = time.perf_counter()
+    if not statements and queries is None and url is None and message is None:
+        # Static advice reads nothing but the rules' view of the models: kept in the
+        # project's cache while the models are unchanged (see workbench.advise.cache).
+        from workbench.advise.cache import model_views
+
+        views = model_views(cfg, schema)
+        return AdviceReport(
+            schema=schema, advice=tuple(model_advice(views)), seconds=time.perf_counter() - started
+        )
     models = load_schema(cfg, schema, configure=False)
     views = (
         _live_views(url, models.metadata)
@@ -260,14 +270,12 @@ def _proof_bench(
             return
         elif backend == "postgresql":
             with db.connect(url) as conn:
-                if _has_hypopg(conn):
-                    pgschemas.search_named(conn, pgschemas.model_schemas(metadata))
+                pgschemas.search_named(conn, pgschemas.model_schemas(metadata))
+                why = _hypopg_unusable(conn, read)
+                if why is None:
                     yield conn, _Proof("target hypopg", "postgresql", None)
                     return
-            note = (
-                "HypoPG is not installed in the target database, and nothing is built or run "
-                "there (CREATE EXTENSION hypopg in it to prove on its own data)"
-            )
+            note = f"not proved with HypoPG on the target's own statistics because {why}"
     from workbench import migrate
     from workbench.seed import seed_connection
 
@@ -276,6 +284,7 @@ def _proof_bench(
         backend = db.backend(scratch_url)
         migrate.upgrade(cfg, schema, url=scratch_url)
         with db.connect(scratch_url) as conn:
+            require_built(conn, metadata, schema, "the scratch database of the proof")
             pgschemas.search_named(conn, pgschemas.model_schemas(metadata))
             # fill_defaults: a created_at left to its server default would be one
             # value in every row, and no range or sort on it would mean anything.
@@ -318,11 +327,58 @@ def _rows_held(url: str, tables: Sequence[str]) -> bool:
     return False
 
 
-def _has_hypopg(conn: Connection) -> bool:
-    found = conn.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'hypopg'").first()
-    if conn.in_transaction():
-        conn.rollback()
-    return found is not None
+def _hypopg_unusable(conn: Connection, tables: Sequence[str]) -> str | None:
+    """Why the target cannot be proved on with HypoPG (read only), or ``None`` when it can.
+
+    HypoPG must be installed in the target database itself (workbench never
+    creates an extension there), and the tables the workload reads must have
+    planner statistics: costs planned without them would be guesses.
+    """
+
+    def one(sql: str, *params: Any) -> Any:
+        row = (
+            conn.exec_driver_sql(sql, params).first()
+            if params
+            else conn.exec_driver_sql(sql).first()
+        )
+        return None if row is None else row[0]
+
+    try:
+        if one("SELECT 1 FROM pg_extension WHERE extname = 'hypopg'") is None:
+            if one("SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg'") is not None:
+                return (
+                    "HypoPG is not installed in the target database (the server has it: run "
+                    "CREATE EXTENSION hypopg in that database, then advise again; workbench never "
+                    "creates anything there itself)"
+                )
+            major = int(one("SHOW server_version_num") or 0) // 10000
+            return (
+                "the target's server has no HypoPG (install it there, for example the package "
+                f"postgresql-{major or 'NN'}-hypopg, then CREATE EXTENSION hypopg in the target "
+                "database)"
+            )
+        bare = []
+        for t in tables:
+            space, _, name = t.rpartition(".")
+            quoted = ".".join('"' + p.replace('"', '""') + '"' for p in (space, name) if p)
+            if one("SELECT to_regclass(%s)", quoted) is None:
+                continue
+            where = "schemaname = %s" if space else "schemaname = ANY (current_schemas(false))"
+            params = (space, name) if space else (name,)
+            if one(f"SELECT 1 FROM pg_stats WHERE {where} AND tablename = %s LIMIT 1", *params):
+                continue
+            bare.append(t)
+    finally:
+        if conn.in_transaction():
+            conn.rollback()
+    if bare:
+        listed = ", ".join(bare)
+        return (
+            f"the target's {'table' if len(bare) == 1 else 'tables'} {listed} "
+            f"{'has' if len(bare) == 1 else 'have'} no planner statistics yet (never ANALYZEd): "
+            f"run ANALYZE {listed} on the target, then advise again"
+        )
+    return None
 
 
 def _copy_sqlite(source: Path, target: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Sequence
+from typing import TypeVar, cast
 
 from workbench import db, pgschemas
 from workbench.check.history import History, on_backend
@@ -17,6 +18,8 @@ from workbench.config import Config
 from workbench.errors import WorkbenchError
 from workbench.loader import Schema, load_schema
 from workbench.results import CheckReport, CheckRun, Finding
+
+T = TypeVar("T")
 
 
 def check(
@@ -50,9 +53,18 @@ def check(
     runs: list[CheckRun] = []
     for name in names:
         history = History.read(cfg, name)
-        models = load_schema(cfg, name) if history.walkable else None
-        lint = _lint(cfg, name) if history.walkable else []
         concurrent = len(targets) > 1 and on_progress is None and _can_fork()
+        # One target: lint (pure CPU) reads the history in a forked process while this one
+        # loads the models and walks; several: before the walks fork, which inherit it.
+        lint_later = (
+            _forked(functools.partial(_lint, cfg, name))
+            if history.walkable and len(targets) == 1 and _can_fork()
+            else None
+        )
+        models = load_schema(cfg, name) if history.walkable else None
+        lint: list[Finding] | Callable[[], list[Finding]] = lint_later or (
+            _lint(cfg, name) if history.walkable else []
+        )
         others = (
             [_forked(functools.partial(_run_one, cfg, name, history, models, lint, t, None))
              for t in targets[1:]]
@@ -81,7 +93,7 @@ def _can_fork() -> bool:
     )
 
 
-def _forked(work: Callable[[], CheckRun]) -> Callable[[], CheckRun]:
+def _forked(work: Callable[[], T]) -> Callable[[], T]:
     """Start ``work`` in a forked process now; the returned function waits for its result.
 
     Each backend's walk runs in its own process: Alembic's ``op`` and
@@ -110,7 +122,7 @@ def _forked(work: Callable[[], CheckRun]) -> Callable[[], CheckRun]:
     process.start()
     send.close()
 
-    def result() -> CheckRun:
+    def result() -> T:
         try:
             kind, value = receive.recv()
         except EOFError:
@@ -125,8 +137,7 @@ def _forked(work: Callable[[], CheckRun]) -> Callable[[], CheckRun]:
         if kind == "error":
             assert isinstance(value, BaseException)
             raise value
-        assert isinstance(value, CheckRun)
-        return value
+        return cast(T, value)
 
     return result
 
@@ -136,7 +147,7 @@ def _run_one(
     name: str,
     history: History,
     models: Schema | None,
-    lint: list[Finding],
+    lint: list[Finding] | Callable[[], list[Finding]],
     target: str,
     on_progress: StepProgress | None,
 ) -> CheckRun:
@@ -172,7 +183,8 @@ def _run_one(
         reached = one.done
         walked = one.walked
         accepted = one.ignored
-        findings += [on_backend(f, backend) for f in lint if f.backend in ("", backend)]
+        linted = lint() if callable(lint) else lint
+        findings += [on_backend(f, backend) for f in linted if f.backend in ("", backend)]
     failed = {f.revision for f in findings if f.severity == "error" and f.revision}
     return CheckRun(
         schema=name,

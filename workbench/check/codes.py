@@ -106,6 +106,19 @@ CODES: dict[str, Code] = {
             "If the data is still wanted, copy it before dropping (or rename instead).",
         ),
         Code(
+            "WB224",
+            "error",
+            "a type change keeps values the new type cannot read",
+            "Convert the values before the cast, in the same revision (an UPDATE), or map them "
+            "in the cast itself (postgresql_using).",
+        ),
+        Code(
+            "WB225",
+            "warning",
+            "a type change keeps values beyond the new type's limits",
+            "Convert or cut the values before the cast, in the same revision (an UPDATE).",
+        ),
+        Code(
             "WB223",
             "warning",
             "a table could not be seeded",

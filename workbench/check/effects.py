@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from workbench.revisions import Capture
 from workbench.walker import Dispatch, Names, Step, walk
@@ -18,6 +19,20 @@ _DML = re.compile(
     r"(?:\s+if\s+exists)?|drop\s+table(?:\s+if\s+exists)?)\s+(?:only\s+)?[\"`\[]?(\w+)",
     re.IGNORECASE,
 )
+
+
+@dataclass(frozen=True)
+class Retype:
+    """A column whose type the operations change, named as before the step."""
+
+    table: str
+    column: str
+    new: Any
+    existing: Any
+    """The operation's ``existing_type``, when it says it."""
+    using: str | None
+    """The operation's ``postgresql_using``."""
+    line: int | None
 
 
 @dataclass
@@ -33,6 +48,8 @@ class Effect:
     columns: dict[tuple[str, str], tuple[str, str] | None] = field(default_factory=dict)
     """A column the operations rename or drop: (table, column) before to after, or None."""
     retyped: set[tuple[str, str]] = field(default_factory=set)
+    retypes: list[Retype] = field(default_factory=list)
+    """Each type change, in the order of the operations."""
     opaque: bool = False
     """Runs SQL or code the workbench cannot read: any table may change."""
     lines: dict[str, int] = field(default_factory=dict)
@@ -147,6 +164,17 @@ def _alter_column(state: _Reading, step: Step) -> None:
         return
     if op.modify_type is not None:
         state.effect.retyped.add((step.origin, step.column_origin))
+        using = (op.kw or {}).get("postgresql_using")
+        state.effect.retypes.append(
+            Retype(
+                step.origin,
+                step.column_origin,
+                op.modify_type,
+                op.existing_type,
+                str(using) if using is not None else None,
+                step.line,
+            )
+        )
     if op.modify_name:
         state.effect.columns[(step.origin, step.column_origin)] = (step.origin, op.modify_name)
 

@@ -95,6 +95,12 @@ class History:
     def history_model(self) -> HistoryModel:
         return HistoryModel.replay([self.up[s.revision] for s in self.chain])
 
+    def model_before(self, revision: str) -> HistoryModel:
+        """What the history declares just before ``revision`` (its types, its enums)."""
+        names = [s.revision for s in self.chain]
+        upto = names.index(revision) if revision in names else len(names)
+        return HistoryModel.replay([self.up[r] for r in names[:upto]])
+
 
 def on_backend(finding: Finding, backend: str) -> Finding:
     return replace(finding, backend=backend)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from workbench import snapshot as snap
+from workbench.check import casts
 from workbench.check.codes import round_trip_fix, summary
 from workbench.check.effects import Effect
 from workbench.check.history import def_line, uses_connection
@@ -69,6 +70,17 @@ class Step:
         check.current = current.merged(self.before)
         self.data.seed_empty(self.scope)
         self.rows_before = self.data.measure(self.up, self.down, self.scope)
+        # After the rows are measured: a value the revision deliberately maps to NULL is
+        # not a value the seeded table held.
+        check.probes = self._probe()
+        if check.probes:
+            # The tables it does not touch are measured again: whatever the UPDATEs set off
+            # (a trigger) is not the revision's doing.
+            again = self.data.measure(self.up, self.down, self.scope)
+            self.rows_before = {
+                table: rows if rows.digest is None else again.get(table, rows)
+                for table, rows in self.rows_before.items()
+            }
         if self.irreversible is not None:
             self.check.add(
                 "WB204",
@@ -81,6 +93,16 @@ class Step:
                 script=script,
                 line=def_line(script, "downgrade"),
             )
+
+    def _probe(self) -> list[casts.Probe]:
+        """Values that do not fit each risky type change, written into seeded rows."""
+        if not self.up.retypes:
+            return []
+        check = self.check
+        found = casts.casts_of(
+            self.up, check.conn, check.current, check.history.model_before(self.rev)
+        )
+        return casts.write(check.conn, check.current, found) if found else []
 
     def _scope_after(self) -> set[str] | None:
         if self.scope is None:
@@ -101,6 +123,14 @@ class Step:
         self.rows_up = self.data.measure(self.up, self.down, self._scope_after())
         self.data.compare(self, "upgrade", self.up, self.rows_before, self.rows_up)
         self.data.untouched(self, "upgrade", self.rows_before, self.rows_up)
+        probes, self.check.probes = self.check.probes, []
+        verdicts = casts.verify(conn, self.check.current, probes, self.up, self.check.backend)
+        for verdict in verdicts:
+            self.report(verdict.code, verdict.message, verdict.fix, verdict.line)
+        if verdicts and casts.restore(conn, self.check.current, probes, self.up):
+            # Reported once: the values written are taken back so that later revisions do
+            # not fail on them again; the downgrade is measured from here.
+            self.rows_up = self.data.measure(self.up, self.down, self._scope_after())
         if self.irreversible is not None:
             self.data.forget(self.up)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench import db, pgschemas
 from workbench import snapshot as snap
+from workbench.check.casts import Probe, convert_fix, explain
 from workbench.check.codes import about_rows, failure_fix, make_finding, reason_of, where_in
 from workbench.check.head import models_agree
 from workbench.check.history import History
@@ -79,6 +80,8 @@ class Walk:
         """Indexes of the revisions whose upgrade the walk ran."""
         self.approximate: Rebuilt | None = None
         """Set once the walk goes on from a state rebuilt only approximately."""
+        self.probes: list[Probe] = []
+        """Values the step about to run cannot cast (:mod:`workbench.check.casts`)."""
 
     # -- driving Alembic --
 
@@ -232,7 +235,17 @@ class Walk:
                 if rebuilt is not None
                 else f" The walk stops here: no state at {rev} could be rebuilt."
             )
-        if phase == "up":
+        explained = explain(self.probes, reason) if phase == "up" else None
+        if explained is not None:
+            probe, said = explained
+            self.add(
+                "WB202",
+                f"revision {rev} fails to upgrade on {self.backend} at {where}: {said}.{then}",
+                convert_fix(probe.cast, self.backend),
+                script=script,
+                line=line,
+            )
+        elif phase == "up":
             rows = " (its tables held seeded rows)" if seeded and about_rows(reason) else ""
             self.add(
                 "WB202",

@@ -212,6 +212,7 @@ def seed(
     """
     from workbench.loader import load_schema
     from workbench.migrate import current
+    from workbench.modelcheck import require_built
 
     loaded = load_schema(cfg, schema)
     where = current(cfg, schema, url=url)
@@ -224,6 +225,7 @@ def seed(
         )
     target = cfg.resolve_url(schema, url)
     with db.connect(target) as conn:
+        require_built(conn, loaded.metadata, schema, "the target")
         try:
             report = seed_connection(
                 conn,

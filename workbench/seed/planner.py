@@ -51,6 +51,7 @@ from workbench.seed.slots import (
     Choices,
     Distinct,
     Domain,
+    Drawn,
     Earlier,
     Fixed,
     Generated,
@@ -65,6 +66,7 @@ from workbench.seed.slots import (
     Texts,
     UuidKey,
     UuidKeys,
+    draw_distinct,
 )
 
 if TYPE_CHECKING:
@@ -260,7 +262,11 @@ class Planner:
         unique_cols: set[str] = set()
         composite: list[tuple[str, ...]] = []
         later = {c for fk in d.deferred for c in fk.columns}
+        # a unique over more columns than another is implied by it: (a, b, c) by (a, b)
+        implied = [u for u in info.uniques if any(set(o) < set(u) for o in info.uniques)]
         for cols in info.uniques:
+            if cols in implied:
+                continue
             if (d.solo | unique_cols) & set(cols):
                 continue
             if later & set(cols):  # filled after the insert, distinct (see fill_deferred)
@@ -280,7 +286,7 @@ class Planner:
 
     def _distinct(
         self, d: _Draft, composite: list[tuple[str, ...]], fk_keys: dict[str, Keys]
-    ) -> Distinct:
+    ) -> None:
         """A slot walking distinct tuples over the domains of the first unique; a second one
         over the same owner takes values by the row's rank among its owner's rows."""
         info = d.info
@@ -291,15 +297,8 @@ class Planner:
             made = {c for dom in [*domains, *ranked] for c in dom.columns}
             extra = tuple(c for c in cols if c not in owner)
             if len(domains) < 2 or not owner <= set(cols) or set(extra) & made:
-                raise SeedError(
-                    f"cannot seed {info.name}: it has two composite unique constraints over "
-                    f"foreign keys or small domains ({', '.join(composite[0])} and "
-                    f"{', '.join(cols)}) that share no leading column, which the seed engine "
-                    "does not combine.",
-                    hint=f"Say how to make one of those columns' values in the models "
-                    f'(info={{"seed": ...}}), or leave {info.name} empty with '
-                    f"--rows {info.name}=0.",
-                )
+                self._drawn(d, composite, fk_keys)  # uniques the walks cannot combine
+                return
             ranked.extend(self._domains(info, extra, fk_keys))
         taken = (
             self.existing_values(info.table, [c for d in domains for c in d.columns])
@@ -312,13 +311,38 @@ class Planner:
             limit = min(limit, domains[0].size * min(r.size for r in ranked))
         everything = [*domains, *ranked]
         d.cap(limit, capacity_reason(info, everything), capacity_hint(info, everything))
-        distinct = Distinct(domains, d.count, d.rng, taken, ranked)
-        d.slots.append(distinct)
+        d.slots.append(Distinct(domains, d.count, d.rng, taken, ranked))
         for domain in everything:
             for c in domain.columns:
                 d.done.add(c)
                 d.encoders[c] = self.encoding_for(info, c, fk_keys, d.keys)
-        return distinct
+
+    def _drawn(self, d: _Draft, composite: list[tuple[str, ...]], fk_keys: dict[str, Keys]) -> None:
+        """Composite uniques that share no leading column (``(a_id, b_id)`` beside
+        ``(b_id, c_id)``): rows drawn at random over the columns' domains, each kept only if
+        it repeats no unique's values (these rows' or the table's), made before the insert so
+        the count is known; the table is capped where draws stop finding room."""
+        info = d.info
+        columns = tuple(dict.fromkeys(c for cols in composite for c in cols))
+        domains = self._domains(info, columns, fk_keys)
+        taken = [
+            self.existing_values(info.table, list(cols)) if d.existing else set()
+            for cols in composite
+        ]
+        rows = draw_distinct(domains, composite, d.count, d.rng, taken)
+        sizes = " x ".join(f"{dom.size} ({', '.join(dom.columns)})" for dom in domains)
+        uniques = " and ".join(f"({', '.join(u)})" for u in composite)
+        d.cap(
+            len(rows),
+            f"its unique constraints {uniques} leave room for about {len(rows)} rows over "
+            f"{sizes} values",
+            f"Ask for fewer rows of {info.name}, or seed more rows of the tables it refers to.",
+        )
+        d.slots.append(Drawn(domains, rows[: d.count]))
+        for domain in domains:
+            for c in domain.columns:
+                d.done.add(c)
+                d.encoders[c] = self.encoding_for(info, c, fk_keys, d.keys)
 
     def _plan_foreign_keys(self, d: _Draft, fk_keys: dict[str, Keys]) -> None:
         """Slots for the foreign keys no unique constraint has made yet."""

@@ -538,6 +538,71 @@ class Distinct(Slot):
         return tuple(values) in self.taken
 
 
+class Drawn(Slot):
+    """Rows of index tuples over domains, made beforehand by :func:`draw_distinct`."""
+
+    def __init__(self, domains: list[Domain], rows: list[tuple[int, ...]]) -> None:
+        self.domains, self.rows = domains, rows
+        self.columns = tuple(c for d in domains for c in d.columns)
+
+    def make(self, b: Batch) -> None:
+        chunk = self.rows[b.i0 : b.i0 + b.n]
+        for k, domain in enumerate(self.domains):
+            values = domain.take([row[k] for row in chunk])
+            if len(domain.columns) == 1:
+                b.cols[domain.columns[0]] = values
+            else:
+                for i, name in enumerate(domain.columns):
+                    b.cols[name] = [v[i] for v in values]
+
+
+DRAW_MISSES = 200
+"""Draws in a row that repeat a unique's values before :func:`draw_distinct` stops (more
+when the domains' product is larger, up to :data:`DRAW_MISSES_MAX`)."""
+DRAW_MISSES_MAX = 20_000
+
+
+def draw_distinct(
+    domains: list[Domain],
+    uniques: Sequence[tuple[str, ...]],
+    count: int,
+    rng: Random,
+    taken: Sequence[set[Any]],
+) -> list[tuple[int, ...]]:
+    """Up to ``count`` rows (an index into each domain) whose values repeat no unique's, nor
+    the values ``taken`` holds per unique (a value, or a tuple for several columns)."""
+    sizes = [d.size for d in domains]
+    if not all(sizes):
+        return []
+    where: dict[str, tuple[int, int]] = {}
+    for k, domain in enumerate(domains):
+        for i, name in enumerate(domain.columns):
+            where[name] = (k, i if len(domain.columns) > 1 else -1)
+    seen = [set(t) for t in taken]
+    rows: list[tuple[int, ...]] = []
+    misses = 0
+    limit = min(max(DRAW_MISSES, math.prod(sizes)), DRAW_MISSES_MAX)
+    r = rng.random
+    while len(rows) < count and misses < limit:
+        row = tuple(int(r() * size) for size in sizes)
+        values = [domain.take([i])[0] for domain, i in zip(domains, row, strict=True)]
+        keys = []
+        for cols in uniques:
+            parts = []
+            for name in cols:
+                k, i = where[name]
+                parts.append(values[k] if i < 0 else values[k][i])
+            keys.append(parts[0] if len(parts) == 1 else tuple(parts))
+        if any(key in found for key, found in zip(keys, seen, strict=True)):
+            misses += 1
+            continue
+        misses = 0
+        for key, found in zip(keys, seen, strict=True):
+            found.add(key)
+        rows.append(row)
+    return rows
+
+
 class Generated(Slot):
     """Values the models chose a generator for: a named maker, or the user's function."""
 
