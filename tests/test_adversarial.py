@@ -157,6 +157,25 @@ CASES += [
             (("advise", "s"), "advise"),
         )
     ),
+    Case("squash-against-mysql", ("squash", "s", "--to", "a1", "--against", URLS["mysql"])),
+    Case("generate-against-a-file", ("generate", "s", "-m", "x", "--against", "NOTADB")),
+    Case("init-non-utf8-pyproject", ("init", "ROOT"), _pyproject_bytes),
+    *(
+        Case(f"{args[0]}-non-utf8-pyproject-{i}", args, _pyproject_bytes)
+        for i, args in enumerate(
+            (
+                ("schemas",),
+                ("status", "s"),
+                ("generate", "s", "-m", "x"),
+                ("check", "s"),
+                ("diagram", "s"),
+                ("seed", "s"),
+                ("advise", "s"),
+                ("squash", "s", "--to", "a1"),
+                ("lint", "s"),
+            )
+        )
+    ),
     Case("upgrade-bad-lock-timeout", ("upgrade", "s"), env=(("WORKBENCH_LOCK_TIMEOUT", "x"),)),
     Case("upgrade-json-in-url", ("upgrade", "s", "--url", "{}")),
 ]
@@ -195,6 +214,7 @@ def test_bad_input_is_exit_2_one_paragraph_no_secret_nothing_changed(
         .replace("FILEPARENT", str(base.root / "pyproject.toml"))
         .replace("FOLDER", _root_url(base, "adir"))
         .replace("QUERIES", str(base.root / "q.sql"))
+        .replace("ROOT", str(base.root))
         for a in case.args
     ]
     before = _tree(base.root)
@@ -277,3 +297,22 @@ def test_a_read_only_sqlite_file_is_named_as_such(base: Project, tmp_path: Path)
     assert result.exit_code == 2, result.output
     assert "read-only" in result.output and "seed" not in result.output
     assert "bug in workbench" not in result.output
+
+
+@pytest.mark.parametrize("truncate", [False, True], ids=["append", "truncate"])
+def test_seed_into_a_read_only_sqlite_file_says_read_only(
+    base: Project, tmp_path: Path, truncate: bool
+) -> None:
+    target = tmp_path / "ro.sqlite3"
+    root = ["--project", str(base.root)]
+    up = runner.invoke(app, [*root, "upgrade", "s", "--url", f"sqlite:///{target}"])
+    assert up.exit_code == 0, up.output
+    before = target.read_bytes()
+    # SQLite's own read-only flag: root, who runs CI, would write a chmod 444 file anyway.
+    url = f"sqlite:///file:{target}?mode=ro&uri=true"
+    args = ["seed", "s", "--rows", "2", "--url", url, *(["--truncate", "--yes"] * truncate)]
+    result = runner.invoke(app, [*root, *args])
+    assert result.exit_code == 2, result.output
+    assert "is read-only" in result.output and "nothing was changed" in result.output
+    assert "seed engine" not in result.output and "bug in workbench" not in result.output
+    assert target.read_bytes() == before

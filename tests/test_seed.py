@@ -1159,3 +1159,47 @@ def test_drawn_composite_uniques_are_capped_or_refused_at_their_room(target_url:
     x = next(t for t in capped.tables if t.table == "x")
     assert 0 < x.rows <= 9 and x.requested == 40
     assert capped.integrity is not None and capped.integrity.ok
+
+
+def test_sqlite_numbers_a_rowid_key_itself_only_where_it_gives_the_same_keys(
+    tmp_path: Path,
+) -> None:
+    # An INTEGER PRIMARY KEY is left to SQLite (the same numbers, one value less to bind);
+    # AUTOINCREMENT would skip numbers once used, so its keys are written.
+    metadata = sa.MetaData()
+    sa.Table(
+        "counter",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("at", sa.DateTime, server_default=sa.text("CURRENT_TIMESTAMP")),
+        sqlite_autoincrement=True,
+    )
+    sa.Table(
+        "tick",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("counter_id", sa.Integer, sa.ForeignKey("counter.id"), nullable=False),
+    )
+    # every column left to SQLite: the rows are inserted with DEFAULT VALUES
+    sa.Table(
+        "beat",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("hits", sa.Integer, server_default=sa.text("0"), nullable=False),
+    )
+    url = f"sqlite:///{tmp_path / 'rowid.db'}"
+    engine = db.create_engine(url)
+    try:
+        metadata.create_all(engine)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("INSERT INTO counter (id) VALUES (40)")
+            conn.exec_driver_sql("DELETE FROM counter")  # sqlite_sequence stays at 40
+            conn.commit()
+            report = seed_connection(conn, metadata, {"counter": 7, "tick": 12, "beat": 9})
+            conn.commit()
+    finally:
+        engine.dispose()
+    assert report.integrity is not None and report.integrity.ok
+    assert query(url, "SELECT id FROM counter ORDER BY id") == [(i,) for i in range(1, 8)]
+    assert query(url, "SELECT id FROM tick ORDER BY id") == [(i,) for i in range(1, 13)]
+    assert query(url, "SELECT id, hits FROM beat ORDER BY id") == [(i, 0) for i in range(1, 10)]

@@ -251,6 +251,30 @@ def _refuse_foreign_file(url: URL) -> None:
         )
 
 
+def read_only_error(exc: BaseException, url: str | URL) -> DatabaseError | None:
+    """``exc`` as "this SQLite database is read-only" when that is what it is, else ``None``.
+
+    SQLite opens a read-only file (its permissions, ``?mode=ro``) without a word
+    and refuses only the first write, deep inside whatever was writing.
+    """
+    if parse_url(url).get_backend_name() != "sqlite":
+        return None
+    seen: BaseException | None = exc
+    for _ in range(6):
+        if seen is None:
+            break
+        text = str(getattr(seen, "orig", None) or seen).lower()
+        if "readonly database" in text or "read-only database" in text:
+            return DatabaseError(
+                f"the SQLite database {redact(url)} is read-only (its file or its folder cannot "
+                "be written by this user, or the URL opens it read-only); nothing was changed.",
+                hint="Make the file and its folder writable (chmod u+w), or point --url at a "
+                "writable copy.",
+            )
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def create_engine(url: str | URL, *, migrating: bool = False, **kwargs: Any) -> Engine:
     """An engine for ``url`` with workbench's settings.
 

@@ -29,7 +29,7 @@ from workbench.errors import (
     WorkbenchError,
 )
 from workbench.files import write_atomic
-from workbench.loader import load_schema
+from workbench.loader import create_baseline, load_schema
 from workbench.results import (
     CurrentResult,
     DestructiveChange,
@@ -323,7 +323,7 @@ def proving_targets(
         backend = "sqlite" if source == "sqlite" else db.backend(source)
         if backend not in BACKEND_NAMES:
             raise WorkbenchError(
-                f"--against {db.redact(source)}: generate proves revisions on `sqlite` or a "
+                f"--against {db.redact(source)}: revisions are proved on `sqlite` or a "
                 "PostgreSQL server URL.",
                 hint="For example --against sqlite --against postgresql://postgres@localhost/postgres.",
             )
@@ -399,6 +399,7 @@ def _replay(cfg: Config, schema: str, ac: Any, backend: str, previous: str | Non
 
     if previous is None:
         return
+    create_baseline(cfg, schema, ac.attributes["connection"])
     try:
         with _alembic_errors(cfg, schema):
             command.upgrade(ac, previous)
@@ -606,6 +607,9 @@ def _apply_locked(
     ):
         db.set_lock_timeout(conn, wait)
         before = _current(conn, scripts, schema, shown, version_table, version_schema)
+        if up and before is None:
+            # A history that starts from tables made outside it (baseline) starts from them.
+            create_baseline(cfg, schema, conn)
         if not up and revision.startswith("-") and before is None:
             return MigrateResult(schema, shown, "down", None, None, ())
         pending = not (

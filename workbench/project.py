@@ -54,7 +54,14 @@ def init(directory: Path) -> InitResult:
         )
         created.append(pyproject)
     else:
-        text = pyproject.read_text(encoding="utf-8")
+        try:
+            text = pyproject.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ProjectError(
+                f"{pyproject} is not UTF-8 text (byte {exc.start}: {exc.reason}); init leaves "
+                "it alone.",
+                hint="TOML files are UTF-8: save it as UTF-8, then run `workbench init` again.",
+            ) from None
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

@@ -238,8 +238,11 @@ def seed(
                 on_progress=on_progress,
                 schema=schema,
             )
-        except BaseException:
+        except BaseException as exc:
             conn.rollback()
+            read_only = db.read_only_error(exc, target)
+            if read_only is not None:
+                raise read_only from None
             raise
         conn.commit()
     return replace(report, target=where.target)

@@ -57,20 +57,42 @@ def stride(modulus: int, rng: Random) -> int:
     return step
 
 
+_WORD = 2**32
+
+
+def words(rng: Random, n: int) -> memoryview:
+    """``n`` uniform 32-bit integers in one call: ``randbytes`` read as unsigned ints.
+
+    The common generators draw an index a value from these rather than calling
+    ``rng.random()`` per value (a fifth of the cost, and still the same numbers for the
+    same seed).
+    """
+    return memoryview(rng.randbytes(4 * n)).cast("I")
+
+
 def skewed(rng: Random, n: int, size: int) -> list[int]:
     """``n`` indexes into ``range(size)`` with a long tail: a few are picked often, most rarely.
 
     The popular ones are scattered over the range, not its first entries.
     """
-    r = rng.random
     step, start = stride(size, rng), int(size * rng.random())
+    if size < _WORD:
+        half = words(rng, 2 * n)
+        # the product of two uniform draws: small ones often (a few parents are picked a lot)
+        return [
+            (start + step * ((a * b * size) >> 64)) % size
+            for a, b in zip(half[::2], half[1::2], strict=True)
+        ]
+    r = rng.random
     return [(start + step * int(size * r() * r())) % size for _ in range(n)]
 
 
 def uniform(rng: Random, n: int, low: int, high: int) -> list[int]:
     """``n`` integers in ``[low, high]``."""
-    r = rng.random
     width = high - low + 1
+    if width < _WORD:
+        return [low + ((w * width) >> 32) for w in words(rng, n)]
+    r = rng.random
     return [low + int(width * r()) for _ in range(n)]
 
 
@@ -93,10 +115,11 @@ def log_uniform(rng: Random, n: int, low: float, high: float) -> list[float]:
 
 def log_units(rng: Random, n: int, low: int, high: int, unit: int) -> list[int]:
     """``n`` integers in ``[low, high]``, log-uniform in ``unit``s (the cents of prices)."""
-    r, exp = rng.random, math.exp
+    exp = math.exp
     first = max(low, unit, 1)
     base, span = math.log(first / unit), math.log(max(high, first) / first)
-    out = [int(exp(base + span * r()) * unit) for _ in range(n)]
+    span /= _WORD
+    out = [int(exp(base + span * w) * unit) for w in words(rng, n)]
     if out and (min(out) < low or max(out) > high):
         out = [low if v < low else high if v > high else v for v in out]
     return out
@@ -104,8 +127,10 @@ def log_units(rng: Random, n: int, low: int, high: int, unit: int) -> list[int]:
 
 def picks(rng: Random, n: int, pool: Sequence[Any]) -> list[Any]:
     """``n`` entries of ``pool``, uniformly."""
-    r = rng.random
     size = len(pool)
+    if size < _WORD:
+        return [pool[(w * size) >> 32] for w in words(rng, n)]
+    r = rng.random
     return [pool[int(size * r())] for _ in range(n)]
 
 
@@ -784,12 +809,41 @@ def datetime_texts(values: Sequence[int | None], *, utc: bool = False) -> list[s
             None if t is None else days[t // DAY] + hm[t % DAY // 60] + ss[t % 60] for t in values
         ]
     tod = _times_of_day(utc)
-    if None in values:
+    present = [t for t in values if t is not None] if None in values else values
+    if not present:
+        return list(values)  # type: ignore[arg-type]
+    low, high = min(present) // DAY, max(present) // DAY  # type: ignore[type-var, operator]
+    if high - low > _PLAIN_DAYS_MAX:  # a range of centuries: no table of every day
         return [None if t is None else days[t // DAY] + tod[t % DAY] for t in values]
-    whole = cast(Sequence[int], values)
-    known = {d: days[d] for d in range(min(whole) // DAY, max(whole) // DAY + 1)}
-    # (a plain dict looks up faster than the caching subclass)
-    return [known[t // DAY] + tod[t % DAY] for t in whole]
+    # a plain dict looks up faster than the caching subclass; it is kept between batches
+    known = _plain_days(low, high)
+    if present is values:
+        return [known[t // DAY] + tod[t % DAY] for t in values]  # type: ignore[operator]
+    return [t if t is None else known[t // DAY] + tod[t % DAY] for t in values]
+
+
+_PLAIN_DAYS: dict[int, str] = {}
+_PLAIN_SPAN = [0, -1]
+"""The days ``_PLAIN_DAYS`` holds, ``[first, last]`` (empty while last < first)."""
+_PLAIN_DAYS_MAX = 40_000
+"""Days (about a century) a table of day prefixes may span."""
+
+
+def _plain_days(low: int, high: int) -> dict[int, str]:
+    """Day prefixes of ``low..high`` in a plain dict, extended only where it lacks them."""
+    first, last = _PLAIN_SPAN
+    if (
+        last < first
+        or low > last + 1
+        or high < first - 1
+        or (max(high, last) - min(low, first) > _PLAIN_DAYS_MAX)
+    ):
+        _PLAIN_DAYS.clear()
+        first, last = low, low - 1
+    for day in [*range(low, first), *range(last + 1, high + 1)]:
+        _PLAIN_DAYS[day] = _DAY_PREFIXES[day]
+    _PLAIN_SPAN[:] = [min(low, first), max(high, last)]
+    return _PLAIN_DAYS
 
 
 def date_texts(values: Sequence[int | None]) -> list[str | None]:

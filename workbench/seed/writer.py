@@ -185,19 +185,28 @@ class Writer:
         table = self.prep.format_table(plan.info.table)
         cols = ", ".join(self.prep.quote(c) for c in plan.columns)
         if self.backend == "sqlite":
-            marks = ", ".join("?" for _ in plan.columns)
+            rowid = self._rowid_alias(plan)
+            written = [c for c in plan.columns if c != rowid]
+            keep = [i for i, c in enumerate(plan.columns) if c != rowid]
+            cols = ", ".join(self.prep.quote(c) for c in written)
+            marks = ", ".join("?" for _ in written)
             sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"
-            if not plan.columns:
+            if not written:
                 sql = f"INSERT INTO {table} DEFAULT VALUES"
             cursor = self.driver.cursor()
             try:
                 # made in this thread: executemany takes the GIL back for every row's
                 # bindings, so a second thread making rows would only make it wait
+                done = 0
                 for columns in batches:
-                    if plan.columns:
+                    n = min(BATCH_SIZE, plan.count - done)
+                    done += n
+                    if written:
+                        if rowid is not None:
+                            columns = [columns[i] for i in keep]
                         cursor.executemany(sql, zip(*columns, strict=True))
                     else:
-                        cursor.executemany(sql, [()] * len(columns))
+                        cursor.executemany(sql, [()] * n)
             finally:
                 cursor.close()
             return
@@ -214,6 +223,40 @@ class Writer:
                     copy.write(payload)
         finally:
             cursor.close()
+
+    def _rowid_alias(self, plan: Plan) -> str | None:
+        """The serial key, when SQLite gives it the very numbers the engine would write.
+
+        An ``INTEGER PRIMARY KEY`` (not ``WITHOUT ROWID``, not ``AUTOINCREMENT``) is the
+        rowid, and a row inserted without one gets the largest rowid plus one: the engine's
+        keys start after the largest key and go up by one, so leaving the column out writes
+        the same rows, binding one value less per row.
+        """
+        info = plan.info
+        if info.serial is None or info.serial_omitted or info.serial not in plan.columns:
+            return None
+        schema = info.table.schema
+        master = f"{self.prep.quote(schema)}.sqlite_master" if schema else "sqlite_master"
+        pragma = f"{self.prep.quote(schema)}." if schema else ""
+        cursor = self.driver.cursor()
+        try:
+            row = cursor.execute(
+                f"SELECT sql FROM {master} WHERE type = 'table' AND name = ?", (info.name,)
+            ).fetchone()
+            if row is None or row[0] is None:
+                return None
+            sql = " ".join(str(row[0]).upper().split())
+            if "AUTOINCREMENT" in sql or "WITHOUT ROWID" in sql:
+                return None
+            columns = cursor.execute(
+                f"PRAGMA {pragma}table_info({self.prep.quote(info.name)})"
+            ).fetchall()
+        finally:
+            cursor.close()
+        keys = [c for c in columns if c[5]]
+        if len(keys) != 1 or keys[0][1] != info.serial or str(keys[0][2]).upper() != "INTEGER":
+            return None
+        return info.serial
 
     @contextlib.contextmanager
     def _foreign_keys_after(self, cursor: Any, table: str, count: int) -> Iterator[None]:
