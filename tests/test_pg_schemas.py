@@ -428,3 +428,28 @@ def test_a_new_enum_member_is_added_to_the_type_in_its_schema(
     with db.connect(pg_url) as conn:
         [found] = sa.inspect(conn).get_enums(schema="sales")  # type: ignore[attr-defined]
     assert found["labels"] == ["open", "paid", "void"]
+
+
+def test_an_enum_of_a_named_schema_moves_a_default_schema_tables_column(
+    project: Project, postgres_server: str, pg_url: str
+) -> None:
+    """The type is in ``sales``, the table that uses it in the default schema."""
+    source = HEAD.replace(
+        "    email: Mapped[str] = mapped_column(String(200), unique=True)",
+        "    email: Mapped[str] = mapped_column(String(200), unique=True)\n"
+        '    tier: Mapped[Status] = mapped_column(Enum(Status, name="tier", schema="sales"))',
+    )
+    shop(project)
+    project.write_schema("shop", source)
+    code, _, err = run(project, "generate", "shop", "-m", "first", "--against", postgres_server)
+    assert code == 0, err
+    project.write_schema("shop", source.replace('    paid = "paid"', '    void = "void"'))
+    code, _, err = run(project, "generate", "shop", "-m", "swap", "--against", postgres_server)
+    assert code == 0, err
+    text = revision(project, "swap")
+    assert "op.alter_column('customers', 'tier', type_=postgresql.ENUM(" in text
+    assert "postgresql_using='tier::text::sales.tier')" in text  # no schema= for customers
+    assert run(project, "upgrade", "shop", "--url", pg_url)[0] == 0
+    with db.connect(pg_url) as conn:
+        labels = {e["name"]: e["labels"] for e in sa.inspect(conn).get_enums(schema="sales")}  # type: ignore[attr-defined]
+    assert labels["tier"] == ["open", "void"]

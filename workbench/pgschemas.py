@@ -69,6 +69,11 @@ def enum_schemas(metadata: MetaData) -> dict[str, str]:
     return found
 
 
+def table_schemas(metadata: MetaData) -> dict[str, str | None]:
+    """Each table's PostgreSQL schema by its name (``None``: the default schema)."""
+    return {t.name: t.schema for t in metadata.tables.values()}
+
+
 def named_tables(metadata: MetaData) -> list[str]:
     """The qualified names of the tables in named schemas (``sales.orders``), sorted."""
     return sorted(t.fullname for t in metadata.tables.values() if t.schema)
