@@ -745,6 +745,7 @@ def _enum_lifecycle(script: MigrationScript, metadata: MetaData, history: Histor
                 _sync_columns(metadata, history, name),
                 schema,
                 defaults=_sync_defaults(history, name),
+                table_schemas=pgschemas.table_schemas(metadata),
             )
             upgrade_head.append(sync)
             downgrade_tail.append(sync.reverse())

@@ -38,7 +38,15 @@ STATE_DIR = ".workbench"
 """Per-project, git-ignored folder holding the embedded SQLite databases."""
 
 _KNOWN_KEYS = {"schemas", "migrations", "diagrams", "url", "urls", "schema"}
-_SPEC_KEYS = {"models", "alembic_ini", "backends", "url", "version_table", "baseline"}
+_SPEC_KEYS = {
+    "models",
+    "alembic_ini",
+    "backends",
+    "url",
+    "version_table",
+    "version_table_schema",
+    "baseline",
+}
 
 BACKENDS: tuple[str, ...] = ("sqlite", "postgresql")
 """The backends workbench supports; a schema supports all of them unless it declares fewer."""
@@ -59,6 +67,8 @@ class SchemaSpec:
         url: the schema's target URL (like ``[tool.workbench.urls]``).
         version_table: the table in which the history's targets record their
             revision, when its ``env.py`` names one other than ``alembic_version``.
+        version_table_schema: the PostgreSQL schema that holds the version table
+            (default: the database's default schema, as Alembic's own default).
         baseline: the import path (``MODULE:ATTR``) of a MetaData or declarative
             base holding the tables a history starts from without creating them
             (the application makes them with ``create_all`` before its first
@@ -70,6 +80,7 @@ class SchemaSpec:
     backends: tuple[str, ...] = BACKENDS
     url: str | None = None
     version_table: str | None = None
+    version_table_schema: str | None = None
     baseline: str | None = None
 
     @property
@@ -390,7 +401,14 @@ def _specs(table: Any, pyproject: Path) -> dict[str, SchemaSpec]:
                 f"{where}.{name}: unknown key(s): {', '.join(unknown)}.",
                 hint=f"Known keys: {', '.join(sorted(_SPEC_KEYS))}.",
             )
-        for key in ("models", "alembic_ini", "url", "version_table", "baseline"):
+        for key in (
+            "models",
+            "alembic_ini",
+            "url",
+            "version_table",
+            "version_table_schema",
+            "baseline",
+        ):
             if key in body and not isinstance(body[key], str):
                 raise ProjectError(f"{where}.{name}: {key} must be a string.")
         backends = body.get("backends", list(BACKENDS))
@@ -410,6 +428,7 @@ def _specs(table: Any, pyproject: Path) -> dict[str, SchemaSpec]:
             backends=tuple(b for b in BACKENDS if b in backends),
             url=body.get("url"),
             version_table=body.get("version_table"),
+            version_table_schema=body.get("version_table_schema"),
             baseline=body.get("baseline"),
         )
     return specs
