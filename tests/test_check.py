@@ -53,8 +53,9 @@ CASES: dict[str, dict[str, Expected]] = {
     ),
     "non_batch_alter": only("sqlite", ("WB202", "b0002", "fails to upgrade on sqlite")),
     "enum_left_behind": only("postgresql", ("WB205", "b0002", "enum type rating still exists")),
-    "enum_member_not_migrated": both(
-        ("WB210", None, "change enum type productstatus: add archived")
+    # On SQLite the type is a plain VARCHAR (no CHECK): PostgreSQL's walk judges the members.
+    "enum_member_not_migrated": only(
+        "postgresql", ("WB210", None, "change enum type productstatus: add archived")
     ),
     # Added by PostgreSQL's ALTER TYPE in op.execute: not "models ahead" on either backend;
     # on PostgreSQL the downgrade leaves the member behind.
@@ -182,7 +183,7 @@ def test_corpus(project: Project, against: str, case: str) -> None:
     assert all(f.backend == run.backend for f in report.findings)
     assert report.ok == (not any(f.severity == "error" for f in report.findings))
     if not expected and not report.findings:
-        assert run.checked == len(run.chain) >= 2
+        assert run.checked == len(run.chain) >= 1
     # Every revision is walked, whatever fails; the comparison at head always runs.
     if case != "two_heads":
         assert (run.walked, run.skipped) == (len(run.chain), 0)
