@@ -469,3 +469,234 @@ def test_a_table_the_step_visibly_changed_is_touched_even_if_its_operations_hide
     )
     run = check(load(root), ["loopapp"], against=["sqlite"]).runs[0]
     assert [f for f in run.findings if f.code == "WB220"] == []
+
+
+def test_a_custom_version_table_is_never_part_of_the_schema(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from workbench import db
+    from workbench import snapshot as snap
+    from workbench.migrate import upgrade
+    from workbench.seed import seed
+
+    root = make_project(
+        tmp_path,
+        "vtapp",
+        models=PARENT_CHILD,
+        revisions=[
+            CREATE_PARENT,
+            CREATE_CHILD,
+            (
+                "x3",
+                'op.add_column("child", sa.Column("code", sa.Integer(), nullable=True))',
+                'op.drop_column("child", "code")',
+            ),
+        ],
+        schema_keys='version_table = "app_revisions"\n',
+    )
+    cfg = load(root)
+    url = f"sqlite:///{tmp_path / 'target.sqlite3'}"
+    upgrade(cfg, "vtapp", url=url)
+    with db.connect(url) as conn:
+        assert "app_revisions" in sa.inspect(conn).get_table_names()
+        assert set(snap.take(conn).table_names) == {"parent", "child"}
+        assert set(db.reflect(conn).tables) == {"parent", "child"}
+    report = seed(cfg, "vtapp", url=url, rows={"*": 3})
+    assert {t.table for t in report.tables} == {"parent", "child"}
+    run = check(cfg, ["vtapp"], against=["sqlite"]).runs[0]
+    assert not [f for f in run.findings if "app_revisions" in f.message]
+
+
+def test_schemas_lists_every_schema_even_one_whose_models_are_not_declared(
+    tmp_path: Path,
+) -> None:
+    from workbench.migrate import schemas
+
+    root = make_project(tmp_path, "firstapp", models=PARENT_CHILD, revisions=[CREATE_PARENT])
+    with (root / "pyproject.toml").open("a", encoding="utf-8") as out:
+        out.write('\n[tool.workbench.schema.aaa_nomodels]\nalembic_ini = "alembic.ini"\n')
+    listed = {s.name: s for s in schemas(load(root))}
+    assert set(listed) == {"aaa_nomodels", "firstapp"}
+    assert listed["aaa_nomodels"].error is not None and "models" in listed["aaa_nomodels"].error
+    assert listed["firstapp"].error is None and listed["firstapp"].tables == 2
+
+
+@pytest.mark.parametrize(
+    ("prefix", "severity"),
+    [
+        ("", "error"),
+        # The revision that made the column cannot be read offline: its real type is unknown.
+        (
+            "bind = op.get_bind()\nif sa.inspect(bind).get_table_names() is not None:\n    ",
+            "warning",
+        ),
+    ],
+)
+def test_a_cast_to_an_enum_is_an_error_only_when_the_old_type_is_known(
+    tmp_path: Path, prefix: str, severity: str
+) -> None:
+    create = (
+        'op.create_table("item", sa.Column("id", sa.Integer(), primary_key=True), '
+        'sa.Column("kind", sa.String(9)))'
+    )
+    root = make_project(
+        tmp_path,
+        "castapp",
+        models=NOTE_MODELS,
+        revisions=[
+            ("k1", prefix + create, 'op.drop_table("item")'),
+            (
+                "k2",
+                """
+                op.alter_column("item", "kind", existing_type=sa.VARCHAR(length=9),
+                                type_=sa.Enum("A", "B", name="kind"))
+                """,
+                """
+                op.alter_column("item", "kind", existing_type=sa.Enum("A", "B", name="kind"),
+                                type_=sa.VARCHAR(length=9), postgresql_using="kind::text")
+                """,
+            ),
+        ],
+    )
+    found = [f for f in lint_revisions(load(root), "castapp") if f.code == "WB116"]
+    assert [(f.revision, f.severity) for f in found] == [("k2", severity)]
+
+
+@pytest.mark.parametrize(
+    ("code_line", "severity"),
+    [
+        # Made-up text where the app writes JSON: not known to occur in real data.
+        ("json.loads(value)", "warning"),
+        # The database refuses it on any table with two rows: the revision's defect.
+        ('bind.execute(sa.text("INSERT INTO log (id) SELECT 1 FROM item"))', "error"),
+    ],
+)
+def test_a_revision_whose_code_fails_on_seeded_values_is_judged_by_what_it_read(
+    tmp_path: Path, code_line: str, severity: str
+) -> None:
+    root = make_project(
+        tmp_path,
+        "jsonapp",
+        models=NOTE_MODELS.replace("weight: Mapped[int | None]", "weight: Mapped[str | None]"),
+        revisions=[
+            (
+                "j1",
+                """
+                op.create_table(
+                    "item",
+                    sa.Column("id", sa.Integer(), primary_key=True),
+                    sa.Column("weight", sa.String(50), nullable=True),
+                )
+                op.create_table(
+                    "log",
+                    sa.Column("id", sa.Integer(), primary_key=True),
+                    sa.Column("n", sa.Integer(), nullable=True),
+                )
+                """,
+                'op.drop_table("log")\nop.drop_table("item")',
+            ),
+            (
+                "j2",
+                f"""
+                import json
+                bind = op.get_bind()
+                for (value,) in bind.execute(sa.text("SELECT weight FROM item")).fetchall():
+                    {code_line}
+                op.add_column("item", sa.Column("other", sa.Integer(), nullable=True))
+                """,
+                'op.drop_column("item", "other")',
+            ),
+        ],
+    )
+    run = check(load(root), ["jsonapp"], against=["sqlite"]).runs[0]
+    assert [(f.code, f.revision, f.severity) for f in run.findings if f.code == "WB202"] == [
+        ("WB202", "j2", severity)
+    ]
+
+
+def test_init_adopt_finds_the_baseline_the_application_creates_with_create_all(
+    tmp_path: Path,
+) -> None:
+    from workbench.project import adopt
+
+    root = baseline_project(tmp_path, declared=False)
+    (root / "pyproject.toml").write_text('[project]\nname = "basedapp"\n', encoding="utf-8")
+    write(
+        root / "basedapp" / "db.py",
+        """
+        from basedapp.initial import Base as InitialBase
+
+
+        def initialize(engine):
+            InitialBase.metadata.create_all(engine)
+        """,
+    )
+    result = adopt(root, models="basedapp.models:Base", name="basedapp")
+    (schema,) = result.schemas
+    assert any("basedapp.initial:Base" in note for note in schema.notes)
+    cfg = load(root)
+    assert cfg.spec("basedapp").baseline == "basedapp.initial:Base"
+    run = check(cfg, ["basedapp"], against=["sqlite"]).runs[0]
+    assert errors(run.findings) == [] and run.proven == 3
+
+
+def test_init_adopt_says_when_the_history_starts_from_tables_it_never_creates(
+    tmp_path: Path,
+) -> None:
+    from workbench.project import adopt
+
+    root = baseline_project(tmp_path, declared=False)
+    (root / "pyproject.toml").write_text('[project]\nname = "basedapp"\n', encoding="utf-8")
+    result = adopt(root, models="basedapp.models:Base", name="basedapp")
+    (schema,) = result.schemas
+    assert any("no revision creates (metrics)" in n and "baseline" in n for n in schema.notes)
+    assert load(root).spec("basedapp").baseline is None
+
+
+def test_a_cast_to_the_enum_the_history_already_made_is_not_wb116(tmp_path: Path) -> None:
+    """existing_type says VARCHAR (autogenerate ran on SQLite); the history made the enum."""
+    root = make_project(
+        tmp_path,
+        "enumapp",
+        models=NOTE_MODELS,
+        revisions=[
+            (
+                "e1",
+                """
+                op.create_table("item", sa.Column("id", sa.Integer(), primary_key=True),
+                                sa.Column("kind", sa.Enum("A", "B", "C", name="kind")))
+                """,
+                'op.drop_table("item")\nop.execute("DROP TYPE IF EXISTS kind")',
+            ),
+            (
+                "e2",
+                """
+                op.alter_column("item", "kind", existing_type=sa.VARCHAR(length=1),
+                                type_=sa.Enum("A", "B", name="kind"))
+                """,
+                """
+                op.alter_column("item", "kind", existing_type=sa.Enum("A", "B", name="kind"),
+                                type_=sa.Enum("A", "B", "C", name="kind"))
+                """,
+            ),
+        ],
+    )
+    assert [f for f in lint_revisions(load(root), "enumapp") if f.code == "WB116"] == []
+
+
+def test_generate_replays_a_baseline_history_from_its_baseline(tmp_path: Path) -> None:
+    from workbench.migrate import generate
+
+    root = baseline_project(tmp_path, declared=True)
+    models = root / "basedapp" / "models.py"
+    models.write_text(
+        models.read_text(encoding="utf-8").replace(
+            "    value: Mapped[str | None] = mapped_column(String(100), nullable=True)\n",
+            "    value: Mapped[str | None] = mapped_column(String(100), nullable=True)\n"
+            "    extra: Mapped[int | None] = mapped_column(Integer, nullable=True)\n",
+        ),
+        encoding="utf-8",
+    )
+    result = generate(load(root), "basedapp", "tags extra", against=["sqlite"])
+    assert result.path is not None
+    assert len(result.operations) == 1 and "tags.extra" in result.operations[0]

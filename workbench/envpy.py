@@ -121,6 +121,8 @@ def run_migrations(
             compare_server_default(run.history)
         )
         options["process_revision_directives"] = _directives(run)
+    if project is not None and project.spec(name).version_table_schema:
+        options["version_table_schema"] = project.spec(name).version_table_schema
     options.update(pgschemas.autogenerate_options(options.get("target_metadata"), _made(run)))
     options.update(configure)
 
@@ -267,6 +269,7 @@ def _run_online(
     held = external or run.locked
     lock = contextlib.nullcontext() if held else db.migration_lock(conn, schema)
     with lock, _sqlite_guard(conn, external):
+        pgschemas.ensure_schema(conn, options.get("version_table_schema"), commit=not external)
         context.configure(connection=conn, on_version_apply=[on_apply, *callbacks], **options)
         try:
             with readable_computed_defaults(), context.begin_transaction():

@@ -276,6 +276,26 @@ class Walk:
                 script=script,
                 line=line,
             )
+        elif (
+            phase == "up"
+            and seeded
+            and rebuilt is not None
+            and rebuilt.exact
+            and _judges_values(exc, reason)
+        ):
+            # It runs on an empty database and fails on the rows check made up: its own
+            # code read a value it did not expect. Whether real rows hold such values is
+            # the author's knowledge, not check's.
+            self.add(
+                "WB202",
+                f"revision {rev} fails to upgrade on {self.backend} on the rows check seeded "
+                f"(made-up values, not your data) at {where}: {reason}.{then}",
+                "if rows like these can exist in your database, make upgrade() handle them; "
+                "if they cannot, nothing to fix.",
+                script=script,
+                line=line,
+                severity="warning",
+            )
         elif phase == "up":
             rows = " (its tables held seeded rows)" if seeded and about_rows(reason) else ""
             missing = self._never_created(index, reason)
@@ -384,6 +404,22 @@ class Walk:
         self.findings.append(found)
 
     # -- at head: the models --
+
+
+def _judges_values(exc: BaseException, reason: str) -> bool:
+    """Whether a failure was raised by the revision's own code reading row values.
+
+    Not the database refusing the change (that fails on any real rows too), and
+    not a NULL the code did not expect (a nullable column holds NULLs in real
+    data): a value the code could not parse or use, such as made-up text where
+    the application always writes JSON.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    cause = exc.__cause__ if exc.__cause__ is not None else exc
+    if isinstance(cause, SQLAlchemyError) or isinstance(exc, SQLAlchemyError):
+        return False
+    return "NoneType" not in reason
 
 
 _MISSING_TABLE = re.compile(
