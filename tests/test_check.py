@@ -53,8 +53,9 @@ CASES: dict[str, dict[str, Expected]] = {
     ),
     "non_batch_alter": only("sqlite", ("WB202", "b0002", "fails to upgrade on sqlite")),
     "enum_left_behind": only("postgresql", ("WB205", "b0002", "enum type rating still exists")),
-    "enum_member_not_migrated": both(
-        ("WB210", None, "change enum type productstatus: add archived")
+    # On SQLite the type is a plain VARCHAR (no CHECK): PostgreSQL's walk judges the members.
+    "enum_member_not_migrated": only(
+        "postgresql", ("WB210", None, "change enum type productstatus: add archived")
     ),
     # Added by PostgreSQL's ALTER TYPE in op.execute: not "models ahead" on either backend;
     # on PostgreSQL the downgrade leaves the member behind.
@@ -78,7 +79,7 @@ CASES: dict[str, dict[str, Expected]] = {
     # -- defects that need rows: every table is seeded before each step --
     "not_null_populated": both(("WB202", "b0002", "(its tables held seeded rows)")),
     "rename_as_drop_add": both(
-        ("WB222", "b0002", "drops column products.description holding 3 non-null value(s)")
+        ("WB222", "b0002", "drops column products.description holding 4 non-null value(s)")
     ),
     "deletes_unrelated_rows": both(("WB221", "b0002", "loses rows of tags: 5 of 5 row(s)")),
     "deletes_unrelated_rows_via_bind": both(
@@ -110,6 +111,8 @@ CASES: dict[str, dict[str, Expected]] = {
     "walk_on_broken_upgrade": both(
         ("WB202", "b0002", "then the 1 operation(s) of b0002 that run applied one by one"),
         ("WB205", "c0003", "index ix_products_name still exists"),
+        # The comparison at head runs after an approximate rebuild too (as a warning).
+        ("WB210", None, "create table suppliers"),
     ),
     "walk_on_failed_downgrade": both(
         ("WB203", "b0002", "the downgrade of revision b0002 fails on {backend}"),
@@ -180,7 +183,7 @@ def test_corpus(project: Project, against: str, case: str) -> None:
     assert all(f.backend == run.backend for f in report.findings)
     assert report.ok == (not any(f.severity == "error" for f in report.findings))
     if not expected and not report.findings:
-        assert run.checked == len(run.chain) >= 2
+        assert run.checked == len(run.chain) >= 1
     # Every revision is walked, whatever fails; the comparison at head always runs.
     if case != "two_heads":
         assert (run.walked, run.skipped) == (len(run.chain), 0)

@@ -206,17 +206,17 @@ def _link_packages(root: Path, python: Path) -> None:
     wanted = [*_NEEDED, "mako", "markupsafe", "typing-extensions", "greenlet"]
     for name in wanted:
         try:
-            files = importlib.metadata.files(name) or []
+            dist = importlib.metadata.distribution(name)
         except importlib.metadata.PackageNotFoundError:
             continue
-        for file in files:
+        base = Path(str(dist.locate_file("")))
+        for file in dist.files or []:
             top = file.parts[0]
-            source = Path(str(file.locate())).resolve()
-            while source.name != top:
-                source = source.parent
+            if top == ".." or top.endswith((".dist-info", ".pth")) or top == "__pycache__":
+                continue  # scripts in bin/, metadata, and path hooks: not the packages
             target = links / top
-            if not target.exists() and not top.endswith((".dist-info", ".pth")):
-                target.symlink_to(source)
+            if not target.exists() and (base / top).exists():
+                target.symlink_to(base / top)
     (site / "linked.pth").write_text(str(links) + "\n", encoding="utf-8")
 
 
@@ -439,3 +439,23 @@ def test_the_plain_python_is_what_it_claims(plain_python: PlainPython) -> None:
     )
     assert Path(done.stdout.strip()).resolve() == plain_python.root.resolve()
     assert Path(sys.prefix).resolve() != plain_python.root.resolve()
+
+
+def test_the_fallback_venv_reaches_only_the_needed_packages(tmp_path: Path) -> None:
+    """Where pip cannot install, the venv links to this interpreter's packages: Alembic and
+    its needs import there, workbench (installed next to them here) does not."""
+    root = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(root)
+    _link_packages(root, root / "bin" / "python")
+    done = subprocess.run(
+        [
+            str(root / "bin" / "python"),
+            "-c",
+            "import alembic.config, sqlalchemy, psycopg, mako; import workbench",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.stderr.strip().endswith("No module named 'workbench'"), done.stderr

@@ -389,3 +389,67 @@ def test_diagram_draws_the_named_schemas_from_a_database_and_a_revision(
             assert f'"{table}" {{' in drawn, (args, drawn)
         assert '"orders" ||..o{ "lines"' in drawn
         assert "foreign_app" not in drawn
+
+
+def test_the_version_table_goes_where_version_table_schema_says(
+    first: Project, pg_url: str, postgres_server: str
+) -> None:
+    pyproject = first.root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8") + 'version_table_schema = "meta"\n', encoding="utf-8"
+    )
+    code, _, err = run(first, "upgrade", "shop", "--url", pg_url)
+    assert code == 0, err
+    assert tables_of(pg_url, "meta") == {"alembic_version"}
+    assert tables_of(pg_url) == {"customers"}
+    code, out, err = run(first, "current", "shop", "--url", pg_url, "--json")
+    assert code == 0, err
+    assert json.loads(out)["revision"] == json.loads(out)["head"] is not None
+    code, out, err = run(first, "status", "shop", "--url", pg_url)
+    assert code == 0 and "(head)" in out, out + err
+    code, out, err = run(first, "check", "shop", "--against", postgres_server)
+    assert code == 0, out + err
+    code, _, err = run(first, "downgrade", "shop", "base", "--url", pg_url, "--yes")
+    assert code == 0, err
+    assert "sales" not in schemas_of(pg_url)
+
+
+def test_a_new_enum_member_is_added_to_the_type_in_its_schema(
+    first: Project, postgres_server: str, pg_url: str
+) -> None:
+    first.write_schema(
+        "shop", HEAD.replace('    paid = "paid"', '    paid = "paid"\n    void = "void"')
+    )
+    code, out, err = run(first, "generate", "shop", "-m", "void", "--against", postgres_server)
+    assert code == 0, err
+    assert "change enum type order_status: add void" in out
+    assert "ALTER TYPE sales.order_status ADD VALUE 'void'" in revision(first, "void")
+    assert run(first, "upgrade", "shop", "--url", pg_url)[0] == 0
+    with db.connect(pg_url) as conn:
+        [found] = sa.inspect(conn).get_enums(schema="sales")  # type: ignore[attr-defined]
+    assert found["labels"] == ["open", "paid", "void"]
+
+
+def test_an_enum_of_a_named_schema_moves_a_default_schema_tables_column(
+    project: Project, postgres_server: str, pg_url: str
+) -> None:
+    """The type is in ``sales``, the table that uses it in the default schema."""
+    source = HEAD.replace(
+        "    email: Mapped[str] = mapped_column(String(200), unique=True)",
+        "    email: Mapped[str] = mapped_column(String(200), unique=True)\n"
+        '    tier: Mapped[Status] = mapped_column(Enum(Status, name="tier", schema="sales"))',
+    )
+    shop(project)
+    project.write_schema("shop", source)
+    code, _, err = run(project, "generate", "shop", "-m", "first", "--against", postgres_server)
+    assert code == 0, err
+    project.write_schema("shop", source.replace('    paid = "paid"', '    void = "void"'))
+    code, _, err = run(project, "generate", "shop", "-m", "swap", "--against", postgres_server)
+    assert code == 0, err
+    text = revision(project, "swap")
+    assert "op.alter_column('customers', 'tier', type_=postgresql.ENUM(" in text
+    assert "postgresql_using='tier::text::sales.tier')" in text  # no schema= for customers
+    assert run(project, "upgrade", "shop", "--url", pg_url)[0] == 0
+    with db.connect(pg_url) as conn:
+        labels = {e["name"]: e["labels"] for e in sa.inspect(conn).get_enums(schema="sales")}  # type: ignore[attr-defined]
+    assert labels["tier"] == ["open", "void"]

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from workbench import pgschemas
-from workbench.config import VERSION_TABLE
+from workbench.config import is_version_table
 from workbench.errors import WorkbenchError
 from workbench.revisions import HistoryModel, enum_name, impl, leaves, type_ddl
 from workbench.snapshot import unwrap
@@ -228,7 +228,7 @@ def include_object(
 ) -> bool:
     """Leave Alembic's version table and batch mode's temporary tables alone."""
     if type_ == "table" and name is not None:
-        return name != VERSION_TABLE and not name.startswith("_alembic_tmp_")
+        return not is_version_table(name) and not name.startswith("_alembic_tmp_")
     return True
 
 
@@ -745,6 +745,7 @@ def _enum_lifecycle(script: MigrationScript, metadata: MetaData, history: Histor
                 _sync_columns(metadata, history, name),
                 schema,
                 defaults=_sync_defaults(history, name),
+                table_schemas=pgschemas.table_schemas(metadata),
             )
             upgrade_head.append(sync)
             downgrade_tail.append(sync.reverse())

@@ -16,7 +16,8 @@ same file of tests.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from workbench.errors import WorkbenchError
@@ -183,6 +184,34 @@ def forget_created_types(migration_context: Any) -> None:
     if not isinstance(memo, dict):
         raise _missing("alembic.ddl.impl.DefaultImpl", "memo")
     memo.clear()
+
+
+@contextlib.contextmanager
+def readable_computed_defaults() -> Iterator[None]:
+    """While active, a reflected computed or identity column's ``server_default`` has an ``arg``.
+
+    Alembic (1.18 to 1.20) reads ``conn_col.server_default.arg.text`` before it
+    calls a callable ``compare_server_default``, and a reflected ``Computed``
+    (``GENERATED ALWAYS AS``) or ``Identity`` has no ``arg``: autogenerate fails
+    with an AttributeError on any table with such a column. The ``arg`` given
+    here is the expression itself (none for an identity), which is what Alembic
+    means to read. No public hook runs before that comparator.
+    """
+    import sqlalchemy as sa
+    from sqlalchemy import event
+
+    def attach(target: Any, _parent: Any) -> None:
+        if not hasattr(target, "arg"):
+            sqltext = getattr(target, "sqltext", None)
+            target.arg = sa.text("") if sqltext is None else sqltext
+
+    for kind in (sa.Computed, sa.Identity):
+        event.listen(kind, "after_parent_attach", attach)
+    try:
+        yield
+    finally:
+        for kind in (sa.Computed, sa.Identity):
+            event.remove(kind, "after_parent_attach", attach)
 
 
 # --- click ---------------------------------------------------------------------------------

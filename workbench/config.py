@@ -21,11 +21,32 @@ from workbench.errors import ProjectError
 VERSION_TABLE = "alembic_version"
 """The table in which Alembic records a target's revision; never part of a schema."""
 
+_VERSION_TABLES: set[str] = {VERSION_TABLE}
+
+
+def is_version_table(name: str) -> bool:
+    """Whether ``name`` is where a history records its revision, never part of a schema.
+
+    ``alembic_version``, and every custom ``version_table`` of an adopted schema
+    of a project loaded in this process (the readers of a live database, a
+    snapshot or a reflection, do not know which schema's database they read).
+    """
+    return name in _VERSION_TABLES
+
+
 STATE_DIR = ".workbench"
 """Per-project, git-ignored folder holding the embedded SQLite databases."""
 
 _KNOWN_KEYS = {"schemas", "migrations", "diagrams", "url", "urls", "schema"}
-_SPEC_KEYS = {"models", "alembic_ini", "backends", "url", "version_table"}
+_SPEC_KEYS = {
+    "models",
+    "alembic_ini",
+    "backends",
+    "url",
+    "version_table",
+    "version_table_schema",
+    "baseline",
+}
 
 BACKENDS: tuple[str, ...] = ("sqlite", "postgresql")
 """The backends workbench supports; a schema supports all of them unless it declares fewer."""
@@ -46,6 +67,12 @@ class SchemaSpec:
         url: the schema's target URL (like ``[tool.workbench.urls]``).
         version_table: the table in which the history's targets record their
             revision, when its ``env.py`` names one other than ``alembic_version``.
+        version_table_schema: the PostgreSQL schema that holds the version table
+            (default: the database's default schema, as Alembic's own default).
+        baseline: the import path (``MODULE:ATTR``) of a MetaData or declarative
+            base holding the tables a history starts from without creating them
+            (the application makes them with ``create_all`` before its first
+            upgrade); created on an empty database before the first revision.
     """
 
     models: str | None = None
@@ -53,6 +80,8 @@ class SchemaSpec:
     backends: tuple[str, ...] = BACKENDS
     url: str | None = None
     version_table: str | None = None
+    version_table_schema: str | None = None
+    baseline: str | None = None
 
     @property
     def adopted(self) -> bool:
@@ -116,6 +145,11 @@ class Config:
     url: str | None = None
     urls: Mapping[str, str] = field(default_factory=dict)
     specs: Mapping[str, SchemaSpec] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for spec in self.specs.values():
+            if spec.version_table:
+                _VERSION_TABLES.add(spec.version_table)
 
     def spec(self, name: str) -> SchemaSpec:
         """What the project declares about schema ``name`` (defaults when nothing)."""
@@ -367,7 +401,14 @@ def _specs(table: Any, pyproject: Path) -> dict[str, SchemaSpec]:
                 f"{where}.{name}: unknown key(s): {', '.join(unknown)}.",
                 hint=f"Known keys: {', '.join(sorted(_SPEC_KEYS))}.",
             )
-        for key in ("models", "alembic_ini", "url", "version_table"):
+        for key in (
+            "models",
+            "alembic_ini",
+            "url",
+            "version_table",
+            "version_table_schema",
+            "baseline",
+        ):
             if key in body and not isinstance(body[key], str):
                 raise ProjectError(f"{where}.{name}: {key} must be a string.")
         backends = body.get("backends", list(BACKENDS))
@@ -387,6 +428,8 @@ def _specs(table: Any, pyproject: Path) -> dict[str, SchemaSpec]:
             backends=tuple(b for b in BACKENDS if b in backends),
             url=body.get("url"),
             version_table=body.get("version_table"),
+            version_table_schema=body.get("version_table_schema"),
+            baseline=body.get("baseline"),
         )
     return specs
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.config import VERSION_TABLE
+from workbench.config import is_version_table
 from workbench.errors import DatabaseError
 
 if TYPE_CHECKING:
@@ -215,7 +215,7 @@ def reflect(conn: Connection, only: Iterable[str] | None = None) -> MetaData:
     wanted = set(only) if only is not None else None
 
     def keep(name: str, _metadata: Any) -> bool:
-        if name == VERSION_TABLE or name.startswith("_alembic_tmp_"):
+        if is_version_table(name) or name.startswith("_alembic_tmp_"):
             return False
         return wanted is None or name in wanted
 

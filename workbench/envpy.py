@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench import db, pgschemas
+from workbench.compat import readable_computed_defaults
 from workbench.config import VERSION_TABLE, Config, discover
 from workbench.errors import MigrationFailed, WorkbenchError
 from workbench.loader import Schema, add_sys_path, load_schema
@@ -116,8 +117,12 @@ def run_migrations(
             run.history = HistoryModel.of(project, name) if project is not None else HistoryModel()
         options["target_metadata"] = run.schema.metadata
         options["compare_type"] = compare_type(run.history)
-        options["compare_server_default"] = compare_server_default(run.history)
+        options["compare_server_default"] = _computed_left_to_alembic(
+            compare_server_default(run.history)
+        )
         options["process_revision_directives"] = _directives(run)
+    if project is not None and project.spec(name).version_table_schema:
+        options["version_table_schema"] = project.spec(name).version_table_schema
     options.update(pgschemas.autogenerate_options(options.get("target_metadata"), _made(run)))
     options.update(configure)
 
@@ -145,6 +150,22 @@ def run_migrations(
         path.parent.mkdir(parents=True, exist_ok=True)
     with db.connect(url, migrating=True) as conn:
         _run_online(context, conn, name, run, options)
+
+
+def _computed_left_to_alembic(compare: Callable[..., bool | None]) -> Callable[..., bool | None]:
+    """``compare``, except for computed columns, which Alembic's own comparator judges."""
+    import sqlalchemy as sa
+
+    def _compare(
+        context: MigrationContext, inspected: Any, metadata: Any, *rest: Any
+    ) -> bool | None:
+        if isinstance(inspected.server_default, sa.Computed) or isinstance(
+            metadata.server_default, sa.Computed
+        ):
+            return None
+        return compare(context, inspected, metadata, *rest)
+
+    return _compare
 
 
 def _made(run: RunContext) -> set[str]:
@@ -248,9 +269,10 @@ def _run_online(
     held = external or run.locked
     lock = contextlib.nullcontext() if held else db.migration_lock(conn, schema)
     with lock, _sqlite_guard(conn, external):
+        pgschemas.ensure_schema(conn, options.get("version_table_schema"), commit=not external)
         context.configure(connection=conn, on_version_apply=[on_apply, *callbacks], **options)
         try:
-            with context.begin_transaction():
+            with readable_computed_defaults(), context.begin_transaction():
                 context.run_migrations()
         except WorkbenchError:
             raise

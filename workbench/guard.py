@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from workbench.config import VERSION_TABLE
+from workbench.config import VERSION_TABLE, is_version_table
 from workbench.results import DestructiveChange
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def _tables(conn: Connection, ignore: str = VERSION_TABLE) -> list[tuple[str | N
         return sorted(
             (None, n, n)
             for n in names
-            if n not in (VERSION_TABLE, ignore) and not n.startswith("_alembic_tmp_")
+            if n != ignore and not is_version_table(n) and not n.startswith("_alembic_tmp_")
         )
     else:
         rows = conn.execute(
@@ -97,7 +97,7 @@ def _tables(conn: Connection, ignore: str = VERSION_TABLE) -> list[tuple[str | N
         return sorted(
             (s, n, n if s == default else f"{s}.{n}")
             for s, n in found
-            if n not in (VERSION_TABLE, ignore) and not n.startswith("_alembic_tmp_")
+            if n != ignore and not is_version_table(n) and not n.startswith("_alembic_tmp_")
         )
 
 

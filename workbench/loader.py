@@ -150,6 +150,58 @@ def load_models(cfg: Config, name: str, models: str, *, configure: bool = True) 
     return schema
 
 
+def load_baseline(cfg: Config, name: str) -> MetaData | None:
+    """The MetaData of schema ``name``'s ``baseline`` (``None`` when it declares none).
+
+    A baseline holds the tables a history starts from without creating them:
+    the application makes them with ``create_all`` before its first upgrade
+    (mlflow's ``initial_models``). Imported as ``models`` is, from the project
+    root and the history's ``prepend_sys_path``.
+
+    Raises:
+        SchemaLoadError: not ``MODULE:ATTR``, the module fails to import (with
+            the user's file and line), or ATTR holds no MetaData with tables.
+    """
+    baseline = cfg.spec(name).baseline
+    if baseline is None:
+        return None
+    module_name, _, attr = (part.strip() for part in baseline.partition(":"))
+    if not module_name or not attr:
+        raise SchemaLoadError(
+            f"schema {name!r}: baseline = {baseline!r} is not MODULE:ATTR.",
+            hint="Name the MetaData or declarative base the history starts from, for example "
+            'baseline = "app.db.initial_models:Base".',
+        )
+    folders = cfg.script_location(name).sys_path
+    add_sys_path(folders)
+    module = _import_user_module(module_name, folders, baseline, key="baseline")
+    shown = _shown(Path(getattr(module, "__file__", None) or module_name), cfg.root)
+    return _resolve_metadata(module, attr, shown, baseline, key="baseline")
+
+
+def create_baseline(cfg: Config, name: str, conn: Any) -> bool:
+    """Create schema ``name``'s baseline tables on ``conn``, committed; whether it did.
+
+    Called on a database at base, before the history's first revision, so that
+    the history starts from the state the application makes before its first
+    upgrade. Nothing is created when the schema declares no baseline or when
+    any of its tables already exists (the database was made some other way).
+    """
+    import sqlalchemy as sa
+
+    metadata = load_baseline(cfg, name)
+    if metadata is None:
+        return False
+    if set(sa.inspect(conn).get_table_names()) & set(metadata.tables):
+        return False
+    if conn.in_transaction():
+        conn.commit()
+    metadata.create_all(conn)
+    if conn.in_transaction():
+        conn.commit()
+    return True
+
+
 def add_sys_path(folders: tuple[Path, ...]) -> None:
     """Put ``folders`` at the front of ``sys.path`` (once), as Alembic's ``prepend_sys_path`` does.
 
@@ -198,18 +250,22 @@ def _under(path: Path, folders: tuple[Path, ...]) -> bool:
     return any(path == f or f in path.parents for f in folders)
 
 
-def _import_user_module(module_name: str, folders: tuple[Path, ...], models: str) -> ModuleType:
+def _import_user_module(
+    module_name: str, folders: tuple[Path, ...], models: str, key: str = "models"
+) -> ModuleType:
     import importlib
 
     try:
         return importlib.import_module(module_name)
     except Exception as exc:
         raise user_code_error(
-            exc, f"importing the models {models}", folders, fix="models import path"
+            exc, f"importing the {key} {models}", folders, fix=f"{key} import path"
         ) from None
 
 
-def _resolve_metadata(module: ModuleType, attr: str, shown: str, models: str) -> MetaData:
+def _resolve_metadata(
+    module: ModuleType, attr: str, shown: str, models: str, key: str = "models"
+) -> MetaData:
     """``module.attr`` (dotted) as a MetaData: itself, or a class's (declarative base, SQLModel)."""
     from sqlalchemy import MetaData
 
@@ -217,7 +273,7 @@ def _resolve_metadata(module: ModuleType, attr: str, shown: str, models: str) ->
     for part in attr.split("."):
         if not hasattr(value, part):
             raise SchemaLoadError(
-                f"{shown}: models = {models!r}: {module.__name__} has no attribute {attr!r}.",
+                f"{shown}: {key} = {models!r}: {module.__name__} has no attribute {attr!r}.",
                 hint="Name the models' MetaData, declarative base or SQLModel class as "
                 "MODULE:ATTR, for example app.models:Base.",
             )
@@ -225,7 +281,7 @@ def _resolve_metadata(module: ModuleType, attr: str, shown: str, models: str) ->
     metadata = value if isinstance(value, MetaData) else getattr(value, "metadata", None)
     if not isinstance(metadata, MetaData):
         raise SchemaLoadError(
-            f"{shown}: models = {models!r} is a {type(value).__name__}, not a MetaData, a "
+            f"{shown}: {key} = {models!r} is a {type(value).__name__}, not a MetaData, a "
             "declarative base or a SQLModel class.",
             hint="Name the object whose .metadata holds the tables, for example app.models:Base.",
         )

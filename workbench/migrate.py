@@ -29,7 +29,7 @@ from workbench.errors import (
     WorkbenchError,
 )
 from workbench.files import write_atomic
-from workbench.loader import load_schema
+from workbench.loader import create_baseline, load_schema
 from workbench.results import (
     CurrentResult,
     DestructiveChange,
@@ -399,6 +399,7 @@ def _replay(cfg: Config, schema: str, ac: Any, backend: str, previous: str | Non
 
     if previous is None:
         return
+    create_baseline(cfg, schema, ac.attributes["connection"])
     try:
         with _alembic_errors(cfg, schema):
             command.upgrade(ac, previous)
@@ -595,6 +596,7 @@ def _apply_locked(
     direction: Direction = "up" if up else "down"
     run = RunContext(locked=True)
     version_table = cfg.version_table(schema)
+    version_schema = cfg.spec(schema).version_table_schema
     # The lock first: what is pending and what it would destroy are only known
     # once no other migration can run (a guard evaluated before the lock judges
     # a database that another process is about to change).
@@ -604,7 +606,10 @@ def _apply_locked(
         db.migration_lock(conn, schema),
     ):
         db.set_lock_timeout(conn, wait)
-        before = _current(conn, scripts, schema, shown, version_table)
+        before = _current(conn, scripts, schema, shown, version_table, version_schema)
+        if up and before is None:
+            # A history that starts from tables made outside it (baseline) starts from them.
+            create_baseline(cfg, schema, conn)
         if not up and revision.startswith("-") and before is None:
             return MigrateResult(schema, shown, "down", None, None, ())
         pending = not (
@@ -638,7 +643,7 @@ def _apply_locked(
                 whole=False,
                 loaded=scripts,
             )
-        after = _current(conn, scripts, schema, shown, version_table)
+        after = _current(conn, scripts, schema, shown, version_table, version_schema)
     return MigrateResult(schema, shown, direction, before, after, tuple(run.steps))
 
 
@@ -907,11 +912,13 @@ def _current(
     schema: str,
     shown: str,
     version_table: str = VERSION_TABLE,
+    version_schema: str | None = None,
 ) -> str | None:
     """The revision ``conn``'s database is stamped with; an error if the history lacks it."""
     from alembic.runtime.migration import MigrationContext
 
-    context = MigrationContext.configure(conn, opts={"version_table": version_table})
+    opts = {"version_table": version_table, "version_table_schema": version_schema}
+    context = MigrationContext.configure(conn, opts=opts)
     heads = context.get_current_heads()
     if conn.in_transaction():
         conn.commit()
@@ -946,7 +953,14 @@ def _render_sql(
         note = f"from {start}"
     else:
         try:
-            start = _stamped(target, scripts, schema, shown, cfg.version_table(schema))
+            start = _stamped(
+                target,
+                scripts,
+                schema,
+                shown,
+                cfg.version_table(schema),
+                cfg.spec(schema).version_table_schema,
+            )
             note = f"from {shown}'s current revision {start}" if start else note
         except DatabaseError as exc:
             note = f"from base: the target could not be read ({exc.message})"
@@ -1037,7 +1051,17 @@ def current(cfg: Config, schema: str, *, url: str | None = None) -> CurrentResul
     scripts = script_directory(cfg, schema)
     head = single_head(cfg, schema, scripts)
     return CurrentResult(
-        schema, shown, _stamped(target, scripts, schema, shown, cfg.version_table(schema)), head
+        schema,
+        shown,
+        _stamped(
+            target,
+            scripts,
+            schema,
+            shown,
+            cfg.version_table(schema),
+            cfg.spec(schema).version_table_schema,
+        ),
+        head,
     )
 
 
@@ -1047,7 +1071,17 @@ def current_on(conn: Connection, cfg: Config, schema: str) -> CurrentResult:
     scripts = script_directory(cfg, schema)
     head = single_head(cfg, schema, scripts)
     return CurrentResult(
-        schema, shown, _current(conn, scripts, schema, shown, cfg.version_table(schema)), head
+        schema,
+        shown,
+        _current(
+            conn,
+            scripts,
+            schema,
+            shown,
+            cfg.version_table(schema),
+            cfg.spec(schema).version_table_schema,
+        ),
+        head,
     )
 
 
@@ -1057,12 +1091,13 @@ def _stamped(
     schema: str,
     shown: str,
     version_table: str = VERSION_TABLE,
+    version_schema: str | None = None,
 ) -> str | None:
     """The revision ``target`` is stamped with; ``None`` for a SQLite file not made yet."""
     if not db.exists(target):
         return None
     with _database_trouble(target), db.connect(target) as conn:
-        return _current(conn, scripts, schema, shown, version_table)
+        return _current(conn, scripts, schema, shown, version_table, version_schema)
 
 
 def history(cfg: Config, schema: str) -> list[Revision]:
@@ -1081,11 +1116,14 @@ def schemas(cfg: Config, *, url: str | None = None) -> list[SchemaSummary]:
 
     summaries = []
     for name in cfg.schema_names():
-        path = cfg.schema_path(name)
         error = None
         try:
+            path = cfg.schema_path(name)
             tables = len(load_schema(cfg, name).metadata.tables)
         except WorkbenchError as exc:
+            # An adopted history whose models are not declared yet is listed all the same.
+            ini = cfg.spec(name).alembic_ini
+            path = cfg.root / ini if ini else cfg.schemas_dir / f"{name}.py"
             tables, error = 0, exc.text
         except sa_exc.InvalidRequestError as exc:
             # A foreign key to a table the models lack (NoReferencedTableError), and the
@@ -1107,7 +1145,14 @@ def schemas(cfg: Config, *, url: str | None = None) -> list[SchemaSummary]:
         if db.exists(target):
             try:
                 if scripts is not None:
-                    revision = _stamped(target, scripts, name, shown, cfg.version_table(name))
+                    revision = _stamped(
+                        target,
+                        scripts,
+                        name,
+                        shown,
+                        cfg.version_table(name),
+                        cfg.spec(name).version_table_schema,
+                    )
                 state = "stamped" if revision else "empty"
             except WorkbenchError as exc:
                 state, error = "unreachable", error or exc.text

@@ -130,6 +130,7 @@ class SyncEnumValuesOp(MigrateOperation):
         schema: str | None = None,
         *,
         defaults: dict[tuple[str, str], str] | None = None,
+        table_schemas: dict[str, str | None] | None = None,
     ) -> None:
         self.name = name
         self.values = list(values)
@@ -140,6 +141,9 @@ class SyncEnumValuesOp(MigrateOperation):
         """``(table, column)`` to the SQL of its server default, for the columns that have one:
         PostgreSQL cannot move a column with a default onto a new type, so a written
         revision drops the default first and sets it again after."""
+        self.table_schemas = dict(table_schemas or {})
+        """The PostgreSQL schema of a table of ``columns`` that is not the enum's own (a
+        table in the default schema typed with an enum of ``sales``)."""
 
     @classmethod
     def sync_enum_values(
@@ -162,6 +166,7 @@ class SyncEnumValuesOp(MigrateOperation):
             self.columns,
             self.schema,
             defaults=self.defaults,
+            table_schemas=self.table_schemas,
         )
 
     @property
@@ -265,8 +270,7 @@ def _sync_postgresql(operations: Operations, op: SyncEnumValuesOp) -> None:
     values = ", ".join(_quote(v) for v in op.values)
     _execute(operations, f"ALTER TYPE {type_name} RENAME TO {_ident(old_name)}")
     _execute(operations, f"CREATE TYPE {type_name} AS ENUM ({values})")
-    for table, column, default in _enum_columns(operations, op, old_name):
-        target = f"{_qualified(table, op.schema)}"
+    for target, column, default in _enum_columns(operations, op, old_name):
         col = _ident(column)
         if default is not None:
             _execute(operations, f"ALTER TABLE {target} ALTER COLUMN {col} DROP DEFAULT")
@@ -283,7 +287,7 @@ def _sync_postgresql(operations: Operations, op: SyncEnumValuesOp) -> None:
 
 def _enum_columns(
     operations: Operations, op: SyncEnumValuesOp, old_name: str
-) -> list[tuple[str, str, str | None]]:  # (table, column, default expression)
+) -> list[tuple[str, str, str | None]]:  # (table as SQL, column, default expression)
     """The columns typed with the (renamed) old enum, and their defaults.
 
     Online, the catalog is asked, so columns added by hand are moved too;
@@ -291,12 +295,16 @@ def _enum_columns(
     """
     context = operations.get_context()
     if context.as_sql:
-        return [(str(table), str(column), None) for table, column, _check in op.columns]
+        return [
+            (_qualified(str(table), op.table_schemas.get(str(table), op.schema)), str(column), None)
+            for table, column, _check in op.columns
+        ]
     import sqlalchemy as sa
 
     rows = context.connection.execute(  # type: ignore[union-attr]
         sa.text(
-            "SELECT c.relname, a.attname, pg_get_expr(d.adbin, d.adrelid) "
+            # The table as SQL, qualified where the search path does not find it.
+            "SELECT c.oid::regclass::text, a.attname, pg_get_expr(d.adbin, d.adrelid) "
             "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
             "JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace n ON n.oid = t.typnamespace "
             "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
@@ -441,7 +449,6 @@ def _rebuild_type(autogen_context: AutogenContext, op: SyncEnumValuesOp) -> list
     """PostgreSQL cannot remove or reorder members: make the type again, move the columns."""
     old = f"{op.name}__old"
     type_name = _pg_type(op.name, op.schema)
-    schema = f", schema={op.schema!r}" if op.schema else ""
     new_type = render_enum_type(op.values, op.name, op.schema, autogen_context)
     lines = [
         "# PostgreSQL cannot remove or reorder the members of an enum type: it is made again",
@@ -453,6 +460,8 @@ def _rebuild_type(autogen_context: AutogenContext, op: SyncEnumValuesOp) -> list
     for table, column, _check in op.columns:
         default = op.defaults.get((table, column))
         where = f"{table!r}, {column!r}"
+        table_schema = op.table_schemas.get(table, op.schema)
+        schema = f", schema={table_schema!r}" if table_schema else ""
         if default is not None:
             lines.append(f"op.alter_column({where}, server_default=None{schema})")
         using = f"{_pg_ident(column)}::text::{type_name}"

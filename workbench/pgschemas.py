@@ -69,6 +69,11 @@ def enum_schemas(metadata: MetaData) -> dict[str, str]:
     return found
 
 
+def table_schemas(metadata: MetaData) -> dict[str, str | None]:
+    """Each table's PostgreSQL schema by its name (``None``: the default schema)."""
+    return {t.name: t.schema for t in metadata.tables.values()}
+
+
 def named_tables(metadata: MetaData) -> list[str]:
     """The qualified names of the tables in named schemas (``sales.orders``), sorted."""
     return sorted(t.fullname for t in metadata.tables.values() if t.schema)
@@ -199,6 +204,18 @@ def reflect_named(metadata: MetaData, connection: Any, schemas: Iterable[str]) -
         return
     for schema in sorted(set(schemas) & existing_schemas(connection)):
         metadata.reflect(connection, schema=schema)
+
+
+def ensure_schema(connection: Any, schema: str | None, *, commit: bool) -> None:
+    """Make schema ``schema`` on PostgreSQL unless it exists (the version table's, configured
+    with ``version_table_schema``: Alembic writes its version table before any revision runs)."""
+    import sqlalchemy as sa
+
+    if not schema or connection.dialect.name != "postgresql":
+        return
+    connection.execute(sa.text(create_statement(schema)))
+    if commit:
+        connection.commit()
 
 
 def search_named(connection: Any, schemas: Iterable[str]) -> None:

@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from workbench.config import STATE_DIR
+from workbench.config import STATE_DIR, SchemaSpec
 from workbench.errors import ProjectError
 from workbench.files import write_atomic
 from workbench.results import AdoptedSchema, AdoptResult, InitResult
@@ -293,7 +293,9 @@ def adopt(directory: Path, *, models: str | None = None, name: str | None = None
                 "module that defines the models, and their declarative base, MetaData or "
                 "SQLModel class), or add models = ... to the table written."
             )
-        tables.append(_table(schema_name, ini, root, chosen, version_table))
+        baseline, said = _baseline(location, root)
+        notes.extend(said)
+        tables.append(_table(schema_name, ini, root, chosen, version_table, baseline))
         adopted.append(
             AdoptedSchema(
                 schema_name,
@@ -403,7 +405,12 @@ def _rel(path: Path, root: Path) -> str:
 
 
 def _table(
-    name: str, ini: Path | None, root: Path, models: str | None, version_table: str | None
+    name: str,
+    ini: Path | None,
+    root: Path,
+    models: str | None,
+    version_table: str | None,
+    baseline: str | None = None,
 ) -> str:
     lines = [f"\n[tool.workbench.schema.{name}]"]
     if models is not None:
@@ -414,6 +421,8 @@ def _table(
         lines.append(f"alembic_ini = {_toml_string(_rel(ini, root))}")
     if version_table is not None and version_table != "alembic_version":
         lines.append(f"version_table = {_toml_string(version_table)}")
+    if baseline is not None:
+        lines.append(f"baseline = {_toml_string(baseline)}")
     lines.append('# backends = ["postgresql"]  # when the history runs on PostgreSQL only')
     return "\n".join(lines) + "\n"
 
@@ -459,6 +468,121 @@ def _try_models(root: Path, name: str, spec: Any) -> tuple[int | None, list[str]
     return len(loaded.metadata.tables), [
         f"models {spec.models}: {len(loaded.metadata.tables)} tables."
     ]
+
+
+# --- a history that starts from tables it never creates ---------------------------------
+
+_CREATE_ALL = re.compile(r"\b(\w+)\.metadata\.create_all\(")
+
+
+def _baseline(location: Any, root: Path) -> tuple[str | None, list[str]]:
+    """The models a history starts from, when its revisions change tables none of them creates.
+
+    Found by reading source only: the files of the package that holds the history
+    (or the project) that call ``X.metadata.create_all(...)``, with ``X`` imported
+    from a module; a candidate is imported once and kept when it holds those tables.
+    """
+    missing = _never_created(location)
+    if not missing:
+        return None, []
+    shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+    for candidate in _create_all_candidates(location, root):
+        tables = _baseline_tables(candidate, location, root)
+        # The first table the history fails on must be there; later ones may be made by
+        # revisions that cannot be read offline.
+        if tables is not None and missing[0] in tables:
+            return candidate, [
+                f"the history changes tables no revision creates ({shown}): the application "
+                f"makes them first with create_all on {candidate}, written as baseline (created "
+                "on empty databases before the first revision)."
+            ]
+    return None, [
+        f"the history changes tables no revision creates ({shown}): if the application makes "
+        'them before its first upgrade (create_all), add baseline = "MODULE:ATTR" naming those '
+        "models to the table written (see docs/adopt.md)."
+    ]
+
+
+def _never_created(location: Any) -> list[str]:
+    """Tables the revisions change (in order) before any of them creates them."""
+    from workbench.loader import add_sys_path
+    from workbench.revisions import capture
+
+    try:
+        from alembic.script import ScriptDirectory
+
+        add_sys_path(location.sys_path)
+        scripts = ScriptDirectory(
+            str(location.directory), version_locations=[str(v) for v in location.versions]
+        )
+        chain = list(scripts.walk_revisions("base", "heads"))
+    except Exception:  # an unreadable history: check reports it; no baseline to suggest
+        return []
+    chain.reverse()
+    created: set[str] = set()
+    missing: list[str] = []
+    for script in chain:
+        for c in capture(script, "upgrade").ops:
+            table = c.table
+            if c.kind == "create_table" and table:
+                created.add(table)
+            elif table and table not in created and table not in missing:
+                missing.append(table)
+    return missing
+
+
+def _create_all_candidates(location: Any, root: Path) -> list[str]:
+    """``MODULE:ATTR`` for each ``ATTR.metadata.create_all(`` whose ATTR a file imports."""
+    top = location.directory
+    while (top.parent / "__init__.py").is_file():
+        top = top.parent
+    folder = top.parent if (top / "__init__.py").is_file() else root
+    search = [top] if (top / "__init__.py").is_file() else [root]
+    found: list[str] = []
+    for base in search:
+        for path in sorted(base.rglob("*.py")):
+            if any(
+                p in (".venv", "venv", "site-packages", "node_modules")
+                for p in path.relative_to(base).parts
+            ):
+                continue
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            for name in _CREATE_ALL.findall(text):
+                imported = re.search(
+                    rf"^\s*from\s+([\w.]+)\s+import\s+(?:\(?[^\n]*?\b)?(\w+)\s+as\s+{name}\b"
+                    rf"|^\s*from\s+([\w.]+)\s+import\s+(?:[^\n]*?,\s*)?{name}\b",
+                    text,
+                    re.M,
+                )
+                if imported is None:
+                    continue
+                module = imported.group(1) or imported.group(3)
+                attr = imported.group(2) or name
+                if module.startswith("."):
+                    package = ".".join(path.relative_to(folder).with_suffix("").parts[:-1])
+                    module = f"{package}{module}" if module.strip(".") else package
+                candidate = f"{module}:{attr}"
+                if candidate not in found:
+                    found.append(candidate)
+    return found
+
+
+def _baseline_tables(candidate: str, location: Any, root: Path) -> set[str] | None:
+    """The tables of a baseline candidate, imported once; ``None`` when it does not load."""
+    from workbench.config import Config
+    from workbench.errors import WorkbenchError
+    from workbench.loader import add_sys_path, load_baseline
+
+    cfg = Config.at(root, specs={"_candidate": SchemaSpec(baseline=candidate)})
+    add_sys_path(location.sys_path)
+    try:
+        metadata = load_baseline(cfg, "_candidate")
+    except WorkbenchError:
+        return None
+    return set(metadata.tables) if metadata is not None else None
 
 
 # --- reading env.py without running it ---------------------------------------------------

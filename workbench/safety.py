@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench import compat
-from workbench.config import VERSION_TABLE
+from workbench.config import is_version_table
 from workbench.errors import WorkbenchError
 from workbench.results import BackfillRequest, DestructiveChange, RenameCandidate
 from workbench.revisions import CapturedOp, HistoryModel, capture, impl, type_ddl
@@ -701,7 +701,7 @@ def destructive_changes(
     if not steps:
         return []
     inspector = sa.inspect(conn)
-    live = set(inspector.get_table_names()) - {VERSION_TABLE}
+    live = {n for n in inspector.get_table_names() if not is_version_table(n)}
     if not live:
         # Nothing to lose: no revision is read (for one 200-table revision on a
         # fresh database, reading it would cost a quarter of applying it).

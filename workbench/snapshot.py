@@ -28,7 +28,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from workbench.config import VERSION_TABLE
+from workbench.config import is_version_table
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -203,8 +203,8 @@ def _take_one(conn: Connection, tables: Iterable[str] | None, schema: str | None
     backend = conn.dialect.name
     relations = _relations(conn, inspector, schema)
     all_names = sorted(relations.get("table", []))
-    has_version = VERSION_TABLE in all_names
-    names = [n for n in all_names if n != VERSION_TABLE]
+    has_version = any(is_version_table(n) for n in all_names)
+    names = [n for n in all_names if not is_version_table(n)]
     wanted = names if tables is None else sorted(set(names) & set(tables))
     detailed = tuple(_tables(conn, inspector, wanted, schema)) if wanted else ()
     return Snapshot(

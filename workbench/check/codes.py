@@ -221,13 +221,18 @@ _ROUND_TRIP_FIXES: tuple[tuple[str, str], ...] = (
     (
         r"^enum type (\S+) still exists",
         "drop it at the end of downgrade(): "
-        "op.drop_enum_type('{0}') (drop_table leaves PostgreSQL enum types behind)",
+        "op.execute(sa.DDL('DROP TYPE {0}')) on PostgreSQL "
+        "(drop_table leaves PostgreSQL enum types behind)",
     ),
-    (r"^enum type (\S+) missing", "recreate it in downgrade(): op.create_enum_type('{0}', [...])"),
+    (
+        r"^enum type (\S+) missing",
+        'recreate it in downgrade(): op.execute(sa.DDL("CREATE TYPE {0} AS ENUM (...)")) '
+        "on PostgreSQL",
+    ),
     (
         r"^enum type (\S+): values",
-        "restore its values in downgrade(): op.sync_enum_values("
-        "'{0}', [old values], old_values=[new values])",
+        "restore its values in downgrade() (ALTER TYPE {0} ADD VALUE, or the type made again "
+        "with its old values: see docs/migrations.md, enum types)",
     ),
     (
         r"^CHECK (\S+) missing",

@@ -14,6 +14,11 @@ faithful means that works:
    skipped (on SQLite, an ``ALTER`` SQLite cannot run is retried in batch mode,
    as the author meant), and the database is stamped at the revision. This is
    an approximation: findings that follow it say so, as warnings.
+3. ``replayed on the walk's database``: an earlier revision fails on an empty
+   database too (the walk got past it by an earlier rebuild), so no fresh
+   database reaches the revision before. The walk's own database, which the
+   failed step left at the revision before, is kept, and the operations are
+   replayed on it as in 2. Also an approximation.
 """
 
 from __future__ import annotations
@@ -49,17 +54,26 @@ def rebuild(walk: Walk, index: int) -> Rebuilt | None:
     """
     chain = walk.history.chain
     rev = chain[index].revision
-    walk.open_scratch()
+    kept = walk.detach()
     try:
+        walk.open_scratch()
         walk.run_env(functools.partial(_plain_upgrade, walk, index))
     except MigrationFailed:
         if walk.crash is not None:
+            kept[0].close()
             raise walk.crash from None
         if walk.at.index != index:
-            # An earlier revision fails on an empty database although the walk got past it:
-            # no faithful state can be made.
-            return None
-        return _replayed(walk, index)
+            # An earlier revision fails on an empty database although the walk got past it
+            # (by an earlier rebuild): go on from the walk's own database, at the revision
+            # before, which the failed step left as it was.
+            walk.attach(kept)
+            return _replayed(walk, index, "the walk's own database")
+        kept[0].close()
+        return _replayed(walk, index, "a fresh scratch database")
+    except BaseException:
+        kept[0].close()
+        raise
+    kept[0].close()
     return Rebuilt(
         rev,
         True,
@@ -80,11 +94,13 @@ def _plain_upgrade(walk: Walk, index: int, _heads: Any, _context: Any) -> Iterat
         yield MigrationStep.upgrade_from_script(revision_map, script)
 
 
-def _replayed(walk: Walk, index: int) -> Rebuilt:
+def _replayed(walk: Walk, index: int, where: str) -> Rebuilt:
     """The database at ``index - 1`` plus the operations of ``index`` that run, stamped."""
     chain = walk.history.chain
     script = chain[index]
     conn = walk.conn
+    if conn.in_transaction():
+        conn.commit()
     ran, skipped = _apply_each(conn, walk.history.up[script.revision].ops)
     walk.run_env(functools.partial(_stamp, walk, script.revision))
     if conn.in_transaction():
@@ -94,7 +110,7 @@ def _replayed(walk: Walk, index: int) -> Rebuilt:
     return Rebuilt(
         script.revision,
         False,
-        f"a fresh scratch database upgraded to {before}, then the {ran} operation(s) of "
+        f"{where} at {before}, then the {ran} operation(s) of "
         f"{script.revision} that run applied one by one{left}, and stamped at {script.revision}",
     )
 

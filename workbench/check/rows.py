@@ -252,16 +252,40 @@ class Data:
         before: dict[str, TableRows],
         after: dict[str, TableRows],
     ) -> None:
-        """Tables the step does not name keep exactly their rows."""
+        """Tables the step does not name keep exactly their rows.
+
+        A table whose columns or constraints the step changed is touched, named
+        or not: its rows may differ in value (not in number). When the step's
+        operations could not be read to the end (it inspects the database and
+        decides from what it finds), which tables it means to change is not
+        known: rows added or rewritten there are one warning that says so;
+        rows lost stay an error.
+        """
+        history = step.check.history
+        captured = (history.up if direction == "upgrade" else history.down)[step.rev]
+        unreadable = captured.error is not None and captured.raises is None
+        shapes = step.shapes(direction)
+        unread: list[str] = []
         for table, was in sorted(before.items()):
             now = after.get(table)
             if was.digest is None or now is None or now.digest == was.digest:
                 continue
+            if now.rows == was.rows and shapes is not None:
+                old, new = (shape.table(table) for shape in shapes)
+                if old is not None and new is not None and old != new:
+                    # The step changed the table itself (a column added by code that could
+                    # not be read): its rows' values differ because its columns do.
+                    continue
             change = (
                 f"{was.rows} row(s) before, {now.rows} after"
                 if now.rows != was.rows
                 else f"the same {was.rows} row count, different values"
             )
+            if unreadable and now.rows >= was.rows:
+                # Rows added or rewritten by code that could not be read may be its purpose;
+                # rows lost are lost whatever it meant.
+                unread.append(f"{table} ({change})")
+                continue
             step.report(
                 "WB220",
                 f"revision {step.rev}'s {direction} changes the rows of {table} on "
@@ -269,4 +293,16 @@ class Data:
                 "a revision must only change the tables it names: look for op.execute() "
                 "statements that reach other tables, and for cascading foreign keys.",
                 def_line(step.script, direction),
+            )
+        if unread:
+            step.report(
+                "WB220",
+                f"revision {step.rev}'s {direction} changes the rows of "
+                f"{len(unread)} table(s) on {step.check.backend} that its operations, as far as "
+                f"they could be read, do not name: {', '.join(unread)}. Its operations could not "
+                f"be read to the end ({captured.error}), so whether it means to is not known.",
+                "if these tables are not meant to change, look for statements that reach them "
+                "and for cascading foreign keys; otherwise nothing to fix.",
+                def_line(step.script, direction),
+                severity="warning",
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from workbench import snapshot as snap
 from workbench.check import casts
@@ -42,9 +42,16 @@ class Step:
         self.preset: snap.Snapshot | None = None
         """The snapshot the previous revision took after its last upgrade, if it covers ours."""
 
-    def report(self, code: str, message: str, fix: str, line: int | None) -> None:
+    def report(
+        self,
+        code: str,
+        message: str,
+        fix: str,
+        line: int | None,
+        severity: Literal["error", "warning", "info"] | None = None,
+    ) -> None:
         """A finding about this revision, at ``line`` of its file."""
-        self.check.add(code, message, fix, script=self.script, line=line)
+        self.check.add(code, message, fix, script=self.script, line=line, severity=severity)
 
     def scope_in(self, state: snap.Snapshot) -> set[str] | None:
         """The tables this revision may change, in the database ``state`` describes.
@@ -94,6 +101,13 @@ class Step:
                 line=def_line(script, "downgrade"),
             )
 
+    def shapes(self, direction: str) -> tuple[snap.Snapshot, snap.Snapshot] | None:
+        """The schema before and after the step in ``direction`` (``None`` if not taken yet)."""
+        if direction == "upgrade":
+            return self.before, self.after_up_snap
+        after_down: snap.Snapshot | None = getattr(self, "after_down_snap", None)
+        return None if after_down is None else (self.after_up_snap, after_down)
+
     def _probe(self) -> list[casts.Probe]:
         """Values that do not fit each risky type change, written into seeded rows."""
         if not self.up.retypes:
@@ -136,7 +150,7 @@ class Step:
 
     def after_down(self) -> None:
         conn = self.check.conn
-        after = snap.take(conn, self._scope_after())
+        after = self.after_down_snap = snap.take(conn, self._scope_after())
         differences = snap.diff(self.before, after)
         if differences:
             self.check.add(

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from workbench import db, pgschemas
 from workbench import snapshot as snap
@@ -29,7 +30,7 @@ from workbench.compat import forget_created_types
 from workbench.config import Config
 from workbench.envpy import RunContext
 from workbench.errors import MigrationFailed
-from workbench.loader import Schema
+from workbench.loader import Schema, create_baseline
 from workbench.results import Finding
 from workbench.revisions import alembic_config
 
@@ -78,6 +79,7 @@ class Walk:
         """Findings a ``# workbench: ignore[CODE]`` comment accepts."""
         self.walked: set[int] = set()
         """Indexes of the revisions whose upgrade the walk ran."""
+        self.baseline = cfg.spec(schema).baseline
         self.approximate: Rebuilt | None = None
         """Set once the walk goes on from a state rebuilt only approximately."""
         self.probes: list[Probe] = []
@@ -103,6 +105,8 @@ class Walk:
         _throwaway(conn)
         named = pgschemas.mentioned(c.op for cap in self.history.up.values() for c in cap.ops)
         pgschemas.fold_into(conn, pgschemas.compared_schemas(self.models.metadata, named))
+        # A history that starts from tables made outside it starts from them here too.
+        create_baseline(self.cfg, self.schema, conn)
         self.data = Data(conn, self)
         self.current = snap.Snapshot(self.backend, (), ())
         self.ac = alembic_config(
@@ -111,6 +115,17 @@ class Walk:
             url=url,
             attributes={"connection": conn, "workbench": RunContext()},
         )
+
+    def detach(self) -> tuple[Any, ...]:
+        """The current scratch database, kept open while another is tried (see :meth:`attach`)."""
+        held = (self._db, self.url, self.conn, self.data, self.current, self.ac)
+        self._db = contextlib.ExitStack()
+        return held
+
+    def attach(self, held: tuple[Any, ...]) -> None:
+        """Walk on a scratch database :meth:`detach` kept, dropping the one in use."""
+        self._db.close()
+        self._db, self.url, self.conn, self.data, self.current, self.ac = held
 
     def _walk_all(self) -> bool:
         """Walk the chain to head, going on after each failed step; whether head was reached.
@@ -121,13 +136,24 @@ class Walk:
         (:func:`~workbench.check.rebuild.rebuild`) and the walk goes on from there.
         """
         start = 0
+        stuck: tuple[int, str] | None = None
         while True:
             try:
                 self.run_env(functools.partial(self._steps_from, start))
             except MigrationFailed as exc:
                 if self.crash is not None:
                     raise self.crash from None
+                if self.conn.in_transaction():
+                    # PostgreSQL: an aborted transaction refuses every later statement.
+                    self.conn.rollback()
                 index, phase = self.at.index, self.at.phase
+                if (index, phase) == stuck:
+                    # Failed again before any step ran: nothing would change on another try.
+                    raise MigrationFailed(
+                        f"the walk of {self.schema!r} on {self.backend} cannot go on after "
+                        f"revision {self.history.chain[index].revision}: {reason_of(exc)}."
+                    ) from exc
+                stuck = (index, phase)
                 self.walked.add(index)
                 seeded = self.data is not None and self.data.seeded
                 rebuilt = None if phase == "down" else rebuild(self, index)
@@ -152,6 +178,11 @@ class Walk:
         from alembic.runtime.environment import EnvironmentContext
 
         assert self.history.scripts is not None
+        if self.conn.in_transaction():
+            # A run that starts inside a transaction is the caller's: the runner would then
+            # leave SQLite's foreign keys on, and a batch rebuild of a parent table fails on
+            # its children's rows. What the walk read or wrote since is kept.
+            self.conn.commit()
         with EnvironmentContext(self.ac, self.history.scripts, fn=fn):
             self.history.scripts.run_env()
 
@@ -245,13 +276,42 @@ class Walk:
                 script=script,
                 line=line,
             )
+        elif (
+            phase == "up"
+            and seeded
+            and rebuilt is not None
+            and rebuilt.exact
+            and _judges_values(exc, reason)
+        ):
+            # It runs on an empty database and fails on the rows check made up: its own
+            # code read a value it did not expect. Whether real rows hold such values is
+            # the author's knowledge, not check's.
+            self.add(
+                "WB202",
+                f"revision {rev} fails to upgrade on {self.backend} on the rows check seeded "
+                f"(made-up values, not your data) at {where}: {reason}.{then}",
+                "if rows like these can exist in your database, make upgrade() handle them; "
+                "if they cannot, nothing to fix.",
+                script=script,
+                line=line,
+                severity="warning",
+            )
         elif phase == "up":
             rows = " (its tables held seeded rows)" if seeded and about_rows(reason) else ""
+            missing = self._never_created(index, reason)
             self.add(
                 "WB202",
                 f"revision {rev} fails to upgrade on {self.backend}{rows} at {where}: {reason}."
                 f"{then}",
-                failure_fix(reason, self.backend, "upgrade()"),
+                (
+                    f"no revision before {rev} creates table {missing}: the history starts from "
+                    "tables made outside it. If the application makes them before its first "
+                    "upgrade (create_all on its initial models), declare those models: "
+                    f'baseline = "MODULE:ATTR" in [tool.workbench.schema.{self.schema}] '
+                    "(see docs/adopt.md); otherwise add a revision that creates them."
+                )
+                if missing is not None and self.baseline is None
+                else failure_fix(reason, self.backend, "upgrade()"),
                 script=script,
                 line=line,
             )
@@ -280,6 +340,19 @@ class Walk:
                 line=line,
             )
 
+    def _never_created(self, index: int, reason: str) -> str | None:
+        """The table a failure says is missing, when no revision before ``index`` creates it."""
+        from workbench.check.effects import Effect
+
+        match = _MISSING_TABLE.search(reason)
+        if match is None:
+            return None
+        table = match.group(1) or match.group(2)
+        for script in self.history.chain[:index]:
+            if table in Effect.of(self.history.up[script.revision]).created:
+                return None
+        return table
+
     def add(
         self,
         code: str,
@@ -289,8 +362,12 @@ class Walk:
         script: Script | None = None,
         line: int | None = None,
         details: Sequence[str] = (),
+        severity: Literal["error", "warning", "info"] | None = None,
     ) -> None:
-        """A finding of this walk; after an approximate rebuild, errors become warnings."""
+        """A finding of this walk; after an approximate rebuild, errors become warnings.
+
+        ``severity`` overrides the code's own (a warning when the walk cannot decide).
+        """
         found = make_finding(
             code,
             self.schema,
@@ -302,6 +379,8 @@ class Walk:
             line=line,
             details=details,
         )
+        if severity is not None:
+            found = replace(found, severity=severity)
         if self.approximate is not None and found.severity == "error":
             # Found on a state the walk could only approximate: it may follow from that.
             note = (
@@ -325,6 +404,27 @@ class Walk:
         self.findings.append(found)
 
     # -- at head: the models --
+
+
+def _judges_values(exc: BaseException, reason: str) -> bool:
+    """Whether a failure was raised by the revision's own code reading row values.
+
+    Not the database refusing the change (that fails on any real rows too), and
+    not a NULL the code did not expect (a nullable column holds NULLs in real
+    data): a value the code could not parse or use, such as made-up text where
+    the application always writes JSON.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    cause = exc.__cause__ if exc.__cause__ is not None else exc
+    if isinstance(cause, SQLAlchemyError) or isinstance(exc, SQLAlchemyError):
+        return False
+    return "NoneType" not in reason
+
+
+_MISSING_TABLE = re.compile(
+    r'no such table: (?:\w+\.)?(\w+)|relation "(?:\w+\.)?(\w+)" does not exist'
+)
 
 
 def _throwaway(conn: Connection) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection, Iterator
 from typing import TYPE_CHECKING, Any
 
 from workbench import db, pgschemas
-from workbench.config import VERSION_TABLE, Config
+from workbench.config import Config, is_version_table
 from workbench.diagram.model import (
     ColumnInfo,
     ConstraintInfo,
@@ -55,7 +55,7 @@ def model_from_metadata(
     tables = tuple(
         _table_info(t, exact)
         for t in metadata.sorted_tables
-        if t.name != VERSION_TABLE and not t.name.startswith("_alembic_tmp_")
+        if not is_version_table(t.name) and not t.name.startswith("_alembic_tmp_")
     )
     return ErModel(schema=schema, source=source, tables=tables)
 
@@ -301,7 +301,9 @@ def reflect(
     with db.connect(url) as conn:
         metadata.reflect(
             bind=conn,
-            only=lambda name, _meta: name != VERSION_TABLE and not name.startswith("_alembic_tmp_"),
+            only=lambda name, _meta: (
+                not is_version_table(name) and not name.startswith("_alembic_tmp_")
+            ),
         )
         # Tables in the named PostgreSQL schemas of the models or the history.
         pgschemas.reflect_named(metadata, conn, named)

@@ -27,6 +27,8 @@ class Hit:
     op: CapturedOp | None = None
     direction: Direction = "upgrade"
     line: int | None = None
+    severity: Literal["error", "warning", "info"] | None = None
+    """Overrides the rule's: a warning where the rule cannot decide (it says why)."""
 
 
 Check = Callable[["RevisionOps"], Iterable[Hit]]

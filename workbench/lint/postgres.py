@@ -82,17 +82,48 @@ def type_change_without_using(rev: RevisionOps) -> Iterator[Hit]:
             if op.kw.get("postgresql_using"):
                 continue
             table = table_of(c) or ""
+            known = rev.before.column(table, op.column_name) if direction == "upgrade" else None
             old = rev.old_type(table, op.column_name, op) if direction == "upgrade" else None
             old = old if old is not None else op.existing_type
+            if _enum_seen_as_string(known.type if known is not None else None, old):
+                # Autogenerate wrote existing_type from SQLite, where an enum reflects as a
+                # VARCHAR: on PostgreSQL the column is the enum the history made.
+                old = known.type if known is not None else old
             if old is None or implicit_cast(old, op.modify_type) is not False:
                 continue
+            # The history before it does not know the column: a revision that could not be
+            # read made it, perhaps of another type on PostgreSQL than existing_type says
+            # (autogenerate wrote existing_type from the database it compared, often SQLite).
+            unknown = (
+                direction == "upgrade"
+                and rev.before.column(table, op.column_name) is None
+                and table not in rev.created("upgrade")
+            )
             yield Hit(
                 f"{_prefix(direction)}changes {table}.{op.column_name} from {type_sql(old)} to "
                 f"{type_sql(op.modify_type)} without {_using(op.column_name, op.modify_type)}: "
-                "PostgreSQL cannot cast it implicitly and the migration fails",
+                + (
+                    "PostgreSQL cannot cast it implicitly and the migration fails"
+                    if not unknown
+                    else "PostgreSQL cannot cast that implicitly, but the revisions before it "
+                    "could not be read to this column, so whether it is "
+                    f"{type_sql(old)} on PostgreSQL is not known"
+                ),
                 c,
                 direction,
+                severity="warning" if unknown else None,
             )
+
+
+def _enum_seen_as_string(made: Any, claimed: Any) -> bool:
+    """Whether ``made`` (by the history) is an enum and ``claimed`` a plain string type."""
+    import sqlalchemy as sa
+
+    return (
+        isinstance(made, sa.Enum)
+        and isinstance(claimed, sa.String)
+        and not isinstance(claimed, sa.Enum)
+    )
 
 
 @rule("WB115", "use-alter-in-create-table", "error", backend="postgresql")

@@ -449,28 +449,37 @@ def constraint_not_valid(rev: RevisionOps) -> Iterator[Hit]:
 
 @rule("WB111", "downgrade-not-reversible", "error")
 def downgrade_not_reversible(rev: RevisionOps) -> Iterator[Hit]:
-    """The downgrade raises, or does nothing while the upgrade does something.
+    """The downgrade raises, or does nothing while the upgrade changes the schema.
 
     Risk: the revision cannot be undone: a failed deploy cannot roll back, and
     ``workbench check`` cannot prove the round trip.
 
     Fix: write the downgrade (the reverse of each upgrade operation, in reverse
     order). If the change truly cannot be undone, say so in the revision and
-    silence this line on ``def downgrade``.
+    silence this line on ``def downgrade``. An upgrade that only changes data
+    (``UPDATE``, ``INSERT``, ``DELETE``) with a deliberately empty downgrade is
+    not reported here: the schema round-trips, and WB112 warns that the data
+    does not come back.
     """
     line = rev.def_line("downgrade")
     if rev.downgrade.offline:
         return  # not known to raise: WB100 says what could not be read
+    schema_ops = [c for c in rev.upgrade.ops if not _data_only(c)]
     if rev.downgrade.error:
         yield Hit(f"the downgrade raises: {rev.downgrade.error}", line=line, direction="downgrade")
-    elif rev.upgrade.ops and not rev.downgrade.ops:
-        count = len(rev.upgrade.ops)
+    elif schema_ops and not rev.downgrade.ops:
+        count = len(schema_ops)
         yield Hit(
             f"the downgrade does nothing, while the upgrade performs {count} operation"
             + ("" if count == 1 else "s"),
             line=line,
             direction="downgrade",
         )
+
+
+def _data_only(c: Any) -> bool:
+    """Whether a captured operation changes rows only, not the schema."""
+    return c.kind == "bulk_insert" or (c.kind == "execute" and _is_dml(_sql(_op(c))))
 
 
 def _is_backfill(rev: RevisionOps, index: int, sql: str) -> bool:

@@ -120,7 +120,7 @@ def check_revision(
             findings.append(
                 Finding(
                     code=registered.code,
-                    severity=registered.severity,
+                    severity=hit.severity or registered.severity,
                     message=hit.message,
                     schema=schema,
                     backend=registered.backend,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from workbench.config import VERSION_TABLE
+from workbench.config import is_version_table
 from workbench.errors import SeedError
 from workbench.seed import values as V
 from workbench.seed.constraints import (
@@ -335,7 +335,7 @@ def analyse(metadata: MetaData, dialect: Any = None) -> Catalog:
     import sqlalchemy as sa
     from sqlalchemy.exc import NoReferencedColumnError, NoReferencedTableError
 
-    tables = [t for t in metadata.tables.values() if t.name != VERSION_TABLE]
+    tables = [t for t in metadata.tables.values() if not is_version_table(t.name)]
     infos: dict[str, TableSpec] = {}
     for table in sorted(tables, key=lambda t: str(t.key)):
         cols = {str(c.name): column_spec(c, dialect) for c in table.columns}
