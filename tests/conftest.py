@@ -46,6 +46,24 @@ def _no_workbench_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _own_modules(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Modules a test imported from its temporary project do not outlive it.
+
+    Two tests' projects may both have a ``shop_types.py``; the second must not get
+    the first one's module from ``sys.modules``.
+    """
+    import sys
+
+    before = set(sys.modules)
+    yield
+    base = tmp_path_factory.getbasetemp().resolve()
+    for name in set(sys.modules) - before:
+        file = getattr(sys.modules.get(name), "__file__", None)
+        if file and Path(file).resolve().is_relative_to(base):
+            del sys.modules[name]
+
+
+@pytest.fixture(autouse=True)
 def _own_logging() -> Iterator[None]:
     """Logging set up by one test (plain Alembic's ``fileConfig``) does not outlive it.
 
