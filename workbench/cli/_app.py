@@ -94,6 +94,8 @@ class WorkbenchGroup(TyperGroup):
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except _PASS_THROUGH:
             raise
+        except BrokenPipeError:
+            _reader_gone()
         except (Exception, SystemExit) as exc:
             if _state(ctx).traceback:
                 raise
@@ -109,6 +111,15 @@ class WorkbenchGroup(TyperGroup):
                 "bug in workbench: run the command again with --traceback and report the output.",
                 as_json=as_json,
             )
+
+
+def _reader_gone() -> NoReturn:
+    """Whoever read our output went away (``workbench lint --help | head``): stop quietly,
+    as Python's documentation recommends for SIGPIPE, rather than call it a bug."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(1)
 
 
 def fail(text: str, *, as_json: bool = False) -> NoReturn:
@@ -303,4 +314,7 @@ def main() -> None:
             reconfigure = getattr(stream, "reconfigure", None)
             if reconfigure is not None:
                 reconfigure(encoding="utf-8")
-    app(prog_name="workbench")
+    try:
+        app(prog_name="workbench")
+    except BrokenPipeError:
+        _reader_gone()
