@@ -26,6 +26,7 @@ import datetime
 import re
 import shutil
 import tempfile
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,8 +88,11 @@ def squash(
     scripts = script_directory(cfg, schema)
     chain = _chain(scripts, schema, to)
     last = chain[-1]
-    ups, downs, dropped = _operations(chain)
-    text = _render(cfg, schema, chain, ups, downs, message)
+    # Revisions may do different things per backend (`if op.get_context().dialect.name ==
+    # "postgresql":` around enum DDL, as generate writes it): read them once per dialect.
+    readings = {dialect: _operations(chain, dialect) for dialect in ("postgresql", "sqlite")}
+    dropped = readings["postgresql"][2]
+    text = _render(cfg, schema, chain, readings, message)
     versions = Path(last.path).parent
     name = f"{datetime.date.today():%Y_%m_%d}_{last.revision}_squashed.py"
     with contextlib.ExitStack() as stack:
@@ -157,20 +161,20 @@ def _chain(scripts: Any, schema: str, to: str) -> list[Script]:
     return chain
 
 
-def _operations(chain: list[Script]) -> tuple[list[Any], list[Any], list[str]]:
-    """The schema operations of ``chain`` (upgrades in order, downgrades newest first) and the
-    data migrations left out, one line each."""
+def _operations(chain: list[Script], dialect: str) -> tuple[list[Any], list[Any], list[str]]:
+    """The schema operations of ``chain`` as ``dialect`` runs them (upgrades in order,
+    downgrades newest first) and the data migrations left out, one line each."""
     from workbench.revisions import capture
 
     ups: list[CapturedOp] = []
     downs: list[CapturedOp] = []
     dropped: list[str] = []
     for script in chain:
-        up = capture(script, "upgrade")
+        up = capture(script, "upgrade", dialect)
         _readable(up, script)
         ups.extend(_schema_only(up, dropped))
     for script in reversed(chain):
-        down = capture(script, "downgrade")
+        down = capture(script, "downgrade", dialect)
         _readable(down, script)
         downs.extend(_schema_only(down, []))
     return _grouped(ups), _grouped(downs), dropped
@@ -234,8 +238,7 @@ def _render(
     cfg: Config,
     schema: str,
     chain: list[Script],
-    ups: list[Any],
-    downs: list[Any],
+    readings: dict[str, tuple[list[Any], list[Any], list[str]]],
     message: str | None,
 ) -> str:
     from alembic.autogenerate import render_python_code
@@ -246,18 +249,32 @@ def _render(
     import workbench.ops  # noqa: F401  (renders the enum operations)
     from workbench.autogen import render_item
 
-    context = MigrationContext.configure(dialect_name="postgresql")
-
-    def code(ops: Any) -> str:
+    def code(dialect: str, direction: int) -> str:
+        ops = readings[dialect][direction]
+        if not ops:
+            return "pass"
+        container = alembic_ops.UpgradeOps if direction == 0 else alembic_ops.DowngradeOps
         return render_python_code(
-            ops,
+            container(ops=ops),
             render_as_batch=True,
             render_item=render_item,  # type: ignore[arg-type]
-            migration_context=context,
+            migration_context=MigrationContext.configure(dialect_name=dialect),
         )
 
-    upgrades = code(alembic_ops.UpgradeOps(ops=ups)) if ups else "pass"
-    downgrades = code(alembic_ops.DowngradeOps(ops=downs)) if downs else "pass"
+    def per_backend(direction: int) -> str:
+        on_postgresql, elsewhere = code("postgresql", direction), code("sqlite", direction)
+        if on_postgresql == elsewhere:
+            return on_postgresql
+        # The template indents the first line; the renderer indents the others itself.
+        lines = [
+            'if op.get_context().dialect.name == "postgresql":',
+            *textwrap.indent(textwrap.dedent("    " + on_postgresql), "    ").splitlines(),
+            "else:",
+            *textwrap.indent(textwrap.dedent("    " + elsewhere), "    ").splitlines(),
+        ]
+        return "\n".join([lines[0], *(f"    {line}" if line.strip() else "" for line in lines[1:])])
+
+    upgrades, downgrades = per_backend(0), per_backend(1)
     first, last = chain[0], chain[-1]
     text = message or (
         f"squashed: {len(chain)} revisions, {first.revision} (base) to {last.revision}"
