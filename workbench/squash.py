@@ -250,7 +250,7 @@ def _render(
     from workbench.autogen import render_item
 
     def code(dialect: str, direction: int) -> str:
-        ops = readings[dialect][direction]
+        ops: list[Any] = list(readings[dialect][direction])
         if not ops:
             return "pass"
         container = alembic_ops.UpgradeOps if direction == 0 else alembic_ops.DowngradeOps
