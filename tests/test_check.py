@@ -809,6 +809,33 @@ def test_a_revision_that_converts_the_values_first_passes(project: Project, agai
     assert own(report) == [], [f.message for f in own(report)]
 
 
+def test_a_column_the_history_made_an_enum_is_not_probed_with_non_members(
+    project: Project,
+) -> None:
+    """Autogenerate on SQLite writes an enum column's ``existing_type`` as the VARCHAR it
+    reflects; the history says it was an enum, so 'zz' is no value its old type admits."""
+    new = "Enum('A', 'B', 'C', name='mode')"
+    _retyped(project, new, None)
+    versions = project.root / "migrations" / "shop" / "versions"
+    added = versions / "0002_b0002_code.py"
+    added.write_text(
+        added.read_text().replace("sa.String(length=40)", "sa.Enum('A', 'B', name='mode')"),
+        encoding="utf-8",
+    )
+    retyped = versions / "0003_c0003_code_type.py"
+    retyped.write_text(
+        retyped.read_text()
+        .replace(f"type_=sa.{new})", f"type_=sa.{new}, existing_type=sa.VARCHAR(length=1))")
+        .replace("type_=sa.String(length=40), postgresql_using=\"code::text\"",
+                 "type_=sa.Enum('A', 'B', name='mode')"),
+        encoding="utf-8",
+    )  # fmt: skip
+    report = check(project.cfg, ["shop"], against=["sqlite"])
+    assert [f.code for f in own(report) if f.code in ("WB224", "WB225", "WB202")] == [], [
+        f.message for f in own(report)
+    ]
+
+
 @pytest.mark.parametrize(
     ("old", "new", "kind", "unfit", "fit"),
     [

@@ -128,15 +128,25 @@ def casts_of(
         if table is None or table.column(retype.column) is None:
             continue  # made in the same step: it holds no rows yet
         old = retype.existing
-        if old is None and declared is not None:
+        if declared is not None:
             column = declared.column(retype.table, retype.column)
-            old = column.type if column is not None else None
+            made = column.type if column is not None else None
+            # Autogenerate on SQLite writes an enum's existing_type as the VARCHAR it
+            # reflects: the history's enum says which values the old type admits.
+            if old is None or (_is_enum(made) and not _is_enum(old)):
+                old = made if made is not None else old
         if old is None:
             old = _reflected_type(conn, retype.table, retype.column)
         plan = values_for(old, retype.new)
         if plan is not None:
             found.append(Cast(retype, old, *plan))
     return found
+
+
+def _is_enum(type_: Any) -> bool:
+    import sqlalchemy as sa
+
+    return type_ is not None and isinstance(impl(type_), sa.Enum)
 
 
 def _reflected_type(conn: Connection, table: str, column: str) -> Any:
