@@ -348,12 +348,9 @@ def load_path(
 
 
 def _shown(path: Path, root: Path | None) -> str:
-    if root is not None:
-        try:
-            return path.relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
-    return str(path)
+    from workbench.modelcheck import shown_path
+
+    return shown_path(path, root)
 
 
 def _import(path: Path, name: str, digest: str, shown: str, root: Path | None) -> ModuleType:

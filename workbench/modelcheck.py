@@ -59,7 +59,7 @@ class Source:
                 continue
             file = Path(found).resolve()
             if all(file != f for f, _ in files):
-                files.append((file, _rel(file, self.root)))
+                files.append((file, shown_path(file, self.root)))
         return tuple(files)
 
     def where(self, *needles: str, table: str | None = None) -> str:
@@ -77,7 +77,8 @@ class Source:
         return self.shown
 
 
-def _rel(path: Path, root: Path | None) -> str:
+def shown_path(path: Path, root: Path | None) -> str:
+    """``path`` relative to the project ``root`` where it lies inside it, else as given."""
     if root is not None:
         try:
             return path.relative_to(root.resolve()).as_posix()

@@ -136,6 +136,18 @@ def throwaway_cluster(password: str | None = None) -> Iterator[str]:
 
 
 @contextlib.contextmanager
+def for_scratch() -> Iterator[str]:
+    """A PostgreSQL server for scratch databases: ``$WORKBENCH_POSTGRES_URL`` when set, else
+    :func:`provision` (a local server we can log into, else a throwaway cluster)."""
+    given = os.environ.get("WORKBENCH_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    with provision() as server:
+        yield server
+
+
+@contextlib.contextmanager
 def provision() -> Iterator[str]:
     """A PostgreSQL server URL to create and drop databases on, by the order in the module doc."""
     given = os.environ.get("WORKBENCH_TEST_POSTGRES_URL")

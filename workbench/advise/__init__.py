@@ -300,14 +300,9 @@ def _proof_source(metadata: MetaData, against: str) -> Iterator[str]:
     if against != "sqlite" or not pgschemas.model_schemas(metadata):
         yield against
         return
-    import os
-
     from workbench import pgserver
 
-    if os.environ.get("WORKBENCH_POSTGRES_URL"):
-        yield os.environ["WORKBENCH_POSTGRES_URL"]
-        return
-    with pgserver.provision() as server:
+    with pgserver.for_scratch() as server:
         yield server
 
 

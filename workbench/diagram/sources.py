@@ -382,14 +382,9 @@ def _scratch_source(history: HistoryModel) -> Iterator[str]:
     if not history.schemas:
         yield "sqlite"
         return
-    import os
-
     from workbench import pgserver
 
-    if os.environ.get("WORKBENCH_POSTGRES_URL"):
-        yield os.environ["WORKBENCH_POSTGRES_URL"]
-        return
-    with pgserver.provision() as server:
+    with pgserver.for_scratch() as server:
         yield server
 
 
