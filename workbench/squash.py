@@ -82,8 +82,8 @@ def squash(
     Example:
         >>> squash(Config.at("."), "blog", "3f2a9c1b7d4e")  # doctest: +SKIP
     """
-    from workbench.migrate import proving_targets
     from workbench.revisions import script_directory
+    from workbench.runtime import proving_targets
 
     scripts = script_directory(cfg, schema)
     chain = _chain(scripts, schema, to)
