@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from workbench.seed import encoders as E
 from workbench.seed import values as V
 
 Encoder = Callable[[list[Any]], list[Any]]
@@ -170,4 +171,4 @@ def python_encoder(
                 dumpers[type(value)] = dumper
         return bytes(dumper.dump(value) or b"").decode()
 
-    return lambda values: V.copy_escape([text(v) for v in bound(values)])
+    return lambda values: E.copy_escape([text(v) for v in bound(values)])

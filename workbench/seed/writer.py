@@ -16,6 +16,7 @@ from random import Random
 from typing import TYPE_CHECKING, Any
 
 from workbench.errors import SeedError
+from workbench.seed import encoders as E
 from workbench.seed import values as V
 from workbench.seed.catalog import (
     BATCH_SIZE,
@@ -49,11 +50,11 @@ def encoder(col: ColumnSpec, backend: str) -> Encoder:
                 else [v / unit for v in vs]
             )
         if kind == "date":
-            return V.date_texts
+            return E.date_texts
         if kind == "datetime":
-            return V.datetime_texts
+            return E.datetime_texts
         if kind == "time":
-            return V.time_texts
+            return E.time_texts
         if kind == "uuid":
             return lambda vs: [None if v is None else f"{v:032x}" for v in vs]
         return _same
@@ -64,22 +65,22 @@ def encoder(col: ColumnSpec, backend: str) -> Encoder:
     if kind == "float":
         return lambda vs: _texts_of(vs, repr)
     if kind == "numeric":
-        return lambda vs: _nulls(V.decimal_texts(vs, col.scale))
+        return lambda vs: _nulls(E.decimal_texts(vs, col.scale))
     if kind == "date":
-        return lambda vs: _nulls(V.date_texts(vs))
+        return lambda vs: _nulls(E.date_texts(vs))
     if kind == "datetime":
-        return lambda vs: _nulls(V.datetime_texts(vs, utc=col.utc))
+        return lambda vs: _nulls(E.datetime_texts(vs, utc=col.utc))
     if kind == "time":
-        return lambda vs: _nulls(V.time_texts(vs))
+        return lambda vs: _nulls(E.time_texts(vs))
     if kind == "uuid":
         return lambda vs: ["\\N" if v is None else V.uuid_text(v) for v in vs]
     if kind == "bytes":
         return lambda vs: ["\\N" if v is None else "\\\\x" + v.hex() for v in vs]
     if kind == "raw":
-        return lambda vs: V.copy_escape([None if v is None else _copy_text(v) for v in vs])
+        return lambda vs: E.copy_escape([None if v is None else _copy_text(v) for v in vs])
     if kind in ("str", "enum"):
         return lambda vs: _nulls(vs)
-    return V.copy_escape
+    return E.copy_escape
 
 
 def _texts_of(values: list[Any], text: Callable[[Any], str]) -> list[str]:
