@@ -10,7 +10,9 @@ extended. The hooks here fix each of those, for ``workbench generate`` and for
 plain ``alembic revision --autogenerate`` alike (both run the same ``env.py``).
 
 Comparison is against the :class:`~workbench.revisions.HistoryModel` where the
-history knows a column, so a SQLite scratch database loses no type detail.
+history knows a column, so a SQLite scratch database loses no type detail. The
+post-processing orders tables by their foreign keys (:mod:`workbench.fkorder`)
+and adds the casts PostgreSQL needs for a type change (:mod:`workbench.pgcasts`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from typing import TYPE_CHECKING, Any
 from workbench import pgschemas
 from workbench.config import is_version_table
 from workbench.errors import WorkbenchError
+from workbench.fkorder import add_deferred_foreign_keys, defer_cycle_foreign_keys
+from workbench.fkorder import order_by_foreign_keys as order_by_foreign_keys
+from workbench.pgcasts import add_postgresql_using, pg_dialect
+from workbench.pgcasts import postgresql_using as postgresql_using
 from workbench.revisions import HistoryModel, enum_name, impl, leaves, type_ddl
 from workbench.snapshot import unwrap
 
@@ -33,12 +39,6 @@ if TYPE_CHECKING:
 
 Directives = list[Any]
 ProcessHook = Callable[["MigrationContext", Any, Directives], None]
-
-
-def _pg_dialect() -> Any:
-    from sqlalchemy.dialects import postgresql
-
-    return postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
 def default_sql(default: Any) -> str | None:
@@ -55,7 +55,7 @@ def default_sql(default: Any) -> str | None:
         text = arg
     elif isinstance(arg, ClauseElement):
         try:
-            text = str(arg.compile(dialect=_pg_dialect(), compile_kwargs={"literal_binds": True}))
+            text = str(arg.compile(dialect=pg_dialect(), compile_kwargs={"literal_binds": True}))
         except Exception:
             text = str(arg)
     else:
@@ -218,7 +218,7 @@ def _render_server_default(obj: Any) -> str | bool:
         # func.now() is CURRENT_TIMESTAMP on SQLite and now() on PostgreSQL.
         return f"sa.func.{arg.name}()"
     if isinstance(arg, elements.ClauseElement) and not isinstance(arg, elements.TextClause):
-        sql = str(arg.compile(dialect=_pg_dialect(), compile_kwargs={"literal_binds": True}))
+        sql = str(arg.compile(dialect=pg_dialect(), compile_kwargs={"literal_binds": True}))
         return f"sa.text({sql!r})"
     return False
 
@@ -295,147 +295,6 @@ def post_process(metadata: MetaData, history: HistoryModel) -> ProcessHook:
     return _hook
 
 
-# --- foreign-key cycles ------------------------------------------------------------------------
-
-
-def defer_cycle_foreign_keys(ops: list[Any]) -> list[Any]:
-    """Take out of the ``create_table`` operations the foreign keys that cannot be created there.
-
-    A foreign key declared ``use_alter=True`` is never created by SQLAlchemy's
-    ``create_table`` on PostgreSQL, and a cycle of foreign keys among tables
-    created together cannot be created table by table (PostgreSQL: "relation
-    does not exist"). Both are removed from their ``create_table`` and
-    returned, to be added with ``create_foreign_key`` once every table exists
-    (see :func:`add_deferred_foreign_keys`). A cycle loses one edge at a time,
-    a nullable one where there is one, until the tables can be ordered.
-    """
-    import sqlalchemy as sa
-    from alembic.operations import ops as alembic_ops
-
-    creates = {op.table_name: op for op in ops if isinstance(op, alembic_ops.CreateTableOp)}
-    deferred: list[Any] = []
-
-    def remove(op: Any, constraint: Any) -> None:
-        op.columns = [c for c in op.columns if c is not constraint]
-        deferred.append(constraint)
-
-    for op in creates.values():
-        for item in list(op.columns):
-            if isinstance(item, sa.ForeignKeyConstraint) and _use_alter(item):
-                remove(op, item)
-    while True:
-        edges = {
-            name: {
-                (_fk_target(fk), fk)
-                for fk in op.columns
-                if isinstance(fk, sa.ForeignKeyConstraint)
-                and _fk_target(fk) in creates
-                and _fk_target(fk) != name
-            }
-            for name, op in creates.items()
-        }
-        stuck = _cycle_members(edges)
-        if not stuck:
-            return deferred
-        candidates = sorted(
-            (
-                (not _nullable(fk), name, target, fk)
-                for name in stuck
-                for target, fk in edges[name]
-                if target in stuck and _reaches(edges, target, name)
-            ),
-            key=lambda c: (c[0], c[1], c[2]),
-        )
-        _, name, _, fk = candidates[0]
-        remove(creates[name], fk)
-
-
-def _use_alter(constraint: Any) -> bool:
-    return bool(getattr(constraint, "use_alter", False)) or any(
-        getattr(element, "use_alter", False) for element in constraint.elements
-    )
-
-
-def _fk_target(constraint: Any) -> str:
-    parts = str(constraint.elements[0].target_fullname).split(".")
-    return parts[-2] if len(parts) >= 2 else ""
-
-
-def _nullable(constraint: Any) -> bool:
-    return all(getattr(column, "nullable", True) for column in constraint.columns)
-
-
-def _cycle_members(edges: dict[str, set[tuple[str, Any]]]) -> set[str]:
-    """The tables that cannot be ordered parents first: those on or behind a cycle."""
-    done: set[str] = set()
-    pending = set(edges)
-    while True:
-        ready = {n for n in pending if {t for t, _ in edges[n]} <= done}
-        if not ready:
-            break
-        done |= ready
-        pending -= ready
-    # Keep only tables on a cycle: drop those that merely wait for one.
-    while True:
-        waiting = {n for n in pending if not any(t in pending for t, _ in edges[n])}
-        feeding = {n for n in pending if not any(n in {t for t, _ in edges[m]} for m in pending)}
-        drop = waiting | feeding
-        if not drop:
-            return pending
-        pending -= drop
-
-
-def _reaches(edges: dict[str, set[tuple[str, Any]]], start: str, goal: str) -> bool:
-    seen, todo = set(), [start]
-    while todo:
-        node = todo.pop()
-        if node == goal:
-            return True
-        if node not in seen:
-            seen.add(node)
-            todo.extend(t for t, _ in edges.get(node, ()))
-    return False
-
-
-def add_deferred_foreign_keys(script: MigrationScript, deferred: Sequence[Any]) -> None:
-    """Create ``deferred`` foreign keys after the tables, and drop them before the tables go.
-
-    Each is an operation on its table (batch mode on SQLite, a plain ``ALTER
-    TABLE`` on PostgreSQL). An unnamed one gets the name PostgreSQL would give
-    it, so the downgrade can drop it by name.
-    """
-    from alembic.operations import ops as alembic_ops
-
-    if not deferred:
-        return
-    assert script.upgrade_ops is not None and script.downgrade_ops is not None
-    ups, downs = [], []
-    for fk in deferred:
-        if fk.name is None:
-            fk.name = f"{fk.table.name}_{'_'.join(c.name for c in fk.columns)}_fkey"
-        create = alembic_ops.CreateForeignKeyOp.from_constraint(fk)
-        create.kw.pop("use_alter", None)  # it is being created after the tables, as asked
-        ups.append(alembic_ops.ModifyTableOps(fk.table.name, [create], schema=fk.table.schema))
-        drop = alembic_ops.DropConstraintOp.from_constraint(fk)
-        downs.append(alembic_ops.ModifyTableOps(fk.table.name, [drop], schema=fk.table.schema))
-    tables = {fk.table.name for fk in deferred} | {_fk_target(fk) for fk in deferred}
-    upgrade = script.upgrade_ops.ops
-    last = max(
-        index
-        for index, op in enumerate(upgrade)
-        if (isinstance(op, alembic_ops.CreateTableOp) and op.table_name in tables)
-        or _modifies_any(op, tables)
-    )
-    upgrade[last + 1 : last + 1] = ups
-    script.downgrade_ops.ops[:0] = downs
-
-
-def _modifies_any(op: Any, tables: set[str]) -> bool:
-    from alembic.operations import ops as alembic_ops
-
-    return isinstance(op, alembic_ops.ModifyTableOps) and op.table_name in tables
-
-
 def drop_unreflected_uniques(conn: Any, script: MigrationScript) -> None:
     """Leave out UNIQUE constraints that SQLite has but SQLAlchemy could not reflect.
 
@@ -484,190 +343,6 @@ def _sqlite_uniques(conn: Any, table: str) -> set[tuple[str, ...]]:
         info = conn.exec_driver_sql(f"PRAGMA index_info({index})").fetchall()
         found.add(tuple(str(r[2]) for r in sorted(info, key=lambda r: r[0])))
     return found
-
-
-# --- type changes PostgreSQL does not cast by itself ------------------------------------------
-
-
-def add_postgresql_using(op: Any) -> None:
-    """Give an ``alter_column`` that changes a type ``postgresql_using`` where PostgreSQL needs it.
-
-    PostgreSQL's ``ALTER COLUMN ... TYPE`` converts values only through an
-    implicit or assignment cast; text to an enum, integer, uuid, date or
-    boolean, integer to boolean or uuid, an enum to another enum have none, and
-    the revision fails there ("column cannot be cast automatically") while it
-    passes on SQLite. Other backends ignore the option.
-    """
-    from alembic.operations import ops as alembic_ops
-
-    if not isinstance(op, alembic_ops.AlterColumnOp) or op.modify_type is None:
-        return
-    if "postgresql_using" in op.kw or op.existing_type is None:
-        return
-    using = postgresql_using(op.column_name, op.existing_type, op.modify_type)
-    if using is not None:
-        op.kw["postgresql_using"] = using
-
-
-def postgresql_using(column: str, old: Any, new: Any) -> str | None:
-    """The ``USING`` expression that converts ``column`` from ``old`` to ``new``, if one is due."""
-    before, after = _pg_category(old), _pg_category(new)
-    if before is None or after is None or after == "string":
-        return None
-    name = _pg_ident(column)
-    target = _pg_type_text(new)
-    if before == after:
-        if before == "enum" and type_ddl(old) != type_ddl(new):
-            return f"{name}::text::{target}"
-        return None
-    if before == "string":
-        if after == "enum":
-            return f"{name}::{target}"
-        return f"NULLIF({name}, '')::{target}"
-    if before == "enum":
-        return f"{name}::text::{target}"
-    if (before, after) == ("number", "boolean"):
-        return f"{name} <> 0"
-    if (before, after) == ("boolean", "number"):
-        return f"{name}::integer"
-    if (before, after) == ("number", "uuid") and _is_integer(old):
-        return f"lpad(to_hex({name}), 32, '0')::uuid"
-    return f"{name}::text::{target}"
-
-
-def _pg_impl(type_: Any) -> Any:
-    """The type as PostgreSQL stores it: a ``TypeDecorator``'s implementation there."""
-    import sqlalchemy as sa
-
-    if isinstance(type_, sa.TypeDecorator):
-        return type_.load_dialect_impl(_pg_dialect())
-    return type_
-
-
-def _pg_category(type_: Any) -> str | None:
-    """PostgreSQL's cast family of a type; ``None`` when unknown (no ``USING`` is guessed)."""
-    import sqlalchemy as sa
-
-    t = _pg_impl(type_)
-    if isinstance(t, sa.Enum):
-        return "enum" if t.native_enum and t.name else "string"
-    checks: list[tuple[type[Any] | tuple[type[Any], ...], str]] = [
-        (sa.Boolean, "boolean"),
-        (sa.Uuid, "uuid"),
-        (sa.JSON, "json"),
-        (sa.String, "string"),
-        ((sa.Integer, sa.Numeric), "number"),
-        ((sa.Date, sa.DateTime, sa.Time, sa.Interval), "time"),
-    ]
-    for kinds, category in checks:
-        if isinstance(t, kinds):
-            return category
-    return None
-
-
-def _is_integer(type_: Any) -> bool:
-    import sqlalchemy as sa
-
-    return isinstance(_pg_impl(type_), sa.Integer)
-
-
-def _pg_ident(name: str) -> str:
-    return str(_pg_dialect().identifier_preparer.quote(name))
-
-
-def _pg_type_text(type_: Any) -> str:
-    """``integer``, ``numeric(10, 2)``, an enum's (quoted) name: the target of a cast."""
-    import sqlalchemy as sa
-
-    text = type_ddl(_pg_impl(type_)) or ""
-    if isinstance(_pg_impl(type_), sa.Enum):
-        return text
-    return text.lower()
-
-
-def order_by_foreign_keys(ops: list[Any], skip: Sequence[Any] = ()) -> None:
-    """Reorder table creations parents first and table drops children first, in place.
-
-    Autogenerate drops removed tables in the order it reflected them, parents
-    first, and the downgrade then recreates children before their parents.
-    SQLite does not mind; PostgreSQL refuses both. A table's unit is its
-    create_table (or drop_table) with the index operations next to it; units
-    move among the slots that units held, everything else stays where it is.
-    Foreign keys in ``skip`` (created and dropped on their own) do not count.
-    """
-    from alembic.operations import ops as alembic_ops
-
-    for kind in (alembic_ops.CreateTableOp, alembic_ops.DropTableOp):
-        units: list[tuple[int, int, str, set[str]]] = []
-        for index, op in enumerate(ops):
-            if not isinstance(op, kind):
-                continue
-            start, end = index, index + 1
-            if kind is alembic_ops.DropTableOp:
-                while start > 0 and _modifies(ops[start - 1], op.table_name):
-                    start -= 1
-                reverse = getattr(op, "_reverse", None)
-                parents = _referenced(reverse, skip) if reverse is not None else set()
-            else:
-                while end < len(ops) and _modifies(ops[end], op.table_name):
-                    end += 1
-                parents = _referenced(op, skip)
-            units.append((start, end, op.table_name, parents - {op.table_name}))
-        if len(units) < 2:
-            continue
-        names = {name for _, _, name, _ in units}
-        # "a before b" edges: creations after their parents, drops before them.
-        before: dict[str, set[str]] = {name: set() for name in names}
-        for _, _, name, parents in units:
-            for parent in parents & names:
-                if kind is alembic_ops.CreateTableOp:
-                    before[name].add(parent)
-                else:
-                    before[parent].add(name)
-        ordered: list[str] = []
-        pending = [name for _, _, name, _ in units]
-        while pending:
-            ready = [n for n in pending if before[n] <= set(ordered)] or pending[:1]
-            ordered.append(ready[0])
-            pending.remove(ready[0])
-        chunks = {name: ops[start:end] for start, end, name, _ in units}
-        slots = [(start, end) for start, end, _, _ in units]
-        rebuilt: list[Any] = []
-        cursor = 0
-        for (start, end), name in zip(slots, ordered, strict=True):
-            rebuilt.extend(ops[cursor:start])
-            rebuilt.extend(chunks[name])
-            cursor = end
-        rebuilt.extend(ops[cursor:])
-        ops[:] = rebuilt
-
-
-def _modifies(op: Any, table: str) -> bool:
-    from alembic.operations import ops as alembic_ops
-
-    return isinstance(op, alembic_ops.ModifyTableOps) and op.table_name == table
-
-
-def _referenced(create: Any, skip: Sequence[Any] = ()) -> set[str]:
-    """The tables a create_table operation's foreign keys point at (those in ``skip`` aside)."""
-    import sqlalchemy as sa
-
-    names: set[str] = set()
-    skipped = {id(fk) for fk in skip}
-    skipped_columns = {(fk.table.name, c.name) for fk in skip for c in fk.columns}
-    for item in getattr(create, "columns", []):
-        if id(item) in skipped:
-            continue
-        keys = item.elements if isinstance(item, sa.ForeignKeyConstraint) else []
-        if isinstance(item, sa.Column):
-            if (create.table_name, item.name) in skipped_columns:
-                continue
-            keys = list(item.foreign_keys)
-        for key in keys:
-            parts = str(key.target_fullname).split(".")
-            if len(parts) >= 2:
-                names.add(parts[-2])
-    return names
 
 
 def _restore_history(op: Any, table: str | None, history: HistoryModel, *, downgrade: bool) -> None:
@@ -809,7 +484,7 @@ def _default_text(default: Any) -> str | None:
     if isinstance(arg, sa.TextClause):
         return str(arg.text)
     if isinstance(arg, ClauseElement):
-        return str(arg.compile(dialect=_pg_dialect(), compile_kwargs={"literal_binds": True}))
+        return str(arg.compile(dialect=pg_dialect(), compile_kwargs={"literal_binds": True}))
     return None
 
 
