@@ -1,21 +1,11 @@
-"""Migration safety that both the writer (``generate``) and the readers (``lint``, the guard) need.
+"""Rename intent and NOT NULL backfills: how ``generate`` rewrites what autogenerate wrote.
 
-Three things live here:
-
-* **rename-likeness**: when a dropped and an added column (or table) look alike
-  (:func:`column_rename_pairs`, :func:`table_rename_pairs`), and when a type
-  change can lose values (:func:`narrowing`). ``generate`` asks about the
-  pairs, ``lint`` reports them;
-* **rename intent and NOT NULL backfills** (:func:`generation_hook`): a
-  ``process_revision_directives`` step that rewrites what autogenerate wrote.
-  A rename replaces the drop + add: the rename is run on the scratch database
-  (inside a savepoint, rolled back after) and the models are compared again,
-  so whatever else the rename implies (an index whose conventional name
-  follows the column, a type change) is written exactly. A NOT NULL column on
-  a table that may hold rows becomes *add nullable, UPDATE, set NOT NULL*;
-* **the destructive-apply guard** (:func:`destructive_changes`): what the
-  revisions about to run would destroy in a live database, counted before
-  anything runs.
+:func:`generation_hook` is a ``process_revision_directives`` step. A rename
+replaces the drop + add: the rename is run on the scratch database (inside a
+savepoint, rolled back after) and the models are compared again, so whatever
+else the rename implies (an index whose conventional name follows the column,
+a type change) is written exactly. A NOT NULL column on a table that may hold
+rows becomes *add nullable, UPDATE, set NOT NULL*.
 
 Renames are written as ``op.alter_column(table, old, new_column_name=new)``
 and ``op.rename_table(old, new)``, outside batch mode. Both backends rename in
@@ -23,29 +13,35 @@ place (SQLite 3.25+ ``ALTER TABLE ... RENAME COLUMN``), and both rewrite what
 refers to the name: indexes, CHECK bodies, foreign keys of other tables. Batch
 mode would instead copy the table with its CHECK constraints' old text, which
 names a column that no longer exists.
+
+What looks like a rename and which type changes lose values are in
+:mod:`workbench.likeness`, shared with ``lint`` and ``check``; the destructive-apply
+guard's prediction (:func:`destructive_changes`) is in :mod:`workbench.predict`.
+Both are re-exported here.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench import compat
-from workbench.config import is_version_table
 from workbench.errors import WorkbenchError
-from workbench.results import BackfillRequest, DestructiveChange, RenameCandidate
-from workbench.revisions import CapturedOp, HistoryModel, capture, impl, type_ddl
-from workbench.walker import Dispatch, Names, Step, walk
+from workbench.likeness import column_rename_pairs as column_rename_pairs
+from workbench.likeness import family as family
+from workbench.likeness import names_alike as names_alike
+from workbench.likeness import narrowing as narrowing
+from workbench.likeness import table_rename_pairs as table_rename_pairs
+from workbench.likeness import type_sql as type_sql
+from workbench.predict import destructive_changes as destructive_changes
+from workbench.results import BackfillRequest, RenameCandidate
+from workbench.revisions import CapturedOp, HistoryModel
 
 if TYPE_CHECKING:
     from alembic.operations.ops import MigrationScript
     from alembic.runtime.migration import MigrationContext
-    from alembic.script import Script
     from sqlalchemy import MetaData
-    from sqlalchemy.engine import Connection
 
 AskRename = Callable[[RenameCandidate], bool]
 """Asked about each look-alike pair; ``True`` means "yes, it is a rename"."""
@@ -54,164 +50,6 @@ AskBackfill = Callable[[BackfillRequest], "str | None"]
 Hook = Callable[["MigrationContext", Any, list[Any]], None]
 """A ``process_revision_directives`` function."""
 Direction = Literal["upgrade", "downgrade"]
-
-
-# --- types -------------------------------------------------------------------------------
-
-
-def type_sql(type_: Any) -> str:
-    """A type as PostgreSQL spells it (``VARCHAR(100)``); ``unknown type`` when not known."""
-    return type_ddl(type_) or "unknown type"
-
-
-def family(type_: Any) -> str | None:
-    """The broad kind of a type (``String``, ``Integer``, ``DateTime``...); ``None`` if unknown."""
-    affinity = compat.type_affinity(impl(type_)) if type_ is not None else None
-    return affinity.__name__ if affinity is not None else None
-
-
-def _int_rank(type_: Any) -> int:
-    import sqlalchemy as sa
-
-    if isinstance(type_, sa.BigInteger):
-        return 2
-    if isinstance(type_, sa.SmallInteger):
-        return 0
-    return 1
-
-
-_WIDENING = {("Integer", "Numeric"), ("Integer", "Float"), ("Date", "DateTime")}
-
-
-def narrowing(old: Any, new: Any) -> str | None:
-    """Why changing a column's type from ``old`` to ``new`` can lose or alter values.
-
-    Returns:
-        A short reason (``values longer than 50 characters do not fit``), or
-        ``None`` when every value of ``old`` survives as it is. Enum member
-        changes are not judged here (lint rule WB107 is about them).
-    """
-    import sqlalchemy as sa
-
-    if old is None or new is None:
-        return None
-    o, n = impl(old), impl(new)
-    if isinstance(o, sa.Enum) or isinstance(n, sa.Enum) or type_sql(o) == type_sql(n):
-        return None
-    fo, fn = family(o), family(n)
-    if fn == "String":
-        length = getattr(n, "length", None)
-        before = getattr(o, "length", None) if fo == "String" else None
-        if length is not None and (before is None or length < before):
-            return f"values longer than {length} characters do not fit"
-        return None
-    if fo == fn == "Integer":
-        return "large integers do not fit" if _int_rank(n) < _int_rank(o) else None
-    if fo == fn == "Numeric":
-        return _numeric_narrowing(o, n)
-    if fo == fn == "DateTime":
-        lost = getattr(o, "timezone", False) and not getattr(n, "timezone", False)
-        return "the time zone is lost" if lost else None
-    if (fo, fn) in _WIDENING:
-        return None
-    if fo in ("Numeric", "Float") and fn == "Integer":
-        return "fractional parts are lost"
-    if fo == "DateTime" and fn == "Date":
-        return "the time of day is lost"
-    return f"{type_sql(o)} values may not convert to {type_sql(n)}"
-
-
-def _numeric_narrowing(o: Any, n: Any) -> str | None:
-    if n.precision is None:
-        return None
-    if o.precision is None or (n.scale or 0) < (o.scale or 0):
-        return "digits are rounded away"
-    if n.precision - (n.scale or 0) < o.precision - (o.scale or 0):
-        return "large values do not fit"
-    return None
-
-
-# --- what looks like a rename ------------------------------------------------------------
-
-
-def _tokens(name: str) -> set[str]:
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
-    return {t for t in re.split(r"[^a-z0-9]+", spaced.lower()) if t}
-
-
-def _ratio(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio()
-
-
-def names_alike(old: str, new: str) -> bool:
-    """Two names that share a word (``full_name``, ``display_name``) or most of their letters."""
-    return bool(_tokens(old) & _tokens(new)) or _ratio(old, new) >= 0.6
-
-
-def _pair(
-    olds: Iterable[str], news: Iterable[str], score: Callable[[str, str], float | None]
-) -> list[tuple[str, str]]:
-    """Greedy best-first pairing: each old and each new name is used at most once."""
-    scored = []
-    for o in olds:
-        for n in news:
-            s = score(o, n)
-            if s is not None:
-                scored.append((s, o, n))
-    scored.sort(key=lambda t: (-t[0], t[1], t[2]))
-    used_old: set[str] = set()
-    used_new: set[str] = set()
-    pairs = []
-    for _, o, n in scored:
-        if o not in used_old and n not in used_new:
-            pairs.append((o, n))
-            used_old.add(o)
-            used_new.add(n)
-    return pairs
-
-
-def column_rename_pairs(
-    dropped: Mapping[str, Any], added: Mapping[str, Any]
-) -> list[tuple[str, str]]:
-    """Dropped and added columns of one table that look like renames, as ``(old, new)``.
-
-    A pair looks alike when the types are of one family (both text, both
-    integers...; an unknown type matches any) and the names are alike, or
-    when it is the table's only dropped and only added column.
-
-    Args:
-        dropped: name to type of each dropped column (``None`` when unknown).
-        added: name to type of each added column.
-    """
-    only = len(dropped) == 1 and len(added) == 1
-
-    def score(old: str, new: str) -> float | None:
-        fo, fn = family(dropped[old]), family(added[new])
-        if fo and fn and fo != fn:
-            return None
-        if only or names_alike(old, new):
-            return _ratio(old, new) + (1.0 if _tokens(old) & _tokens(new) else 0.0)
-        return None
-
-    return _pair(dropped, added, score)
-
-
-def table_rename_pairs(
-    dropped: Mapping[str, Collection[str]], created: Mapping[str, Collection[str]]
-) -> list[tuple[str, str]]:
-    """Dropped and created tables that look like renames: at least half their columns shared.
-
-    Args:
-        dropped: name to column names of each dropped table.
-        created: name to column names of each created table.
-    """
-
-    def score(old: str, new: str) -> float | None:
-        a, b = set(dropped[old]), set(created[new])
-        shared = len(a & b) / len(a | b) if a | b else 0.0
-        return shared if shared >= 0.5 else None
-
-    return _pair(dropped, created, score)
 
 
 # --- rename intent and backfills in generate ---------------------------------------------
@@ -673,134 +511,3 @@ def _needs_value(column: Any) -> bool:
         and column.identity is None
         and not column.primary_key
     )
-
-
-# --- the destructive-apply guard ---------------------------------------------------------
-
-
-def destructive_changes(
-    conn: Connection, steps: Sequence[tuple[Script, Direction]]
-) -> list[DestructiveChange]:
-    """Count what running ``steps`` would destroy in ``conn``'s database, before running them.
-
-    Dropped tables (their rows), dropped columns (their non-null values) and
-    narrowing type changes (the non-null values converted) are counted on the
-    live database as it is now; renames made by earlier steps are followed, and
-    tables the steps themselves create hold nothing yet.
-
-    Args:
-        conn: the target; only read.
-        steps: each revision about to run, in order, with its direction.
-
-    Returns:
-        One :class:`DestructiveChange` per operation that would destroy data
-        the target holds now (none for empty tables and all-NULL columns).
-    """
-    import sqlalchemy as sa
-
-    if not steps:
-        return []
-    inspector = sa.inspect(conn)
-    live = {n for n in inspector.get_table_names() if not is_version_table(n)}
-    if not live:
-        # Nothing to lose: no revision is read (for one 200-table revision on a
-        # fresh database, reading it would cost a quarter of applying it).
-        return []
-    columns: dict[str, dict[str, Any]] = {}
-
-    def live_columns(table: str) -> dict[str, Any]:
-        if table not in columns:
-            columns[table] = {c["name"]: c["type"] for c in inspector.get_columns(table)}
-        return columns[table]
-
-    guard = _Guard(conn, live, live_columns)
-    names = Names()  # origin: the name in the database now
-    for script, direction in steps:
-        guard.revision = script.revision
-        walk(capture(script, direction, dialect=conn.dialect.name).ops, _GUARD, guard, names)
-    return guard.changes
-
-
-@dataclass
-class _Guard:
-    """What the destructive-apply guard has counted so far, as a walk's state."""
-
-    conn: Connection
-    live: set[str]
-    live_columns: Callable[[str], dict[str, Any]]
-    revision: str = ""
-    gone: set[tuple[str, str | None]] = field(default_factory=set)
-    changes: list[DestructiveChange] = field(default_factory=list)
-
-    def holds(self, step: Step) -> bool:
-        """Whether the step's table is in the database now, and not dropped by an earlier step."""
-        return step.origin in self.live and (step.origin, None) not in self.gone
-
-
-_GUARD: Dispatch[_Guard] = Dispatch("destructive-apply guard")
-"""What each operation destroys; an operation not registered destroys nothing."""
-
-
-@_GUARD.handles("DropTableOp")
-def _guard_drop_table(guard: _Guard, step: Step) -> None:
-    if step.origin is None or not guard.holds(step):
-        return
-    guard.gone.add((step.origin, None))
-    rows = _count(guard.conn, step.origin, None)
-    if rows:
-        guard.changes.append(
-            DestructiveChange(
-                guard.revision, f"drops table {step.table} holding {_n(rows, 'row')}", rows
-            )
-        )
-
-
-@_GUARD.handles("DropColumnOp", "AlterColumnOp")
-def _guard_column(guard: _Guard, step: Step) -> None:
-    table, column = step.origin, step.column_origin
-    if table is None or column is None or step.column is None or not guard.holds(step):
-        return
-    live = guard.live_columns(table)
-    if column not in live or (table, column) in guard.gone:
-        return
-    kind = _kind(step.op)
-    change = _column_change(step.op, kind, step.table or table, step.column, live[column])
-    if change is None:
-        return
-    if kind == "drop_column":
-        guard.gone.add((table, column))
-    rows = _count(guard.conn, table, column)
-    if rows:
-        text = change.replace("{rows}", _n(rows, "non-null value"))
-        guard.changes.append(DestructiveChange(guard.revision, text, rows))
-
-
-def _kind(op: Any) -> str:
-    return "drop_column" if type(op).__name__ == "DropColumnOp" else "alter_column"
-
-
-def _column_change(op: Any, kind: str, table: str, column: str, live_type: Any) -> str | None:
-    """A description with a ``{rows}`` slot, or ``None`` when the operation keeps every value."""
-    if kind == "drop_column":
-        return f"drops column {table}.{column} holding {{rows}}"
-    if kind == "alter_column" and op.modify_type is not None:
-        old = op.existing_type if op.existing_type is not None else live_type
-        reason = narrowing(old, op.modify_type)
-        if reason:
-            return (
-                f"narrows column {table}.{column} from {type_sql(old)} to "
-                f"{type_sql(op.modify_type)} on {{rows}} ({reason})"
-            )
-    return None
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
-
-
-def _count(conn: Connection, table: str, column: str | None) -> int:
-    import sqlalchemy as sa
-
-    counted = sa.func.count() if column is None else sa.func.count(sa.column(column))
-    query = sa.select(counted).select_from(sa.table(table))
-    return int(conn.execute(query).scalar_one())
