@@ -11,7 +11,7 @@ import configparser
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -267,15 +267,8 @@ class Config:
             folders: tuple[Path, ...] = self.script_location(name).sys_path
         except ProjectError:
             folders = (self.root,)
-        for folder in folders:
-            for candidate in (
-                folder.joinpath(*parts).with_suffix(".py"),
-                folder.joinpath(*parts, "__init__.py"),
-            ):
-                if candidate.is_file():
-                    return candidate
         # An installed package: where it is is known only by importing it.
-        return self.root / "pyproject.toml"
+        return module_file(module, folders) or self.root / "pyproject.toml"
 
     def default_url(self, name: str) -> str:
         """The embedded default target: a SQLite file per schema under ``.workbench/``."""
@@ -317,6 +310,22 @@ class Config:
                 f"The project has no schemas yet: add a module to {self._rel(self.schemas_dir)}/."
             )
         return "Known schemas: " + ", ".join(names) + "."
+
+
+def module_file(module: str, folders: Sequence[Path]) -> Path | None:
+    """The source file of ``module`` (``a.b``: ``a/b.py`` or ``a/b/__init__.py``) in ``folders``.
+
+    The first folder that holds it wins, as on ``sys.path``; ``None`` when none does.
+    """
+    parts = module.split(".")
+    for folder in folders:
+        for candidate in (
+            folder.joinpath(*parts).with_suffix(".py"),
+            folder.joinpath(*parts, "__init__.py"),
+        ):
+            if candidate.is_file():
+                return candidate
+    return None
 
 
 def _expand(value: str, env: Mapping[str, str], *, where: str) -> str:

@@ -166,17 +166,7 @@ def generate(
     Example:
         >>> generate(Config.at("."), "blog", "add bio to users")  # doctest: +SKIP
     """
-    from alembic import command
-
-    if not message.strip():
-        raise WorkbenchError(
-            "a revision needs a message.", hint="Say what it does: -m 'add bio to users'."
-        )
-    if empty and (renames or backfills):
-        raise WorkbenchError(
-            "--rename and --backfill rewrite a compared change; an --empty revision has none.",
-            hint="Drop --empty, or write the rename or backfill by hand in the empty revision.",
-        )
+    _refuse_bad_request(message, empty=empty, rewrites=bool(renames or backfills))
     models = load_schema(cfg, schema)
     pgschemas.require_postgresql_only(schema, models.metadata, cfg.backends(schema))
     if "postgresql" in cfg.backends(schema):
@@ -185,11 +175,7 @@ def generate(
     try:
         single_head(cfg, schema)
         if empty:
-            ac = alembic_config(cfg, schema)
-            with alembic_errors(cfg, schema):
-                written = command.revision(ac, message=message)
-            script = _one(written)
-            return GenerateResult(schema, script.revision, Path(script.path), ())
+            return _generate_empty(cfg, schema, message)
         with contextlib.ExitStack() as stack:
             targets, skipped = proving_targets(cfg, schema, against, stack)
             return _generate_on(
@@ -211,6 +197,30 @@ def generate(
         raise
 
 
+def _refuse_bad_request(message: str, *, empty: bool, rewrites: bool) -> None:
+    """A revision needs a message; an empty one has no change to rename or backfill."""
+    if not message.strip():
+        raise WorkbenchError(
+            "a revision needs a message.", hint="Say what it does: -m 'add bio to users'."
+        )
+    if empty and rewrites:
+        raise WorkbenchError(
+            "--rename and --backfill rewrite a compared change; an --empty revision has none.",
+            hint="Drop --empty, or write the rename or backfill by hand in the empty revision.",
+        )
+
+
+def _generate_empty(cfg: Config, schema: str, message: str) -> GenerateResult:
+    """Write an empty revision after the head, for work written by hand; nothing is compared."""
+    from alembic import command
+
+    ac = alembic_config(cfg, schema)
+    with alembic_errors(cfg, schema):
+        written = command.revision(ac, message=message)
+    script = _one(written)
+    return GenerateResult(schema, script.revision, Path(script.path), ())
+
+
 def _generate_on(
     cfg: Config,
     schema: str,
@@ -229,6 +239,65 @@ def _generate_on(
     """Compare on the first of ``targets``, write the revision, prove it on every target."""
     from alembic import command
 
+    run, wrote, notes = _generation_run(
+        cfg,
+        schema,
+        models,
+        hook=hook,
+        renames=renames,
+        backfills=backfills,
+        ask_rename=ask_rename,
+        ask_backfill=ask_backfill,
+    )
+    backend, source = targets[0]
+    previous = single_head(cfg, schema)
+    with db.scratch(source) as url, db.connect(url, migrating=True) as conn:
+        ac = alembic_config(
+            cfg,
+            schema,
+            attributes={
+                "connection": conn,
+                "workbench": run,
+                "workbench.autogenerate": True,
+            },
+        )
+        _replay(cfg, schema, ac, backend, previous)
+        with alembic_errors(cfg, schema):
+            written = command.revision(ac, message=message, autogenerate=True)
+        if not written or (isinstance(written, list) and not any(written)):
+            _remove(created)
+            return GenerateResult(schema, None, None, (), backends=())
+        script = _one(written)
+        _verify(cfg, schema, script, ac, backend)
+    _prove_elsewhere(cfg, schema, script, targets[1:], previous)
+    return GenerateResult(
+        schema,
+        script.revision,
+        Path(script.path),
+        tuple(wrote),
+        tuple(notes),
+        backends=tuple(b for b, _ in targets),
+        unproved=skipped,
+    )
+
+
+def _generation_run(
+    cfg: Config,
+    schema: str,
+    models: Any,
+    *,
+    hook: ProcessHook | None,
+    renames: Mapping[str, str] | None,
+    backfills: Mapping[str, str] | None,
+    ask_rename: AskRename | None,
+    ask_backfill: AskBackfill | None,
+) -> tuple[RunContext, list[str], list[str]]:
+    """The run context autogenerate writes the revision in: workbench's hook, then ``hook``.
+
+    Returns:
+        ``(run, wrote, notes)``: the lists fill in as the revision is written, with
+        its operations described and what the safety hook warned about.
+    """
     # Only generating needs these (an upgrade does not pay for importing them).
     from workbench.autogen import describe_all, is_empty, post_process
     from workbench.safety import generation_hook
@@ -258,46 +327,28 @@ def _generate_on(
             wrote.extend(describe_all(directives[0].upgrade_ops.ops))
 
     run.extra_hook = no_changes
-    backend, source = targets[0]
-    previous = single_head(cfg, schema)
-    with db.scratch(source) as url, db.connect(url, migrating=True) as conn:
-        ac = alembic_config(
-            cfg,
-            schema,
-            attributes={
-                "connection": conn,
-                "workbench": run,
-                "workbench.autogenerate": True,
-            },
-        )
-        _replay(cfg, schema, ac, backend, previous)
-        with alembic_errors(cfg, schema):
-            written = command.revision(ac, message=message, autogenerate=True)
-        if not written or (isinstance(written, list) and not any(written)):
-            _remove(created)
-            return GenerateResult(schema, None, None, (), backends=())
-        script = _one(written)
-        _verify(cfg, schema, script, ac, backend)
+    return run, wrote, notes
+
+
+def _prove_elsewhere(
+    cfg: Config,
+    schema: str,
+    script: Any,
+    targets: Sequence[tuple[str, str]],
+    previous: str | None,
+) -> None:
+    """Prove the revision written on each other target; remove it if one fails."""
     try:
-        for other_backend, other in targets[1:]:
-            with db.scratch(other) as url, db.connect(url, migrating=True) as conn:
+        for backend, source in targets:
+            with db.scratch(source) as url, db.connect(url, migrating=True) as conn:
                 ac = alembic_config(
                     cfg, schema, attributes={"connection": conn, "workbench": RunContext()}
                 )
-                _replay(cfg, schema, ac, other_backend, previous)
-                _verify(cfg, schema, script, ac, other_backend)
+                _replay(cfg, schema, ac, backend, previous)
+                _verify(cfg, schema, script, ac, backend)
     except BaseException:
         Path(script.path).unlink(missing_ok=True)
         raise
-    return GenerateResult(
-        schema,
-        script.revision,
-        Path(script.path),
-        tuple(wrote),
-        tuple(notes),
-        backends=tuple(b for b, _ in targets),
-        unproved=skipped,
-    )
 
 
 def _replay(cfg: Config, schema: str, ac: Any, backend: str, previous: str | None) -> None:

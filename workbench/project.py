@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from workbench.config import STATE_DIR, SchemaSpec
+from workbench.config import STATE_DIR, SchemaSpec, module_file
 from workbench.errors import ProjectError
 from workbench.files import write_atomic
 from workbench.results import AdoptedSchema, AdoptResult, InitResult
@@ -62,13 +62,7 @@ def init(directory: Path) -> InitResult:
                 "it alone.",
                 hint="TOML files are UTF-8: save it as UTF-8, then run `workbench init` again.",
             ) from None
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ProjectError(
-                f"{pyproject} is not valid TOML ({exc}); init leaves it alone.",
-                hint="Fix it, then run `workbench init` again.",
-            ) from None
+        data = _parse_toml(pyproject, text, "workbench init")
         if isinstance(data.get("tool", {}).get("workbench"), dict):
             kept.append(pyproject)
         else:
@@ -103,6 +97,17 @@ def init(directory: Path) -> InitResult:
         gitignore.write_text(prefix + comment + line + "\n", encoding="utf-8")
         created.append(gitignore)
     return InitResult(root=root, created=tuple(created), kept=tuple(kept))
+
+
+def _parse_toml(pyproject: Path, text: str, command: str) -> dict[str, Any]:
+    """``pyproject.toml``'s tables; an error that leaves the file alone when it is not TOML."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProjectError(
+            f"{pyproject} is not valid TOML ({exc}); init leaves it alone.",
+            hint=f"Fix it, then run `{command}` again.",
+        ) from None
 
 
 def _project_name(root: Path) -> str:
@@ -152,62 +157,13 @@ def adopt(directory: Path, *, models: str | None = None, name: str | None = None
     Example:
         >>> adopt(Path("."), models="app.models:Base")  # doctest: +SKIP
     """
-    from workbench.config import (
-        _SCHEMA_NAME,
-        SchemaSpec,
-        read_alembic_ini,
-        tool_alembic,
-    )
-
-    root = directory.resolve()
-    if not root.is_dir():
-        raise ProjectError(f"{directory} is not a directory.")
-    if models is not None and ":" not in models and not _SCHEMA_NAME.match(models.split(".")[0]):
-        raise ProjectError(
-            f"--models {models!r} is not an import path.",
-            hint="Write it as MODULE:ATTR, for example --models app.models:Base.",
-        )
-    if name is not None and not _SCHEMA_NAME.match(name):
-        raise ProjectError(f"--name {name!r} is not a schema name (a Python identifier).")
+    root = _adopt_root(directory, models=models, name=name)
     pyproject = root / "pyproject.toml"
     text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else ""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProjectError(
-            f"{pyproject} is not valid TOML ({exc}); init leaves it alone.",
-            hint="Fix it, then run `workbench init --adopt` again.",
-        ) from None
+    data = _parse_toml(pyproject, text, "workbench init --adopt")
     workbench_table = data.get("tool", {}).get("workbench")
     declared = workbench_table.get("schema", {}) if isinstance(workbench_table, dict) else {}
-    declared_inis = {
-        (root / str(body.get("alembic_ini"))).resolve(): key
-        for key, body in declared.items()
-        if isinstance(body, dict) and body.get("alembic_ini")
-    }
-
-    found: list[tuple[Path | None, Any]] = []
-    for candidate in _alembic_inis(root):
-        try:
-            location = read_alembic_ini(candidate, root, "alembic_version", where=str(candidate))
-        except ProjectError:
-            continue
-        if _written_by_workbench(location.env_py):
-            continue
-        found.append((candidate, location))
-    if tool_alembic(pyproject) is not None and not found:
-        from workbench.config import read_tool_alembic
-
-        with contextlib.suppress(ProjectError):
-            found.append((None, read_tool_alembic(pyproject, root, "alembic_version")))
-    if not found:
-        raise ProjectError(
-            f"no Alembic history found under {root}: no alembic.ini with a script_location "
-            "(outside virtualenvs and workbench's own migrations/), and no [tool.alembic] "
-            "in pyproject.toml.",
-            hint="Run `workbench init --adopt` in the project's root, or `workbench init` to "
-            "start a new history.",
-        )
+    found = _histories(root, pyproject)
     if name is not None and len(found) > 1:
         raise ProjectError(
             f"--name names one schema, but {len(found)} histories were found.",
@@ -219,114 +175,208 @@ def adopt(directory: Path, *, models: str | None = None, name: str | None = None
     adopted: list[AdoptedSchema] = []
     tables: list[str] = []
     for ini, location in found:
-        notes: list[str] = []
-        existing = declared_inis.get(ini.resolve()) if ini is not None else None
-        if existing is None and ini is None and isinstance(workbench_table, dict):
-            existing = next(
-                (
-                    k
-                    for k, b in declared.items()
-                    if isinstance(b, dict) and b.get("models") and not b.get("alembic_ini")
-                ),
-                None,
-            )
-        detected, version_table, env_notes = _read_env_py(location.env_py, location.sys_path)
-        notes.extend(env_notes)
+        detected, version_table, notes = _read_env_py(location.env_py, location.sys_path)
         chosen = detected
         if models is not None and (detected is None or len(found) == 1):
             if detected is not None and detected != models:
                 notes.append(f"--models {models} used instead of {detected}, which env.py names.")
             chosen = models
-        revisions = _count_revisions(location.versions)
+        existing = _declared_as(root, ini, declared)
         if existing is not None:
             body = declared.get(existing, {})
-            current = body.get("models") if isinstance(body, dict) else None
-            loaded_tables = None
-            changed = False
-            if models is not None and models != current:
-                spec = SchemaSpec(
-                    models=models,
-                    alembic_ini=_rel(ini, root) if ini is not None else None,
-                    version_table=version_table,
-                )
-                loaded_tables, said = _try_models(root, existing, spec)
-                notes.extend(said)
+            schema = _readopt(root, ini, location, existing, body, models, version_table, notes)
+            if schema.written and models is not None:
                 edits.append((existing, models))
-                changed = True
-                notes.append(
-                    f"[tool.workbench.schema.{existing}] was already declared: its models "
-                    f"are now {models}."
-                )
-            else:
-                notes.append(
-                    f"already declared as [tool.workbench.schema.{existing}] in "
-                    "pyproject.toml; left as it is."
-                )
-            adopted.append(
-                AdoptedSchema(
-                    existing,
-                    ini,
-                    location.directory,
-                    revisions,
-                    models if changed else current,
-                    version_table,
-                    changed,
-                    tuple(notes),
-                    loaded_tables,
-                )
-            )
-            continue
-        schema_name = name or _schema_name(root, ini, location.directory, data, taken)
-        taken.add(schema_name)
-        if chosen is not None:
-            spec = SchemaSpec(
-                models=chosen,
-                alembic_ini=_rel(ini, root) if ini is not None else None,
-                version_table=version_table,
-            )
-            loaded_tables, said = _try_models(root, schema_name, spec)
-            notes.extend(said)
         else:
-            loaded_tables = None
-            notes.append(
-                "the models' import path is not known: pass --models MODULE:ATTR (the "
-                "module that defines the models, and their declarative base, MetaData or "
-                "SQLModel class), or add models = ... to the table written."
+            schema_name = name or _schema_name(root, ini, location.directory, data, taken)
+            taken.add(schema_name)
+            schema, table = _adopt_new(
+                root, ini, location, schema_name, chosen, version_table, notes
             )
-        baseline, said = _baseline(location, root)
-        notes.extend(said)
-        tables.append(_table(schema_name, ini, root, chosen, version_table, baseline))
-        adopted.append(
-            AdoptedSchema(
-                schema_name,
-                ini,
-                location.directory,
-                revisions,
-                chosen,
-                version_table,
-                True,
-                tuple(notes),
-                loaded_tables,
-            )
-        )
+            tables.append(table)
+        adopted.append(schema)
 
     created = not pyproject.is_file()
     if tables or edits:
-        for schema_name, value in edits:
-            text = _set_models(text, schema_name, value)
         header = "" if isinstance(workbench_table, dict) or not tables else _ADOPT_HEADER
-        addition = header + "".join(tables)
-        new = (text.rstrip("\n") + "\n" if text.strip() else "") + addition
-        try:
-            tomllib.loads(new)
-        except tomllib.TOMLDecodeError as exc:  # pragma: no cover - an odd existing file
-            raise ProjectError(
-                f"adding the schema tables to {pyproject} would make it invalid TOML ({exc}); "
-                "nothing was written.",
-                hint="Add them by hand:\n" + addition,
-            ) from None
-        write_atomic(pyproject, new)
+        _write_adopted(pyproject, text, edits, header + "".join(tables))
     return AdoptResult(root=root, pyproject=pyproject, schemas=tuple(adopted), created=created)
+
+
+def _adopt_root(directory: Path, *, models: str | None, name: str | None) -> Path:
+    """The project's root, once ``--models`` and ``--name`` are known to be well formed."""
+    from workbench.config import _SCHEMA_NAME
+
+    root = directory.resolve()
+    if not root.is_dir():
+        raise ProjectError(f"{directory} is not a directory.")
+    if models is not None and ":" not in models and not _SCHEMA_NAME.match(models.split(".")[0]):
+        raise ProjectError(
+            f"--models {models!r} is not an import path.",
+            hint="Write it as MODULE:ATTR, for example --models app.models:Base.",
+        )
+    if name is not None and not _SCHEMA_NAME.match(name):
+        raise ProjectError(f"--name {name!r} is not a schema name (a Python identifier).")
+    return root
+
+
+def _histories(root: Path, pyproject: Path) -> list[tuple[Path | None, Any]]:
+    """Each Alembic history of the project: ``(alembic.ini or None, its script location)``.
+
+    Every readable ``alembic.ini`` that workbench did not write; else the
+    ``[tool.alembic]`` table of ``pyproject.toml``; an error when there is none.
+    """
+    from workbench.config import read_alembic_ini, read_tool_alembic, tool_alembic
+
+    found: list[tuple[Path | None, Any]] = []
+    for candidate in _alembic_inis(root):
+        try:
+            location = read_alembic_ini(candidate, root, "alembic_version", where=str(candidate))
+        except ProjectError:
+            continue
+        if _written_by_workbench(location.env_py):
+            continue
+        found.append((candidate, location))
+    if tool_alembic(pyproject) is not None and not found:
+        with contextlib.suppress(ProjectError):
+            found.append((None, read_tool_alembic(pyproject, root, "alembic_version")))
+    if not found:
+        raise ProjectError(
+            f"no Alembic history found under {root}: no alembic.ini with a script_location "
+            "(outside virtualenvs and workbench's own migrations/), and no [tool.alembic] "
+            "in pyproject.toml.",
+            hint="Run `workbench init --adopt` in the project's root, or `workbench init` to "
+            "start a new history.",
+        )
+    return found
+
+
+def _declared_as(root: Path, ini: Path | None, declared: dict[str, Any]) -> str | None:
+    """The schema ``pyproject.toml`` already declares for a history, if any.
+
+    A history with an ``alembic.ini`` is known by that file; ``[tool.alembic]`` by
+    the first declared schema that names models and no ``alembic.ini``.
+    """
+    if ini is not None:
+        declared_inis = {
+            (root / str(body.get("alembic_ini"))).resolve(): key
+            for key, body in declared.items()
+            if isinstance(body, dict) and body.get("alembic_ini")
+        }
+        return declared_inis.get(ini.resolve())
+    return next(
+        (
+            key
+            for key, body in declared.items()
+            if isinstance(body, dict) and body.get("models") and not body.get("alembic_ini")
+        ),
+        None,
+    )
+
+
+def _spec(root: Path, ini: Path | None, models: str, version_table: str | None) -> SchemaSpec:
+    """The schema an adopted history would be, to try its models before writing it."""
+    return SchemaSpec(
+        models=models,
+        alembic_ini=_rel(ini, root) if ini is not None else None,
+        version_table=version_table,
+    )
+
+
+def _readopt(
+    root: Path,
+    ini: Path | None,
+    location: Any,
+    existing: str,
+    body: Any,
+    models: str | None,
+    version_table: str | None,
+    notes: list[str],
+) -> AdoptedSchema:
+    """A history already declared as ``existing``: left as it is, unless ``models`` changes it.
+
+    ``notes`` (what env.py said) gets what was done.
+    """
+    current = body.get("models") if isinstance(body, dict) else None
+    loaded_tables = None
+    changed = models is not None and models != current
+    if models is not None and changed:
+        loaded_tables, said = _try_models(root, existing, _spec(root, ini, models, version_table))
+        notes.extend(said)
+        notes.append(
+            f"[tool.workbench.schema.{existing}] was already declared: its models are now {models}."
+        )
+    else:
+        notes.append(
+            f"already declared as [tool.workbench.schema.{existing}] in "
+            "pyproject.toml; left as it is."
+        )
+    return AdoptedSchema(
+        existing,
+        ini,
+        location.directory,
+        _count_revisions(location.versions),
+        models if changed else current,
+        version_table,
+        changed,
+        tuple(notes),
+        loaded_tables,
+    )
+
+
+def _adopt_new(
+    root: Path,
+    ini: Path | None,
+    location: Any,
+    name: str,
+    models: str | None,
+    version_table: str | None,
+    notes: list[str],
+) -> tuple[AdoptedSchema, str]:
+    """A history not declared yet: the schema it becomes, and its table for pyproject.toml.
+
+    ``notes`` (what env.py said) gets what its models and revisions showed.
+    """
+    loaded_tables = None
+    if models is not None:
+        loaded_tables, said = _try_models(root, name, _spec(root, ini, models, version_table))
+        notes.extend(said)
+    else:
+        notes.append(
+            "the models' import path is not known: pass --models MODULE:ATTR (the "
+            "module that defines the models, and their declarative base, MetaData or "
+            "SQLModel class), or add models = ... to the table written."
+        )
+    baseline, said = _baseline(location, root)
+    notes.extend(said)
+    schema = AdoptedSchema(
+        name,
+        ini,
+        location.directory,
+        _count_revisions(location.versions),
+        models,
+        version_table,
+        True,
+        tuple(notes),
+        loaded_tables,
+    )
+    return schema, _table(name, ini, root, models, version_table, baseline)
+
+
+def _write_adopted(pyproject: Path, text: str, edits: list[tuple[str, str]], addition: str) -> None:
+    """Set the changed models and append the new tables, or write nothing if TOML would break."""
+    for schema_name, value in edits:
+        text = _set_models(text, schema_name, value)
+    new = (text.rstrip("\n") + "\n" if text.strip() else "") + addition
+    try:
+        tomllib.loads(new)
+    except tomllib.TOMLDecodeError as exc:  # pragma: no cover - an odd existing file
+        raise ProjectError(
+            f"adding the schema tables to {pyproject} would make it invalid TOML ({exc}); "
+            "nothing was written.",
+            hint="Add them by hand:\n" + addition,
+        ) from None
+    write_atomic(pyproject, new)
 
 
 _ADOPT_HEADER = """
@@ -605,7 +655,43 @@ def _read_env_py(
         return None, None, [f"{env_py} cannot be read."]
     except SyntaxError as exc:
         return None, None, [f"{env_py}:{exc.lineno} is not valid Python ({exc.msg})."]
-    imports: dict[str, tuple[str, str | None]] = {}
+    imports, project_modules, version_table, assigned = _scan_env_py(tree, folders)
+    shown = env_py.name
+    if not assigned:
+        return (
+            None,
+            version_table,
+            [f"{shown} sets no target_metadata: its models are not named there."],
+        )
+    value = assigned[-1]
+    if isinstance(value, ast.Constant) and value.value is None:
+        return (
+            None,
+            version_table,
+            [f"{shown} sets target_metadata = None (autogenerate was never set up there)."],
+        )
+    local = [m for m in dict.fromkeys(project_modules) if module_file(m, folders)]
+    models, notes = _models_named(value, imports, local, folders, shown)
+    return models, version_table, notes
+
+
+_Imports = dict[str, tuple[str, str | None]]
+"""What each name env.py binds by importing is: ``(module, name imported from it or None)``."""
+
+
+def _scan_env_py(
+    tree: Any, folders: tuple[Path, ...]
+) -> tuple[_Imports, list[str], str | None, list[Any]]:
+    """What env.py imports, the modules it imports from, its version table, its target_metadata.
+
+    Returns:
+        ``(imports, modules, version_table, assigned)``: ``modules`` in the order
+        imported (a ``from M import X`` counts ``M.X`` when that is a module of the
+        project), ``assigned`` every value given to ``target_metadata``.
+    """
+    import ast
+
+    imports: _Imports = {}
     project_modules: list[str] = []
     version_table: str | None = None
     assigned: list[ast.expr] = []
@@ -618,7 +704,7 @@ def _read_env_py(
                 imports[alias.asname or alias.name] = (node.module, alias.name)
                 submodule = f"{node.module}.{alias.name}"
                 project_modules.append(
-                    submodule if _module_file(submodule, folders) else node.module
+                    submodule if module_file(submodule, folders) else node.module
                 )
         elif isinstance(node, ast.Import):
             for alias in node.names:
@@ -636,86 +722,82 @@ def _read_env_py(
                     and isinstance(keyword.value.value, str)
                 ):
                     version_table = keyword.value.value
-    local = [m for m in dict.fromkeys(project_modules) if _module_file(m, folders)]
-    shown = env_py.name
-    if not assigned:
-        return (
-            None,
-            version_table,
-            [f"{shown} sets no target_metadata: its models are not named there."],
-        )
-    value = assigned[-1]
+    return imports, project_modules, version_table, assigned
+
+
+def _models_named(
+    value: Any, imports: _Imports, local: list[str], folders: tuple[Path, ...], shown: str
+) -> tuple[str | None, list[str]]:
+    """The import path of the models ``target_metadata = value`` names, and what was read.
+
+    ``local``: the modules of the project env.py imports, in order.
+    """
+    import ast
+
     source = ast.unparse(value)
-    if isinstance(value, ast.Constant) and value.value is None:
-        return (
-            None,
-            version_table,
-            [f"{shown} sets target_metadata = None (autogenerate was never set up there)."],
-        )
     dotted = _dotted(value)
     if dotted is None:
-        return (
-            None,
-            version_table,
-            [
-                f"{shown} builds target_metadata at run time ({source}), which cannot be read "
-                "without running the app."
-            ],
-        )
+        return None, [
+            f"{shown} builds target_metadata at run time ({source}), which cannot be read "
+            "without running the app."
+        ]
     head, *rest = dotted
     if rest and rest[-1] == "metadata":
         rest = rest[:-1]  # Base.metadata: the base names the same MetaData
     if head not in imports:
-        return (
-            None,
-            version_table,
-            [f"{shown}: target_metadata = {source}, but {head} is defined in env.py itself."],
-        )
+        return None, [
+            f"{shown}: target_metadata = {source}, but {head} is defined in env.py itself."
+        ]
     said = [f"{shown}: target_metadata = {source}."]
     module, imported = imports[head]
     if imported is None:
         # `import app.models` then app.models.Base.metadata: the longest module prefix.
         parts = [head, *rest]
-        for cut in range(len(parts), 0, -1):
+        for cut in range(len(parts), 1, -1):
             candidate = ".".join(parts[:cut])
-            if _module_file(candidate, folders) or cut == 1:
+            if module_file(candidate, folders):
                 attr = ".".join(parts[cut:])
-                return (f"{candidate}:{attr}" if attr else candidate), version_table, said
+                return (f"{candidate}:{attr}" if attr else candidate), said
+        attr = ".".join(parts[1:])
+        return (f"{head}:{attr}" if attr else head), said
     attr = ".".join([str(imported), *rest])
     submodule = f"{module}.{imported}"
-    if _module_file(submodule, folders):
+    if module_file(submodule, folders):
         # `from app import models` then models.Base.metadata
         sub = ".".join(rest)
-        return (f"{submodule}:{sub}" if sub else submodule), version_table, said
-    if _module_file(module, folders):
-        return f"{module}:{attr}", version_table, said
+        return (f"{submodule}:{sub}" if sub else submodule), said
+    if module_file(module, folders):
+        return f"{module}:{attr}", said
+    return _models_beside_library_base(module, str(imported), attr, local, folders, shown, source)
+
+
+def _models_beside_library_base(
+    module: str,
+    imported: str,
+    attr: str,
+    local: list[str],
+    folders: tuple[Path, ...],
+    shown: str,
+    source: str,
+) -> tuple[str | None, list[str]]:
+    """target_metadata comes from an installed ``module``: where the models are defined."""
     # The base comes from a library (SQLModel): the models are wherever env.py imports them.
     if local:
         candidate = local[-1]
-        found = f"{candidate}:{attr}" if _binds(candidate, str(imported), folders) else candidate
-        return (
-            found,
-            version_table,
-            [
-                f"{shown}: target_metadata = {source}, from {module}; the models are "
-                f"imported from {candidate}."
-            ],
-        )
+        found = f"{candidate}:{attr}" if _binds(candidate, imported, folders) else candidate
+        return found, [
+            f"{shown}: target_metadata = {source}, from {module}; the models are "
+            f"imported from {candidate}."
+        ]
     if module.split(".")[0] not in _ORM_LIBRARIES:
         # An installed package's own base (the history ships inside a package).
-        return (
-            f"{module}:{attr}",
-            version_table,
-            [f"{shown}: target_metadata = {source}, from the installed package {module}."],
-        )
-    return (
-        None,
-        version_table,
-        [
-            f"{shown}: target_metadata = {source} comes from {module}, and env.py imports no "
-            "module of the project that would define the models."
-        ],
-    )
+        return f"{module}:{attr}", [
+            f"{shown}: target_metadata = {source}, from the installed package {module}."
+        ]
+    return None, [
+        f"{shown}: target_metadata = {source} comes from {module}, and env.py imports no "
+        "module of the project that would define the models."
+    ]
 
 
 def _dotted(node: Any) -> list[str] | None:
@@ -731,23 +813,11 @@ def _dotted(node: Any) -> list[str] | None:
     return list(reversed(parts))
 
 
-def _module_file(module: str, folders: tuple[Path, ...]) -> Path | None:
-    parts = module.split(".")
-    for folder in folders:
-        for candidate in (
-            folder.joinpath(*parts).with_suffix(".py"),
-            folder.joinpath(*parts, "__init__.py"),
-        ):
-            if candidate.is_file():
-                return candidate
-    return None
-
-
 def _binds(module: str, name: str, folders: tuple[Path, ...]) -> bool:
     """Whether ``module``'s source defines or imports ``name`` at top level."""
     import ast
 
-    path = _module_file(module, folders)
+    path = module_file(module, folders)
     if path is None:
         return False
     try:

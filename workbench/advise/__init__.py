@@ -103,8 +103,35 @@ def advise(
         if url
         else views_of(models.metadata, skip=[VERSION_TABLE])
     )
-    by_name = {v.name: v for v in views}
     advice = model_advice(views)
+    texts = _workload_texts(queries, statements)
+    report = AdviceReport(schema=schema)
+    if texts:
+        advice, report = _with_workload(
+            cfg,
+            schema,
+            models.metadata,
+            {v.name: v for v in views},
+            texts,
+            advice,
+            against=against,
+            rows=rows,
+            seed=seed,
+            hypothetical=hypothetical,
+            progress=progress,
+            url=url,
+        )
+    report = replace(report, advice=tuple(advice))
+    if message is not None:
+        from workbench.advise.revision import write
+
+        revision, path = write(cfg, models, advice, message)
+        report = replace(report, revision=revision, path=path)
+    return replace(report, seconds=time.perf_counter() - started)
+
+
+def _workload_texts(queries: Path | None, statements: Sequence[str]) -> list[str]:
+    """The workload's statements: ``statements``, then those of the ``queries`` file."""
     texts = list(statements)
     if queries is not None:
         read = read_queries(queries)
@@ -115,41 +142,51 @@ def advise(
                 "`pytest --workbench-capture FILE`).",
             )
         texts += read
-    report = AdviceReport(schema=schema)
-    if texts:
-        proven, rejected, queries_used, skipped, backend, hypo, proof = _workload(
-            cfg,
-            schema,
-            models.metadata,
-            by_name,
-            texts,
-            against=against,
-            rows=rows,
-            seed=seed,
-            hypothetical=hypothetical,
-            progress=progress,
-            given=[a for a in advice if a.action == "create"],
-            url=url,
-        )
-        advice = consolidate([*advice, *proven])
-        report = replace(
-            report,
-            rejected=tuple(rejected),
-            queries=queries_used,
-            skipped=tuple(skipped),
-            backend=backend,
-            rows=proof.rows if proof else rows,
-            hypothetical=hypo,
-            proved_on=proof.on if proof else None,
-            proof_note=proof.note if proof else "",
-        )
-    report = replace(report, advice=tuple(advice))
-    if message is not None:
-        from workbench.advise.revision import write
+    return texts
 
-        revision, path = write(cfg, models, advice, message)
-        report = replace(report, revision=revision, path=path)
-    return replace(report, seconds=time.perf_counter() - started)
+
+def _with_workload(
+    cfg: Config,
+    schema: str,
+    metadata: MetaData,
+    tables: Mapping[str, TableView],
+    texts: Sequence[str],
+    advice: list[Advice],
+    *,
+    against: str,
+    rows: int,
+    seed: int,
+    hypothetical: bool | None,
+    progress: Progress | None,
+    url: str | None,
+) -> tuple[list[Advice], AdviceReport]:
+    """The model advice with what the workload proved added, and the report of the proof."""
+    proven, rejected, queries_used, skipped, backend, hypo, proof = _workload(
+        cfg,
+        schema,
+        metadata,
+        tables,
+        texts,
+        against=against,
+        rows=rows,
+        seed=seed,
+        hypothetical=hypothetical,
+        progress=progress,
+        given=[a for a in advice if a.action == "create"],
+        url=url,
+    )
+    report = AdviceReport(
+        schema=schema,
+        rejected=tuple(rejected),
+        queries=queries_used,
+        skipped=tuple(skipped),
+        backend=backend,
+        rows=proof.rows if proof else rows,
+        hypothetical=hypo,
+        proved_on=proof.on if proof else None,
+        proof_note=proof.note if proof else "",
+    )
+    return consolidate([*advice, *proven]), report
 
 
 def read_queries(path: Path) -> list[str]:

@@ -50,6 +50,23 @@ class Point:
     phase: str = "up"
 
 
+@dataclass(frozen=True)
+class _Failure:
+    """A revision that failed, as its finding shows it."""
+
+    script: Script
+    line: int | None
+    where: str
+    """The revision file, and the line of the failure in it when known."""
+    reason: str
+    then: str
+    """What the walk did next (went on from a rebuilt state, or stopped); empty for a downgrade."""
+
+    @property
+    def rev(self) -> str:
+        return str(self.script.revision)
+
+
 class Walk:
     """Walk one schema's chain on one scratch database of one backend, collecting findings."""
 
@@ -253,36 +270,59 @@ class Walk:
         seeded: bool,
         rebuilt: Rebuilt | None,
     ) -> None:
+        """The finding for a revision that failed in ``phase`` (up, down, or up again)."""
         script = self.history.chain[index]
-        rev = script.revision
         path = Path(script.path)
         _, line = where_in(exc, path.parent)
-        reason = reason_of(exc)
-        where = f"{self.cfg.rel(path)}:{line}" if line else self.cfg.rel(path)
         then = ""
         if phase != "down":
             then = (
                 f" The walk went on from {rebuilt.how}."
                 if rebuilt is not None
-                else f" The walk stops here: no state at {rev} could be rebuilt."
+                else f" The walk stops here: no state at {script.revision} could be rebuilt."
             )
-        explained = explain(self.probes, reason) if phase == "up" else None
+        failure = _Failure(
+            script,
+            line,
+            f"{self.cfg.rel(path)}:{line}" if line else self.cfg.rel(path),
+            reason_of(exc),
+            then,
+        )
+        if phase == "up":
+            self._failed_up(index, failure, exc, seeded, rebuilt)
+        elif phase == "down":
+            self.add(
+                "WB203",
+                f"the downgrade of revision {failure.rev} fails on {self.backend} at "
+                f"{failure.where}: {failure.reason}.",
+                failure_fix(failure.reason, self.backend, "downgrade()"),
+                script=script,
+                line=line,
+            )
+        else:
+            self._failed_again(failure)
+
+    def _failed_up(
+        self,
+        index: int,
+        failure: _Failure,
+        exc: MigrationFailed,
+        seeded: bool,
+        rebuilt: Rebuilt | None,
+    ) -> None:
+        """WB202: a revision fails to upgrade, on a cast, on made-up rows, or on its own."""
+        rev, where, reason, then = failure.rev, failure.where, failure.reason, failure.then
+        explained = explain(self.probes, reason)
         if explained is not None:
             probe, said = explained
             self.add(
                 "WB202",
                 f"revision {rev} fails to upgrade on {self.backend} at {where}: {said}.{then}",
                 convert_fix(probe.cast, self.backend),
-                script=script,
-                line=line,
+                script=failure.script,
+                line=failure.line,
             )
-        elif (
-            phase == "up"
-            and seeded
-            and rebuilt is not None
-            and rebuilt.exact
-            and _judges_values(exc, reason)
-        ):
+        elif seeded and rebuilt is not None and rebuilt.exact and _judges_values(exc, reason):
             # It runs on an empty database and fails on the rows check made up: its own
             # code read a value it did not expect. Whether real rows hold such values is
             # the author's knowledge, not check's.
@@ -292,11 +332,11 @@ class Walk:
                 f"(made-up values, not your data) at {where}: {reason}.{then}",
                 "if rows like these can exist in your database, make upgrade() handle them; "
                 "if they cannot, nothing to fix.",
-                script=script,
-                line=line,
+                script=failure.script,
+                line=failure.line,
                 severity="warning",
             )
-        elif phase == "up":
+        else:
             rows = " (its tables held seeded rows)" if seeded and about_rows(reason) else ""
             missing = self._never_created(index, reason)
             self.add(
@@ -312,33 +352,28 @@ class Walk:
                 )
                 if missing is not None and self.baseline is None
                 else failure_fix(reason, self.backend, "upgrade()"),
-                script=script,
-                line=line,
+                script=failure.script,
+                line=failure.line,
             )
-        elif phase == "down":
-            self.add(
-                "WB203",
-                f"the downgrade of revision {rev} fails on {self.backend} at {where}: {reason}.",
-                failure_fix(reason, self.backend, "downgrade()"),
-                script=script,
-                line=line,
-            )
-        else:
-            again = f"upgrading it again then fails at {where}: {reason}.{then}"
-            for i, earlier in enumerate(self.findings):
-                if earlier.code == "WB205" and earlier.revision == rev:
-                    # The leftover the round trip found is why; one finding says both.
-                    self.findings[i] = replace(earlier, details=(*earlier.details, again))
-                    return
-            self.add(
-                "WB206",
-                f"revision {rev} upgrades once but fails to upgrade again after its downgrade "
-                f"on {self.backend}, at {where}: {reason}.{then}",
-                "make downgrade() remove everything upgrade() creates, so that upgrade() can "
-                "run again.",
-                script=script,
-                line=line,
-            )
+
+    def _failed_again(self, failure: _Failure) -> None:
+        """WB206 (a revision does not upgrade again after its downgrade), or a detail of WB205."""
+        rev, where, reason = failure.rev, failure.where, failure.reason
+        again = f"upgrading it again then fails at {where}: {reason}.{failure.then}"
+        for i, earlier in enumerate(self.findings):
+            if earlier.code == "WB205" and earlier.revision == rev:
+                # The leftover the round trip found is why; one finding says both.
+                self.findings[i] = replace(earlier, details=(*earlier.details, again))
+                return
+        self.add(
+            "WB206",
+            f"revision {rev} upgrades once but fails to upgrade again after its downgrade "
+            f"on {self.backend}, at {where}: {reason}.{failure.then}",
+            "make downgrade() remove everything upgrade() creates, so that upgrade() can "
+            "run again.",
+            script=failure.script,
+            line=failure.line,
+        )
 
     def _never_created(self, index: int, reason: str) -> str | None:
         """The table a failure says is missing, when no revision before ``index`` creates it."""

@@ -14,6 +14,7 @@ from workbench.cli._app import JsonOpt, SchemaArg, app, config, console, emit_js
 from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
+    from workbench.config import Config
     from workbench.results import Advice, AdviceReport, Evidence
 
 DEFAULT_ROWS = 20_000  # workbench.advise.DEFAULT_ROWS, without importing the library at startup
@@ -105,6 +106,25 @@ def advise(
     """
     from workbench.advise import advise as run_advise
 
+    _refuse_bad_options(generate=generate, message=message, rows=rows)
+    cfg = config(ctx)
+    with _status(not json) as progress:
+        report = run_advise(
+            cfg,
+            schema,
+            queries=_workload_file(queries, cfg.root),
+            url=url,
+            against=against,
+            rows=rows,
+            seed=seed,
+            message=message if generate else None,
+            progress=progress,
+        )
+    _render(report, cfg, json=json)
+
+
+def _refuse_bad_options(*, generate: bool, message: str | None, rows: int) -> None:
+    """The options that cannot go together, refused before anything is read."""
     if generate and not (message and message.strip()):
         raise WorkbenchError(
             "--generate writes a revision, which needs a message.",
@@ -114,27 +134,14 @@ def advise(
         raise WorkbenchError("-m is the message of --generate's revision.", hint="Add --generate.")
     if rows < 1:
         raise WorkbenchError(f"--rows {rows}: the proof needs at least 1 row per table.")
-    cfg = config(ctx)
+
+
+def _workload_file(queries: Path | None, root: Path) -> Path | None:
+    """``--queries`` relative to the working folder, else to the project (as in the tour)."""
     if queries is not None and not queries.is_absolute() and not queries.exists():
-        # Relative to the working folder, else to the project (as in the tour).
-        in_project = cfg.root / queries
-        queries = in_project if in_project.exists() else queries
-    with _status(not json) as progress:
-        report = run_advise(
-            cfg,
-            schema,
-            queries=queries,
-            url=url,
-            against=against,
-            rows=rows,
-            seed=seed,
-            message=message if generate else None,
-            progress=progress,
-        )
-    if json:
-        emit_json(report.to_json())
-        return
-    _render(report, cfg.rel(report.path) if report.path else None)
+        in_project = root / queries
+        return in_project if in_project.exists() else queries
+    return queries
 
 
 @contextlib.contextmanager
@@ -151,7 +158,10 @@ def _status(show: bool) -> Iterator[Callable[[str], None] | None]:
         yield lambda text: status.update(f"advise: {text}")
 
 
-def _render(report: AdviceReport, revision_path: str | None) -> None:
+def _render(report: AdviceReport, cfg: Config, *, json: bool) -> None:
+    if json:
+        emit_json(report.to_json())
+        return
     from rich.table import Table
 
     if report.backend:
@@ -202,6 +212,7 @@ def _render(report: AdviceReport, revision_path: str | None) -> None:
             say(f"  {line}", style="yellow")
     if report.revision:
         say()
+        revision_path = cfg.rel(report.path) if report.path else None
         say(f"{report.schema}: wrote revision {report.revision}  {revision_path}")
         say("  and declared its indexes at the end of the schema module.", style="dim")
 

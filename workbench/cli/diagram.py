@@ -126,6 +126,7 @@ def diagram(
     ] = False,
     json: JsonOpt = False,
 ) -> None:
+    # Long because: its 15 options are declared here, each with its help text.
     """Draw the ER diagram of a schema (SVG by default) into diagrams/, or check it is fresh.
 
     Columns keep their declaration order and show keys, nullability and real
@@ -140,27 +141,17 @@ def diagram(
 
     cfg = config(ctx)
     if all_schemas:
-        narrowed = [
-            name
-            for name, value in (
-                ("SCHEMA", schema),
-                ("--out", out),
-                ("--url", url),
-                ("--revision", revision),
-                ("--diff", diff),
-                ("--focus", focus),
-                ("--include", include),
-                ("--exclude", exclude),
-                ("--keys-only", keys_only),
-            )
-            if value
-        ]
-        if narrowed:
-            raise WorkbenchError(
-                f"--all draws the committed diagram of every schema; {', '.join(narrowed)} "
-                "cannot go with it.",
-                hint="Name one schema to use those options.",
-            )
+        _refuse_narrowing_all(
+            ("SCHEMA", schema),
+            ("--out", out),
+            ("--url", url),
+            ("--revision", revision),
+            ("--diff", diff),
+            ("--focus", focus),
+            ("--include", include),
+            ("--exclude", exclude),
+            ("--keys-only", keys_only),
+        )
         results = diagram_all(cfg, fmt=fmt, check=check, inject_into=inject)
     elif depth is not None and focus is None:
         raise WorkbenchError(
@@ -192,6 +183,22 @@ def diagram(
                 open_viewer=open_viewer,
             ),
         )
+    _render(results, cfg, check=check, json=json)
+
+
+def _refuse_narrowing_all(*given: tuple[str, object]) -> None:
+    """``--all`` draws every committed diagram: no option that narrows one goes with it."""
+    narrowed = [name for name, value in given if value]
+    if narrowed:
+        raise WorkbenchError(
+            f"--all draws the committed diagram of every schema; {', '.join(narrowed)} "
+            "cannot go with it.",
+            hint="Name one schema to use those options.",
+        )
+
+
+def _render(results: tuple[DiagramResult, ...], cfg: Config, *, check: bool, json: bool) -> None:
+    """Print the results (or one JSON document); exit 1 when one is stale or missing."""
     ok = all(r.ok for r in results)
     if json:
         emit_json({"ok": ok, "diagrams": [r.to_json() for r in results]})

@@ -27,9 +27,13 @@ from workbench.cli._hints import command_line
 from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
+    from workbench.config import Config
     from workbench.results import (
+        AdoptResult,
         BackfillRequest,
         DestructiveChange,
+        GenerateResult,
+        InitResult,
         MigrateResult,
         RenameCandidate,
         StatusReport,
@@ -109,17 +113,26 @@ def init(
             )
         from workbench.project import init as run_init
 
-        result = run_init(directory)
-        for path in result.created:
-            say(f"created  {_rel(path, result.root)}")
-        for path in result.kept:
-            say(f"kept     {_rel(path, result.root)}", style="dim")
-        say()
-        say(f"Project ready in {result.root}. Next: {_next_after_init(result.root, result)}")
+        _say_initialized(run_init(directory))
         return
     from workbench.project import adopt as run_adopt
 
     adopted = run_adopt(directory, models=models, name=name)
+    _say_adopted(adopted)
+    _say_after_adopt(adopted)
+
+
+def _say_initialized(result: InitResult) -> None:
+    for path in result.created:
+        say(f"created  {_rel(path, result.root)}")
+    for path in result.kept:
+        say(f"kept     {_rel(path, result.root)}", style="dim")
+    say()
+    say(f"Project ready in {result.root}. Next: {_next_after_init(result.root, result)}")
+
+
+def _say_adopted(adopted: AdoptResult) -> None:
+    """Each history found, what was read of it, and what was written to pyproject.toml."""
     for schema in adopted.schemas:
         where = _rel(schema.ini, adopted.root) if schema.ini else "[tool.alembic] in pyproject.toml"
         say(
@@ -145,6 +158,10 @@ def init(
         )
     else:
         say("pyproject.toml already declares every history found; nothing written.")
+
+
+def _say_after_adopt(adopted: AdoptResult) -> None:
+    """What is left to do: models to name or fix, else the commands to run next."""
     missing = [s.name for s in adopted.schemas if s.models is None]
     broken = [s.name for s in adopted.schemas if s.written and s.models and s.tables is None]
     if missing or broken:
@@ -292,6 +309,7 @@ def generate(
     ] = None,
     json: JsonOpt = False,
 ) -> None:
+    # Long because: 9 options declared with their help text, and a docstring that is its --help.
     """Write the next revision from the difference between the models and the history.
 
     The history is applied to a scratch database (SQLite, or PostgreSQL for a
@@ -334,6 +352,22 @@ def generate(
         ask_backfill=_ask_backfill if ask else None,
         against=against,
     )
+    _say_generated(ctx, cfg, schema, message, result, renames, backfills, empty=empty, json=json)
+
+
+def _say_generated(
+    ctx: typer.Context,
+    cfg: Config,
+    schema: str,
+    message: str,
+    result: GenerateResult,
+    renames: dict[str, str],
+    backfills: dict[str, str],
+    *,
+    empty: bool,
+    json: bool,
+) -> None:
+    """Render generate's result; exit 1 when the revision was refused for a known risk."""
     if json:
         emit_json(result.to_json())
         if result.refused:
@@ -346,19 +380,40 @@ def generate(
     given += [w for k, v in backfills.items() for w in ("--backfill", f"{k}={v}")]
     fixed = given + [w for flag in result.fixes for w in flag.split(" ", 1)]
     if result.refused:
-        say(f"{schema}: not written: the revision would carry a known risk.", style="red")
-        for line in result.operations:
-            say(f"  {line}")
-        for note in result.notes:
-            say(f"  warning: {note}", style="yellow")
-        resolve = command_line(ctx, "generate", schema, "-m", message, *fixed)
-        accepted = command_line(ctx, "generate", schema, "-m", message, *given, "--accept")
-        say(
-            f"Resolve it with `{resolve}` (SQL_EXPRESSION: the value existing rows get), or "
-            f"write it as it is with `{accepted}`.",
-            style="yellow",
-        )
+        _say_refused(ctx, schema, message, result, given=given, fixed=fixed)
         raise typer.Exit(EXIT_FINDINGS)
+    _say_written(cfg, schema, result, empty=empty)
+    if result.fixes:
+        rewrite = command_line(ctx, "generate", schema, "--replace", "-m", message, *fixed)
+        say(f"  To rewrite this revision with the fix, run `{rewrite}`.", style="yellow")
+
+
+def _say_refused(
+    ctx: typer.Context,
+    schema: str,
+    message: str,
+    result: GenerateResult,
+    *,
+    given: list[str],
+    fixed: list[str],
+) -> None:
+    """A revision not written for a known risk: what it held, and the two commands that go on."""
+    say(f"{schema}: not written: the revision would carry a known risk.", style="red")
+    for line in result.operations:
+        say(f"  {line}")
+    for note in result.notes:
+        say(f"  warning: {note}", style="yellow")
+    resolve = command_line(ctx, "generate", schema, "-m", message, *fixed)
+    accepted = command_line(ctx, "generate", schema, "-m", message, *given, "--accept")
+    say(
+        f"Resolve it with `{resolve}` (SQL_EXPRESSION: the value existing rows get), or "
+        f"write it as it is with `{accepted}`.",
+        style="yellow",
+    )
+
+
+def _say_written(cfg: Config, schema: str, result: GenerateResult, *, empty: bool) -> None:
+    """A revision written: its file, its operations, where it was proved, its warnings."""
     assert result.path is not None
     verb = f"replaced revision {result.replaced} with" if result.replaced else "wrote revision"
     say(f"{schema}: {verb} {result.revision}  {cfg.rel(result.path)}")
@@ -374,9 +429,6 @@ def generate(
         say("  (empty: fill in upgrade() and downgrade())", style="dim")
     for note in result.notes:
         say(f"  warning: {note}", style="yellow")
-    if result.fixes:
-        rewrite = command_line(ctx, "generate", schema, "--replace", "-m", message, *fixed)
-        say(f"  To rewrite this revision with the fix, run `{rewrite}`.", style="yellow")
 
 
 def _progress(step: Step) -> None:
