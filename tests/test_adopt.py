@@ -21,17 +21,15 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from typer.testing import CliRunner
 
 from tests.conftest import Project
+from tests.helpers import outcome, runner
 from workbench import db
 from workbench.cli import app
 from workbench.config import load
 from workbench.errors import UserCodeError
 from workbench.loader import load_schema
 from workbench.project import adopt
-
-runner = CliRunner()
 
 HOSTILE_ENV = """
 import os
@@ -203,11 +201,6 @@ def digests(root: Path) -> dict[str, str]:
     }
 
 
-def cli(root: Path, *args: str) -> tuple[int, str]:
-    result = runner.invoke(app, ["--project", str(root), *args])
-    return result.exit_code, result.stdout + result.stderr
-
-
 @pytest.fixture
 def plain(tmp_path: Path) -> Path:
     """A plain SQLAlchemy project whose env.py names `from plainapp.models import Base`."""
@@ -272,7 +265,7 @@ def test_a_flask_migrate_env_py_is_reported_and_models_names_the_models(tmp_path
     )
     cfg = load(root)
     assert load_schema(cfg, "flaskapp").metadata.tables.keys() == {"team", "hero"}
-    code, out = cli(root, "history", "flaskapp")
+    code, out = outcome(root, "history", "flaskapp")
     assert code == 0 and "a1 -> b2  heroes  (head)" in out
 
 
@@ -390,18 +383,18 @@ def test_no_command_touches_the_database_env_py_points_at(
         ("generate", "heroes", "-m", "nothing"),
     ]
     for args in commands:
-        code, out = cli(root, *args)
+        code, out = outcome(root, *args)
         assert code in (0, 1), (args, out)  # ran (lint/check may have findings), no error
         assert "Traceback" not in out
         assert hashlib.sha256(sentinel.read_bytes()).hexdigest() == sqlite_before, args
         assert _pg_state(pg_sentinel) == pg_before, args
-    _, out = cli(root, "current", "heroes", "--url", other, "--json")
+    _, out = outcome(root, "current", "heroes", "--url", other, "--json")
     assert json.loads(out)["revision"] == "b2"
 
     # generate writes a real revision beside the user's, in the history's own file style.
     models = root / "sentinelapp" / "models.py"
     models.write_text(models.read_text() + "\n    power: Mapped[int | None]\n")
-    code, out = cli(root, "generate", "heroes", "-m", "hero power")
+    code, out = outcome(root, "generate", "heroes", "-m", "hero power")
     assert code == 0 and "add column hero.power" in out, out
     written = sorted((root / "alembic" / "versions").glob("*hero_power.py"))
     # Alembic's default template, `%(rev)s_%(slug)s`: the revision id, then the message (a
@@ -419,7 +412,7 @@ def test_revisions_that_import_the_app_read_with_prepend_sys_path(
 ) -> None:
     assert runner.invoke(app, ["init", str(plain), "--adopt"]).exit_code == 0
     other = f"sqlite:///{tmp_path / 'other.sqlite3'}"
-    code, out = cli(plain, "upgrade", "heroes", "--url", other)
+    code, out = outcome(plain, "upgrade", "heroes", "--url", other)
     assert code == 0 and "is now at b2" in out, out
     assert not (plain / "sentinel.sqlite3").exists()
 
@@ -435,12 +428,12 @@ def test_a_custom_version_table_is_used_for_upgrade_and_current(tmp_path: Path) 
     )
     assert runner.invoke(app, ["init", str(root), "--adopt"]).exit_code == 0
     other = tmp_path / "other.sqlite3"
-    assert cli(root, "upgrade", "heroes", "--url", f"sqlite:///{other}")[0] == 0
+    assert outcome(root, "upgrade", "heroes", "--url", f"sqlite:///{other}")[0] == 0
     with sqlite3.connect(other) as conn:
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert conn.execute("SELECT version_num FROM app_revisions").fetchall() == [("b2",)]
     assert "alembic_version" not in names
-    _, out = cli(root, "current", "heroes", "--url", f"sqlite:///{other}", "--json")
+    _, out = outcome(root, "current", "heroes", "--url", f"sqlite:///{other}", "--json")
     assert json.loads(out)["revision"] == "b2"
 
 
@@ -461,7 +454,7 @@ def test_tool_alembic_in_pyproject_is_read_when_there_is_no_ini(tmp_path: Path) 
     assert schema.ini is None and schema.models == "tomlapp.models:Base"
     cfg = load(root)
     assert cfg.script_location(schema.name).directory == (root / "alembic").resolve()
-    code, out = cli(root, "history", schema.name)
+    code, out = outcome(root, "history", schema.name)
     assert code == 0 and "(head)" in out, out
 
 
@@ -474,7 +467,7 @@ def test_a_model_module_that_raises_is_reported_with_its_file_and_line(plain: Pa
     models.write_text(models.read_text() + "\nraise RuntimeError('settings missing')\n")
     with pytest.raises(UserCodeError, match=r"plainapp/models.py:\d+: .*settings missing"):
         load_schema(load(plain), "heroes")
-    code, out = cli(plain, "diagram", "heroes", "--format", "mermaid")
+    code, out = outcome(plain, "diagram", "heroes", "--format", "mermaid")
     assert code == 2 and "plainapp/models.py:" in out and "settings missing" in out
     assert "bug in workbench" not in out
 
@@ -495,11 +488,13 @@ def test_a_revision_that_fails_to_import_is_the_users_error_with_file_and_line(
     assert runner.invoke(app, ["init", str(plain), "--adopt"]).exit_code == 0
     revision = plain / "alembic" / "versions" / "b2_heroes.py"
     revision.write_text(revision.read_text() + "\nimport not_installed_pkg_xyz\n")
-    code, out = cli(plain, "history", "heroes")
+    code, out = outcome(plain, "history", "heroes")
     assert code == 2 and "alembic/versions/b2_heroes.py:" in out, out
     assert "'not_installed_pkg_xyz' is not installed" in out and "bug in workbench" not in out
     revision.write_text(revision.read_text().replace("import not_installed_pkg_xyz", "1 / 0"))
-    code, out = cli(plain, "upgrade", "heroes", "--url", "sqlite:///" + str(plain / "o.sqlite3"))
+    code, out = outcome(
+        plain, "upgrade", "heroes", "--url", "sqlite:///" + str(plain / "o.sqlite3")
+    )
     assert code == 2 and "b2_heroes.py:" in out and "ZeroDivisionError" in out, out
     assert "bug in workbench" not in out
 
@@ -513,7 +508,9 @@ def test_a_revision_that_raises_while_applied_names_its_file(plain: Path) -> Non
             '    raise KeyError("oops")\n    op.create_index("x"',
         )
     )
-    code, out = cli(plain, "upgrade", "heroes", "--url", "sqlite:///" + str(plain / "o.sqlite3"))
+    code, out = outcome(
+        plain, "upgrade", "heroes", "--url", "sqlite:///" + str(plain / "o.sqlite3")
+    )
     assert code == 2 and "b2_heroes.py:" in out and "KeyError" in out, out
     assert "bug in workbench" not in out and "is at revision a1" in out
 

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from tests.conftest import Project
+from tests.helpers import invoke, runner
 from tests.test_guard import BASE, SCHEMA
 from workbench.cli import app
 
-runner = CliRunner()
 SECRET = "S3cr3tPw"
 
 
@@ -218,7 +217,7 @@ def test_bad_input_is_exit_2_one_paragraph_no_secret_nothing_changed(
         for a in case.args
     ]
     before = _tree(base.root)
-    result = runner.invoke(app, ["--project", str(base.root), *args])
+    result = invoke(base, *args)
     output = result.output
     assert result.exit_code == 2, output
     assert output.startswith("Error: ") and output.count("\n") == 1, output
@@ -231,11 +230,11 @@ def test_bad_input_is_exit_2_one_paragraph_no_secret_nothing_changed(
 
 def test_secrets_never_reach_current_or_schemas_json(base: Project) -> None:
     url = f"postgresql://u@127.0.0.1:1/db?password={SECRET}&sslpassword={SECRET}x"
-    listed = runner.invoke(app, ["--project", str(base.root), "schemas", "--json", "--url", url])
+    listed = invoke(base, "schemas", "--json", "--url", url)
     assert listed.exit_code == 0, listed.output
     document = json.loads(listed.stdout)
     assert SECRET not in listed.output and "password=***" in document["schemas"][0]["target"]
-    current = runner.invoke(app, ["--project", str(base.root), "current", "s", "--url", url])
+    current = invoke(base, "current", "s", "--url", url)
     assert current.exit_code == 2 and SECRET not in current.output
 
 
@@ -259,7 +258,7 @@ def test_schemas_still_lists_the_others_when_one_has_a_dangling_foreign_key(
             owner_id: Mapped[int] = mapped_column(sa.ForeignKey("missing.id"))
         """,
     )
-    listed = runner.invoke(app, ["--project", str(base.root), "schemas", "--json"])
+    listed = invoke(base, "schemas", "--json")
     assert listed.exit_code == 0, listed.output
     schemas = {s["name"]: s for s in json.loads(listed.stdout)["schemas"]}
     assert set(schemas) == {"broken", "s"}
@@ -293,7 +292,7 @@ def test_a_read_only_sqlite_file_is_named_as_such(base: Project, tmp_path: Path)
     import sqlite3
 
     sqlite3.connect(str(tmp_path / "ro.sqlite3")).close()
-    result = runner.invoke(app, ["--project", str(base.root), "upgrade", "s", "--url", url])
+    result = invoke(base, "upgrade", "s", "--url", url)
     assert result.exit_code == 2, result.output
     assert "read-only" in result.output and "seed" not in result.output
     assert "bug in workbench" not in result.output

@@ -16,22 +16,20 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from typer.testing import CliRunner
 
 from tests.conftest import Project, readme_section
+from tests.helpers import invoke
 from workbench import db, migrate
 from workbench.advise import RULES, advise, model_advice, views_of
 from workbench.advise.catalog import index_name
 from workbench.advise.rules import Usage, candidates, consolidate
 from workbench.advise.workload import normalize_placeholders, parse, split_statements
-from workbench.cli import app
 from workbench.results import Advice
 
 pytest_plugins = ["pytester"]
 
 CORPUS = Path(__file__).parent / "advise_corpus"
 REPO = Path(__file__).resolve().parents[1]
-runner = CliRunner()
 
 
 def item(a: Advice) -> str:
@@ -373,13 +371,9 @@ def test_generate_with_nothing_to_create_says_so(project: Project) -> None:
 # --- the command line ---------------------------------------------------------------------
 
 
-def _cli(project: Project, *args: str) -> Any:
-    return runner.invoke(app, ["--project", str(project.root), *args])
-
-
 def test_cli_renders_advice_grouped_by_table(project: Project) -> None:
     corpus_project(project, "shop")
-    result = _cli(project, "advise", "shop")
+    result = invoke(project, "advise", "shop")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["table", "code", "action", "columns", "reason", "evidence"]
@@ -392,7 +386,7 @@ def test_cli_renders_advice_grouped_by_table(project: Project) -> None:
 
 def test_cli_json_follows_the_contract(project: Project) -> None:
     corpus_project(project, "shop")
-    result = _cli(project, "advise", "shop", "--json")
+    result = invoke(project, "advise", "shop", "--json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     for entry in document["advice"]:
@@ -416,14 +410,14 @@ def test_cli_json_follows_the_contract(project: Project) -> None:
 )
 def test_cli_refuses_bad_input_with_exit_2(project: Project, args: list[str], message: str) -> None:
     corpus_project(project, "shop")
-    result = _cli(project, "advise", "shop", *args)
+    result = invoke(project, "advise", "shop", *args)
     assert result.exit_code == 2
     assert message in result.stderr
 
 
 def test_cli_generate_writes_the_revision(project: Project) -> None:
     corpus_project(project, "blog")
-    result = _cli(project, "advise", "blog", "--generate", "-m", "advised indexes")
+    result = invoke(project, "advise", "blog", "--generate", "-m", "advised indexes")
     assert result.exit_code == 0, result.output
     (path,) = [p for p in project.versions("blog") if "advised_indexes" in p.name]
     assert f"wrote revision {path.name.split('_')[3]}" in result.stdout
@@ -564,7 +558,7 @@ def test_cli_proves_a_workload_and_shows_the_evidence(project: Project) -> None:
     corpus_project(project, "blog")
     shutil.copy(CORPUS / "blog" / "workload.sql", project.root / "queries.sql")
     # A relative --queries not found in the working folder is read from the project.
-    result = _cli(project, "advise", "blog", "--queries", "queries.sql", "--rows", "3000")
+    result = invoke(project, "advise", "blog", "--queries", "queries.sql", "--rows", "3000")
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert out.startswith("blog: 5 queries proved on sqlite with 3,000 seeded rows per table")
@@ -573,7 +567,7 @@ def test_cli_proves_a_workload_and_shows_the_evidence(project: Project) -> None:
     assert "after:  SCAN posts USING INDEX ix_posts_created_at" in out
     assert "Tried and not kept:\n  posts (published) WB311:" in out
     document = json.loads(
-        _cli(
+        invoke(
             project, "advise", "blog", "--queries", "queries.sql", "--rows", "3000", "--json"
         ).stdout
     )
@@ -637,7 +631,7 @@ def test_the_readme_advise_commands_run(project: Project) -> None:
     corpus_project(project, "blog")
     (project.root / "queries.sql").write_text(TOUR_WORKLOAD)
     for args in commands:
-        result = _cli(project, *args)
+        result = invoke(project, *args)
         assert result.exit_code == 0, (args, result.output)
     assert any("advised_indexes" in p.name for p in project.versions("blog"))
 
@@ -802,7 +796,7 @@ def test_index_names_name_every_column_without_a_naming_convention(project: Proj
 def test_a_workload_with_no_sql_is_an_error(project: Project, text: str) -> None:
     corpus_project(project, "blog")
     (project.root / "queries.sql").write_text(text)
-    result = _cli(project, "advise", "blog", "--queries", "queries.sql")
+    result = invoke(project, "advise", "blog", "--queries", "queries.sql")
     assert result.exit_code == 2, result.output
     assert "no SQL statement" in result.stderr and "Traceback" not in result.stderr
 
@@ -829,7 +823,7 @@ def test_url_with_rows_proves_on_a_copy_of_the_target_and_leaves_it_alone(
         (a.action, a.table, a.columns) for a in report.advice
     }
     assert (tmp_path / "live.db").read_bytes() == before
-    result = _cli(
+    result = invoke(
         project, "advise", "clinic", "--url", url, "--queries",
         str(CORPUS / "clinic" / "workload.sql"),
     )  # fmt: skip

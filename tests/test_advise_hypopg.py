@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from tests.conftest import Project
+from tests.helpers import runner
 from tests.test_advise import CORPUS, CORPUS_ROWS, _seeded_target, corpus_project
 from workbench import db
 from workbench.advise import advise
@@ -22,7 +22,6 @@ from workbench.cli import app
 
 pytestmark = pytest.mark.postgres
 
-runner = CliRunner()
 WORKLOAD = CORPUS / "clinic" / "workload.sql"
 COMPOSITE = ("create", "appointments", ("doctor_id", "starts_at"))
 

@@ -22,13 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from tests.conftest import Project
+from tests.helpers import invoke, runner
 from workbench.cli import app
 from workbench.config import load
-
-runner = CliRunner()
 
 GOOD = """
 import sqlalchemy as sa
@@ -347,7 +345,7 @@ def _project(project: Project, broken: Broken) -> Project:
     (project.root / "q.sql").write_text("SELECT * FROM notes WHERE user_id = 3;\n")
     # The target is at head before the models break: current, status, downgrade and seed
     # have something to read.
-    upgraded = runner.invoke(app, ["--project", str(project.root), "upgrade", "s"])
+    upgraded = invoke(project, "upgrade", "s")
     assert upgraded.exit_code == 0, upgraded.output
     source = textwrap.dedent(broken.source).lstrip()
     project.write_schema("s", source if broken.whole else GOOD + "\n\n" + source)
@@ -380,7 +378,7 @@ def test_a_broken_model_is_one_clear_error_in_every_command(
 ) -> None:
     root = _project(project, broken).root
     before = _tree(root)
-    result = runner.invoke(app, ["--project", str(root), *command.args])
+    result = invoke(root, *command.args)
     output = result.output
     assert "Traceback" not in output and "internal error" not in output, output
     assert "bug in workbench" not in output, output
@@ -409,7 +407,7 @@ def test_a_broken_model_is_one_clear_error_in_every_command(
 
 def test_schemas_json_lists_the_broken_one_with_its_error(project: Project) -> None:
     root = _project(project, BROKEN[0]).root
-    result = runner.invoke(app, ["--project", str(root), "schemas", "--json"])
+    result = invoke(root, "schemas", "--json")
     assert result.exit_code == 0, result.output
     listed = {s["name"]: s for s in json.loads(result.stdout)["schemas"]}
     assert set(listed) == {"other", "s"}
@@ -543,7 +541,7 @@ def test_an_adopted_models_foreign_key_to_a_missing_table_names_their_file(
     )
     before = _tree(root)
     for args in (("diagram", "heroes", "--format", "mermaid"), ("advise", "heroes")):
-        result = runner.invoke(app, ["--project", str(root), *args])
+        result = invoke(root, *args)
         assert result.exit_code == 2, result.output
         assert re.search(
             r"plainapp/models\.py:\d+: column gadgets\.maker_id has a foreign key to table "

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLES, Project, readme_section
+from tests.helpers import outcome, runner
 from workbench import db
 from workbench.check import CODES, check, default_against, resolve_schemas
 from workbench.cli import app
@@ -313,16 +313,9 @@ def test_against_defaults_and_refuses_other_backends(project: Project) -> None:
 
 # --- the command line --------------------------------------------------------------------
 
-runner = CliRunner()
-
-
-def _cli(project: Project, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    result = runner.invoke(app, ["--project", str(project.root), "check", *args], env=env)
-    return result.exit_code, result.output
-
 
 def test_cli_passes_on_the_examples(examples: Project) -> None:
-    code, out = _cli(examples, "--all", "--against", "sqlite")
+    code, out = outcome(examples, "check", "--all", "--against", "sqlite")
     assert code == 0, out
     assert "blog on sqlite: ok; 1 revision" in out
     assert "check passed: 3 schemas on sqlite." in out
@@ -331,7 +324,7 @@ def test_cli_passes_on_the_examples(examples: Project) -> None:
 def test_cli_reports_findings_with_exit_1(project: Project, tmp_path: Path) -> None:
     build(project, "index_left_behind")
     junit = tmp_path / "reports" / "check.xml"
-    code, out = _cli(project, "shop", "--against", "sqlite", "--junit", str(junit))
+    code, out = outcome(project, "check", "shop", "--against", "sqlite", "--junit", str(junit))
     assert code == 1, out
     assert "error WB205  revision b0002  migrations/shop/versions/0002_b0002_note.py:22" in out
     assert "Fix: Drop it in downgrade(): op.drop_index('ix_products_name')" in out
@@ -369,7 +362,9 @@ def test_cli_github_annotations_point_at_the_revision(
 ) -> None:
     build(project, "index_left_behind")
     monkeypatch.chdir(project.root)
-    code, out = _cli(project, "shop", "--against", "sqlite", env={"GITHUB_ACTIONS": "true"})
+    code, out = outcome(
+        project, "check", "shop", "--against", "sqlite", env={"GITHUB_ACTIONS": "true"}
+    )
     assert code == 1
     line = next(x for x in out.splitlines() if x.startswith("::error "))
     assert line.startswith(
@@ -387,7 +382,7 @@ def test_cli_github_annotations_point_at_the_revision(
     ],
 )
 def test_cli_errors_exit_2(examples: Project, args: tuple[str, ...], words: str) -> None:
-    code, out = _cli(examples, *args)
+    code, out = outcome(examples, "check", *args)
     assert code == 2
     assert words in out
 
@@ -396,7 +391,7 @@ def test_cli_ignores_changed_files_of_no_schema(
     examples: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(examples.root)
-    code, out = _cli(examples, "README.md", "--against", "sqlite")
+    code, out = outcome(examples, "check", "README.md", "--against", "sqlite")
     assert code == 0
     assert "nothing to check" in out
 
@@ -427,7 +422,7 @@ def test_the_readme_commands_run(
     assert len(commands) == 3
     for args in commands:
         args = [postgres_server if a.startswith("postgresql://") else a for a in args]
-        code, out = _cli(examples, *args[1:])
+        code, out = outcome(examples, "check", *args[1:])
         assert code == 0, (args, out)
     assert (examples.root / "reports" / "check.xml").is_file()
 
@@ -449,7 +444,7 @@ def test_the_pre_commit_hook_runs_check_on_changed_files(
     entry = shlex.split(fields["entry"])
     assert entry[:2] == ["workbench", "check"]
     monkeypatch.chdir(examples.root)
-    code, out = _cli(examples, *entry[2:], *passed)
+    code, out = outcome(examples, "check", *entry[2:], *passed)
     assert code == 0, out
     assert "blog on sqlite: ok" in out and "products on sqlite: ok" in out
     assert "student_course" not in out
@@ -491,7 +486,7 @@ def test_a_schema_without_migrations_is_a_finding(project: Project) -> None:
 
 def test_the_summary_says_walked_proven_and_skipped(project: Project) -> None:
     build(project, "walk_on_failed_upgrade")
-    code, out = _cli(project, "shop", "--against", "sqlite")
+    code, out = outcome(project, "check", "shop", "--against", "sqlite")
     assert code == 1
     assert "errors; 3 revisions (walked 3, proven 1, skipped 0;" in out
     assert "revisions: 3 of 3 walked, 1 proven, 0 skipped." in out
@@ -510,7 +505,7 @@ def test_a_backend_the_schema_does_not_support_is_skipped_and_said(project: Proj
     pyproject.write_text(
         text + '\n[tool.workbench.schema.shop]\nbackends = ["postgresql"]\n', encoding="utf-8"
     )
-    code, out = _cli(project, "shop", "--against", "sqlite")
+    code, out = outcome(project, "check", "shop", "--against", "sqlite")
     assert code == 0, out
     assert "shop on sqlite: skipped (schema 'shop' supports only postgresql" in out
     assert "not checked: shop on sqlite (the schema does not support it)." in out
@@ -550,7 +545,7 @@ def test_an_ignore_comment_accepts_an_intended_data_change(project: Project) -> 
     (accepted,) = run.ignored
     assert (accepted.code, accepted.revision, accepted.line) == ("WB221", "b0002", 20)
     assert "ignored: # workbench: ignore[WB221] at line 20" in accepted.details
-    code, out = _cli(project, "shop", "--against", "sqlite")
+    code, out = outcome(project, "check", "shop", "--against", "sqlite")
     assert code == 0, out
     assert "ignored WB221  revision b0002  migrations/shop/versions/0002_b0002_note.py:20" in out
     assert "1 finding ignored by comment" in out

@@ -9,19 +9,11 @@ from pathlib import Path
 
 import pytest
 import typer.main
-from typer.testing import CliRunner
 
 from tests.conftest import REPO, Project
+from tests.helpers import invoke, run, runner
 from workbench.cli import app
 from workbench.errors import WorkbenchError
-
-runner = CliRunner()
-
-
-def run(project: Project | Path, *args: str) -> tuple[int, str, str]:
-    root = project.root if isinstance(project, Project) else project
-    result = runner.invoke(app, ["--project", str(root), *args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_the_spine_through_the_cli(blog: Project) -> None:
@@ -71,7 +63,7 @@ def test_json_errors_are_a_json_document(blog: Project) -> None:
 
 
 def test_traceback_flag_reraises(blog: Project) -> None:
-    result = runner.invoke(app, ["--project", str(blog.root), "--traceback", "upgrade", "nope"])
+    result = invoke(blog, "--traceback", "upgrade", "nope")
     assert isinstance(result.exception, WorkbenchError)
 
 
@@ -114,7 +106,7 @@ def test_init_makes_a_working_project_and_twice_changes_nothing(tmp_path: Path) 
         ).exit_code
         == 0
     )
-    assert runner.invoke(app, ["--project", str(root), "upgrade", "example"]).exit_code == 0
+    assert invoke(root, "upgrade", "example").exit_code == 0
     assert (
         runner.invoke(
             app, ["--project", str(root), "downgrade", "example", "base", "--yes"]

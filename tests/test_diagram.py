@@ -14,22 +14,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLES, REPO, Project
+from tests.helpers import run
 from workbench import diagram as d
-from workbench.cli import app
 from workbench.diagram import drawing
 from workbench.loader import load_schema
 from workbench.migrate import generate, upgrade
-
-runner = CliRunner()
-
-
-def run(project: Project | Path, *args: str) -> tuple[int, str, str]:
-    root = project.root if isinstance(project, Project) else project
-    result = runner.invoke(app, ["--project", str(root), *args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 def expected_names(project: Project, schema: str) -> dict[str, list[str]]:

@@ -9,15 +9,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from typer.testing import CliRunner
 
 from tests.conftest import Project
+from tests.helpers import runner
 from workbench import db, migrate
 from workbench.cli import app
 from workbench.errors import DatabaseError, Refused
 from workbench.results import DestructiveChange
-
-runner = CliRunner()
 
 BASE = '''
 """base tables"""

@@ -12,15 +12,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLES, Project
+from tests.helpers import invoke, runner
 from workbench.cli import app
 from workbench.errors import RevisionError
 from workbench.lint import RULES, lint, lint_revisions
 
 REPO = Path(__file__).resolve().parents[1]
-runner = CliRunner()
 
 SCHEMA = """
 from sqlalchemy import MetaData, String
@@ -891,7 +890,7 @@ def test_lint_reads_every_revision_and_revision_narrows_it(project: Project) -> 
 
 def test_cli_text_exit_codes_and_json(project: Project) -> None:
     _write_case(project, DROP_BIO.format(mark=""), ADD_BIO)
-    warned = runner.invoke(app, ["--project", str(project.root), "lint", "s"])
+    warned = invoke(project, "lint", "s")
     assert warned.exit_code == 0, warned.output
     assert "0002_case.py:" in warned.output and "WB102 warning" in warned.output
     assert (
@@ -900,7 +899,7 @@ def test_cli_text_exit_codes_and_json(project: Project) -> None:
     )
 
     _write_case(project, ADD_DISPLAY_NAME.format(mark=""), "pass")
-    failed = runner.invoke(app, ["--project", str(project.root), "lint", "s", "--json"])
+    failed = invoke(project, "lint", "s", "--json")
     assert failed.exit_code == 1
     document = json.loads(failed.stdout)
     assert document["ok"] is False and document["schema"] == "s"
@@ -909,7 +908,7 @@ def test_cli_text_exit_codes_and_json(project: Project) -> None:
     first = document["findings"][0]
     assert set(first) >= {"schema", "backend", "revision", "code", "severity", "message", "line"}
 
-    clean = runner.invoke(app, ["--project", str(project.root), "lint", "s", "-r", "0001"])
+    clean = invoke(project, "lint", "s", "-r", "0001")
     assert clean.exit_code == 0 and "s: no findings in 1 revision." in clean.output
     missing = runner.invoke(
         app, ["--project", str(project.root), "lint", "s", "-r", "zz", "--json"]
@@ -1013,13 +1012,13 @@ def test_lint_reports_only_for_the_backends_the_schema_supports(
 
 def test_the_cli_honours_the_declared_backends(project: Project) -> None:
     _write_case(project, "op.alter_column('users', 'bio', nullable=False)", "pass")
-    both = runner.invoke(app, ["--project", str(project.root), "lint", "s", "--json"])
+    both = invoke(project, "lint", "s", "--json")
     assert "WB105" in {f["code"] for f in json.loads(both.stdout)["findings"]}
     pyproject = project.root / "pyproject.toml"
     pyproject.write_text(
         pyproject.read_text() + '\n[tool.workbench.schema.s]\nbackends = ["postgresql"]\n'
     )
-    only = runner.invoke(app, ["--project", str(project.root), "lint", "s", "--json"])
+    only = invoke(project, "lint", "s", "--json")
     assert "WB105" not in {f["code"] for f in json.loads(only.stdout)["findings"]}
 
 

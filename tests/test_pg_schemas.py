@@ -14,15 +14,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from typer.testing import CliRunner
 
 from tests.conftest import Project
+from tests.helpers import run
 from workbench import db
-from workbench.cli import app
 
 pytestmark = pytest.mark.postgres
 
-runner = CliRunner()
 
 PG_ONLY = '\n[tool.workbench.schema.shop]\nbackends = ["postgresql"]\n'
 
@@ -85,11 +83,6 @@ class Invoice(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("sales.orders.id"), index=True)
     note: Mapped[str | None] = mapped_column(String(50))
 """
-
-
-def run(project: Project, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["--project", str(project.root), *args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 def shop(project: Project, *, pg_only: bool = True, billing: bool = False) -> Project:

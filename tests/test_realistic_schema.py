@@ -22,14 +22,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from typer.testing import CliRunner
 
 from tests.conftest import Project
+from tests.helpers import invoke
 from workbench import db
-from workbench.cli import app
 from workbench.loader import load_schema
-
-runner = CliRunner()
 
 RENTAL = '''
 """A DVD-rental-style shop."""
@@ -199,11 +196,6 @@ class Employee(Base):
 '''
 
 
-def cli(project: Project, *args: str) -> Any:
-    result = runner.invoke(app, ["--project", str(project.root), *args])
-    return result
-
-
 def ok(result: Any, what: str) -> Any:
     assert result.exit_code == 0, f"{what} exited {result.exit_code}:\n{result.output}"
     return result
@@ -233,7 +225,7 @@ def test_the_realistic_schema_goes_through_every_command(
     backend, url, against = setup
     project.write_schema("rental", RENTAL)
 
-    generated = ok(cli(project, "generate", "rental", "-m", "init"), "generate")
+    generated = ok(invoke(project, "generate", "rental", "-m", "init"), "generate")
     proved = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[backend]
     assert "proved on" in generated.output and proved in generated.output.split("proved on")[1]
     (revision,) = project.versions("rental")
@@ -241,8 +233,10 @@ def test_the_realistic_schema_goes_through_every_command(
     assert "sa.CHAR()" not in text  # the GUID keeps its length on every backend
     assert "CheckConstraint('price >= 0'" in text  # declared on the column, written all the same
 
-    ok(cli(project, "upgrade", "rental", "--url", url), "upgrade")
-    seeded = json.loads(ok(cli(project, "seed", "rental", "--url", url, "--json"), "seed").stdout)
+    ok(invoke(project, "upgrade", "rental", "--url", url), "upgrade")
+    seeded = json.loads(
+        ok(invoke(project, "seed", "rental", "--url", url, "--json"), "seed").stdout
+    )
     assert set(seeded["rows"]) == {
         "store",
         "staff",
@@ -254,14 +248,14 @@ def test_the_realistic_schema_goes_through_every_command(
     }
     assert all(n > 0 for n in seeded["rows"].values()), seeded
 
-    checked = cli(project, "check", "rental", "--against", against, "--json")
+    checked = invoke(project, "check", "rental", "--against", against, "--json")
     assert checked.exit_code == 0, checked.output
     report = json.loads(checked.stdout)
     assert report["ok"] is True
     assert [f for f in report["findings"] if f["severity"] == "error"] == []
 
     advised = json.loads(
-        ok(cli(project, "advise", "rental", "--url", url, "--json"), "advise").stdout
+        ok(invoke(project, "advise", "rental", "--url", url, "--json"), "advise").stdout
     )
     for advice in advised["advice"]:
         name = advice.get("index") or ""
@@ -269,7 +263,7 @@ def test_the_realistic_schema_goes_through_every_command(
 
     _read_back_through_the_orm(project, url)
 
-    ok(cli(project, "downgrade", "rental", "base", "--url", url, "--yes"), "downgrade")
+    ok(invoke(project, "downgrade", "rental", "base", "--url", url, "--yes"), "downgrade")
     assert _live_tables(url) <= {"alembic_version"}
     if backend == "postgresql":
         with db.connect(url) as conn:
@@ -321,9 +315,9 @@ def test_a_cycle_of_not_null_keys_with_a_deferrable_edge_through_the_commands(
 ) -> None:
     _, url, against = setup
     project.write_schema("org", ORG)
-    ok(cli(project, "generate", "org", "-m", "init"), "generate")
-    ok(cli(project, "upgrade", "org", "--url", url), "upgrade")
-    seeded = json.loads(ok(cli(project, "seed", "org", "--url", url, "--json"), "seed").stdout)
+    ok(invoke(project, "generate", "org", "-m", "init"), "generate")
+    ok(invoke(project, "upgrade", "org", "--url", url), "upgrade")
+    seeded = json.loads(ok(invoke(project, "seed", "org", "--url", url, "--json"), "seed").stdout)
     assert seeded["rows"]["department"] > 0 and seeded["rows"]["employee"] > 0
     with db.connect(url) as conn:
         dangling = conn.exec_driver_sql(
@@ -334,9 +328,9 @@ def test_a_cycle_of_not_null_keys_with_a_deferrable_edge_through_the_commands(
             "SELECT count(*) FROM department WHERE head_id IS NULL"
         ).scalar_one()
     assert (dangling, nulls) == (0, 0)
-    checked = cli(project, "check", "org", "--against", against)
+    checked = invoke(project, "check", "org", "--against", against)
     assert checked.exit_code == 0, checked.output
-    ok(cli(project, "downgrade", "org", "base", "--url", url, "--yes"), "downgrade")
+    ok(invoke(project, "downgrade", "org", "base", "--url", url, "--yes"), "downgrade")
     assert _live_tables(url) <= {"alembic_version"}
 
 

@@ -7,16 +7,15 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from typer.testing import CliRunner
 
 from tests.conftest import Project
+from tests.helpers import invoke, runner
 from workbench import db, migrate
 from workbench.cli import app
 from workbench.errors import MigrationFailed, Refused, WorkbenchError
 from workbench.lint import lint
 from workbench.results import DestructiveChange
 
-runner = CliRunner()
 INTERACTIVE = {"WORKBENCH_INTERACTIVE": "1"}
 
 SCHEMA = """
@@ -195,8 +194,8 @@ def test_a_rename_flag_that_matches_nothing_is_refused(project: Project) -> None
     with pytest.raises(WorkbenchError, match=r"expected TABLE\.OLD=NEW"):
         migrate.generate(project.cfg, "s", "bad", renames={"a.b.c": "d"})
     assert project.versions("s") == before
-    bad = runner.invoke(app, ["--project", str(project.root), "generate", "s", "-m", "x",
-                              "--rename", "users.full_name"])  # fmt: skip
+    bad = invoke(project, "generate", "s", "-m", "x",
+                              "--rename", "users.full_name")  # fmt: skip
     assert bad.exit_code == 2 and "expected TABLE.OLD=NEW" in bad.output
 
 
@@ -214,7 +213,7 @@ def test_generate_asks_on_a_terminal(project: Project, answer: str, renamed: boo
     (written,) = [p.read_text() for p in project.versions("s") if p.name.endswith("_asked.py")]
     assert ("new_column_name='display_name'" in written) == renamed
     assert ("warning: users.full_name is dropped" in result.output) != renamed
-    linted = runner.invoke(app, ["--project", str(project.root), "lint", "s"])
+    linted = invoke(project, "lint", "s")
     assert linted.exit_code == (0 if renamed else 1)
 
 

@@ -22,11 +22,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlmodel.sql.sqltypes import AutoString
-from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLES, REPO, Project, readme_section
+from tests.helpers import invoke
 from workbench import db, migrate
-from workbench.cli import app
 from workbench.errors import Refused, SeedError
 from workbench.loader import load_schema
 from workbench.seed import EVERY_TABLE, plan_rows, pools, reflect, seed, seed_connection
@@ -39,8 +38,6 @@ from workbench.seed.constraints import (
     Order,
     parse_check_constraint,
 )
-
-runner = CliRunner()
 
 SHOP = '''
 """A shop with every shape the seed engine must handle."""
@@ -182,10 +179,6 @@ def scratch_url(against: str) -> Iterator[str]:
     """An empty scratch database on each backend (several per test are fine)."""
     with db.scratch(against) as url:
         yield url
-
-
-def cli(project: Project, *args: str) -> Any:
-    return runner.invoke(app, ["--project", str(project.root), *args])
 
 
 def query(url: str, sql: str) -> list[tuple[Any, ...]]:
@@ -456,9 +449,9 @@ def test_the_cli_names_the_cycle_and_exits_2(project: Project) -> None:
             """
         ),
     )
-    assert cli(project, "generate", "cyc", "-m", "init").exit_code == 0
-    assert cli(project, "upgrade", "cyc").exit_code == 0
-    result = cli(project, "seed", "cyc", "--rows", "5")
+    assert invoke(project, "generate", "cyc", "-m", "init").exit_code == 0
+    assert invoke(project, "upgrade", "cyc").exit_code == 0
+    result = invoke(project, "seed", "cyc", "--rows", "5")
     assert result.exit_code == 2, result.output
     assert "a.b_id -> b.id" in result.output and "b.a_id -> a.id" in result.output
     assert "Traceback" not in result.output
@@ -543,8 +536,8 @@ def test_children_are_a_multiple_of_their_parents_unless_told(blog: Project) -> 
 
 
 def test_more_link_rows_than_parent_pairs_fails_clearly(blog: Project) -> None:
-    assert cli(blog, "upgrade", "blog").exit_code == 0
-    result = cli(
+    assert invoke(blog, "upgrade", "blog").exit_code == 0
+    result = invoke(
         blog, "seed", "blog", "--rows", "posts=3", "--rows", "tags=2", "--rows", "post_tags=7"
     )
     assert result.exit_code == 2
@@ -580,13 +573,13 @@ def test_seeding_into_filled_tables_keeps_every_unique(blog: Project, scratch_ur
 
 
 def test_truncate_asks_and_yes_confirms(blog: Project) -> None:
-    assert cli(blog, "upgrade", "blog").exit_code == 0
-    assert cli(blog, "seed", "blog", "--rows", "5").exit_code == 0
-    refused = cli(blog, "seed", "blog", "--rows", "5", "--truncate")
+    assert invoke(blog, "upgrade", "blog").exit_code == 0
+    assert invoke(blog, "seed", "blog", "--rows", "5").exit_code == 0
+    refused = invoke(blog, "seed", "blog", "--rows", "5", "--truncate")
     assert refused.exit_code == 2 and "--yes" in refused.stderr
     target = blog.cfg.resolve_url("blog")
     assert counts(target)["users"] == 5
-    done = cli(blog, "seed", "blog", "--rows", "5", "--truncate", "--yes")
+    done = invoke(blog, "seed", "blog", "--rows", "5", "--truncate", "--yes")
     assert done.exit_code == 0, done.output
     assert set(counts(target).values()) == {5}
     assert [i for (i,) in query(target, "SELECT id FROM users ORDER BY id")] == [1, 2, 3, 4, 5]
@@ -595,7 +588,7 @@ def test_truncate_asks_and_yes_confirms(blog: Project) -> None:
 def test_a_target_not_at_head_is_refused(blog: Project, scratch_url: str) -> None:
     with pytest.raises(Refused, match="workbench upgrade blog"):
         seed(blog.cfg, "blog", url=scratch_url)
-    result = cli(blog, "seed", "blog")
+    result = invoke(blog, "seed", "blog")
     assert result.exit_code == 2 and "upgrade" in result.stderr
 
 
@@ -652,8 +645,8 @@ def test_a_reflected_database_seeds_at_any_revision(project: Project, scratch_ur
 
 
 def test_json_is_one_document_with_rows_and_seconds(blog: Project) -> None:
-    assert cli(blog, "upgrade", "blog").exit_code == 0
-    result = cli(blog, "seed", "blog", "--rows", "users=7", "--seed", "3", "--json")
+    assert invoke(blog, "upgrade", "blog").exit_code == 0
+    result = invoke(blog, "seed", "blog", "--rows", "users=7", "--seed", "3", "--json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert document["rows"]["users"] == 7 and document["rows"]["posts"] == 21
@@ -662,15 +655,15 @@ def test_json_is_one_document_with_rows_and_seconds(blog: Project) -> None:
 
 
 def test_text_output_has_the_summary_and_the_integrity_check(blog: Project) -> None:
-    assert cli(blog, "upgrade", "blog").exit_code == 0
-    result = cli(blog, "seed", "blog", "--rows", "4", "--sample", "2")
+    assert invoke(blog, "upgrade", "blog").exit_code == 0
+    result = invoke(blog, "seed", "blog", "--rows", "4", "--sample", "2")
     assert result.exit_code == 0, result.output
     for word in ("rows/s", "total", "integrity", "PRAGMA foreign_key_check", "post_tags"):
         assert word in result.stdout
 
 
 def test_bad_row_counts_are_usage_errors(blog: Project) -> None:
-    result = cli(blog, "seed", "blog", "--rows", "users=many")
+    result = invoke(blog, "seed", "blog", "--rows", "users=many")
     assert result.exit_code == 2 and "--rows" in result.stderr
 
 
@@ -740,9 +733,9 @@ def _documented_commands() -> list[str]:
 def test_the_documented_commands_run(blog: Project) -> None:
     commands = _documented_commands()
     assert len(commands) >= 8
-    assert cli(blog, "upgrade", "blog").exit_code == 0
+    assert invoke(blog, "upgrade", "blog").exit_code == 0
     for line in commands:
-        result = cli(blog, *shlex.split(line)[1:])
+        result = invoke(blog, *shlex.split(line)[1:])
         assert result.exit_code == 0, f"{line}: {result.output}"
 
 

@@ -6,12 +6,9 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from typer.testing import CliRunner
 
 from tests.conftest import Project
-from workbench.cli import app
-
-runner = CliRunner()
+from tests.helpers import outcome
 
 MODELS = """
 import enum
@@ -32,11 +29,6 @@ class Item(Base):
 """
 
 
-def _cli(project: Project, *args: str) -> tuple[int, str]:
-    result = runner.invoke(app, ["--project", str(project.root), *args])
-    return result.exit_code, result.output
-
-
 def _models(project: Project, *members: str) -> None:
     body = textwrap.indent("\n".join(f"{m} = {m!r}" for m in members), "    ")
     project.write_schema("shop", MODELS.format(members=body))
@@ -44,22 +36,22 @@ def _models(project: Project, *members: str) -> None:
 
 @pytest.mark.postgres
 def test_squash_keeps_what_each_backend_runs(project: Project, postgres_server: str) -> None:
-    assert _cli(project, "init", str(project.root))[0] == 0
+    assert outcome(project, "init", str(project.root))[0] == 0
     against = ("--against", "sqlite", "--against", postgres_server)
     for step, members in enumerate((("draft", "live"), ("draft", "live", "gone"))):
         _models(project, *members)
-        code, out = _cli(project, "generate", "shop", "-m", f"step {step}", *against)
+        code, out = outcome(project, "generate", "shop", "-m", f"step {step}", *against)
         assert code == 0, out
     _models(project, "draft", "live", "gone", "old")
-    assert _cli(project, "generate", "shop", "-m", "later", *against)[0] == 0
+    assert outcome(project, "generate", "shop", "-m", "later", *against)[0] == 0
     versions = project.root / "migrations" / "shop" / "versions"
     second = next(p for p in versions.glob("*.py") if "step_1" in p.name)
     to = second.name.split("_")[3]
-    code, out = _cli(project, "squash", "shop", "--to", to, *against)
+    code, out = outcome(project, "squash", "shop", "--to", to, *against)
     assert code == 0, out
     assert "proved on SQLite, PostgreSQL" in out
     squashed = next(versions.glob("*_squashed.py")).read_text()
     assert "ADD VALUE 'gone'" in squashed
-    code, out = _cli(project, "check", "shop", *against)
+    code, out = outcome(project, "check", "shop", *against)
     assert code == 0, out
     assert not list(versions.glob("*step_0.py")) and not second.exists()

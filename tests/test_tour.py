@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from typer.testing import CliRunner
-
+from tests.helpers import runner
 from workbench.cli import app
 from workbench.cli.tour import STEPS
-
-runner = CliRunner()
 
 
 def test_the_tour_runs_every_step(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -322,9 +322,12 @@ def create_engine(url: str | URL, *, migrating: bool = False, **kwargs: Any) -> 
 
 
 @contextlib.contextmanager
-def connect(url: str | URL, *, migrating: bool = False) -> Iterator[Connection]:
-    """A connection to ``url``; failures to connect become a ``DatabaseError`` with a hint."""
-    engine = create_engine(url, migrating=migrating)
+def connect(url: str | URL, *, migrating: bool = False, **kwargs: Any) -> Iterator[Connection]:
+    """A connection to ``url``; failures to connect become a ``DatabaseError`` with a hint.
+
+    ``kwargs`` go to :func:`create_engine` (``isolation_level="AUTOCOMMIT"``, ...).
+    """
+    engine = create_engine(url, migrating=migrating, **kwargs)
     try:
         try:
             conn = engine.connect()
@@ -334,6 +337,18 @@ def connect(url: str | URL, *, migrating: bool = False) -> Iterator[Connection]:
             yield conn
     finally:
         engine.dispose()
+
+
+@contextlib.contextmanager
+def driver_cursor(conn: Connection) -> Iterator[Any]:
+    """A cursor of ``conn``'s driver connection (values as the driver returns them), closed
+    on the way out."""
+    driver: Any = conn.connection.driver_connection
+    cursor = driver.cursor()
+    try:
+        yield cursor
+    finally:
+        cursor.close()
 
 
 def connect_error(exc: BaseException, url: str | URL) -> DatabaseError:
@@ -492,23 +507,15 @@ def drop_database(server: str | URL, name: str) -> None:
 def _admin(server: str | URL, sql: str) -> None:
     from sqlalchemy.exc import DBAPIError
 
-    engine = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
+    with connect(server, isolation_level="AUTOCOMMIT") as conn:
         try:
-            conn = engine.connect()
-        except Exception as exc:
-            raise connect_error(exc, server) from None
-        with conn:
-            try:
-                conn.exec_driver_sql(sql)
-            except DBAPIError as exc:
-                raise DatabaseError(
-                    f"{sql.split(' ')[0]} {sql.split(' ')[1]} failed on {redact(server)}: "
-                    f"{' '.join(str(exc.orig).split())}.",
-                    hint="The user in the URL needs the CREATEDB privilege.",
-                ) from None
-    finally:
-        engine.dispose()
+            conn.exec_driver_sql(sql)
+        except DBAPIError as exc:
+            raise DatabaseError(
+                f"{sql.split(' ')[0]} {sql.split(' ')[1]} failed on {redact(server)}: "
+                f"{' '.join(str(exc.orig).split())}.",
+                hint="The user in the URL needs the CREATEDB privilege.",
+            ) from None
 
 
 # --- locks --------------------------------------------------------------------------------

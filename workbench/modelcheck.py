@@ -147,14 +147,14 @@ def _named(table: Table, element: ForeignKey) -> str:
 def _missing_table(
     metadata: MetaData, table: Table, element: ForeignKey, missing: str, source: Source
 ) -> SchemaLoadError:
-    target = element.target_fullname
     near = difflib.get_close_matches(missing, [str(k) for k in metadata.tables], n=1)
     guess = f" Did you mean {near[0]!r}?" if near else ""
-    return SchemaLoadError(
-        f"{source.where(_quoted(target), table=table.name)}: column {_named(table, element)} "
-        f"has a foreign key to table {missing!r} ({target!r}), which the schema does not "
+    return _dangling(
+        table,
+        element,
+        source,
+        f"table {missing!r} ({element.target_fullname!r}), which the schema does not "
         f"declare (its tables: {', '.join(sorted(str(k) for k in metadata.tables))}).{guess}",
-        path=source.shown,
         hint="Declare that table in this schema's models, or correct the ForeignKey target "
         "(TABLE.COLUMN): a foreign key can only refer to a table of the same schema (MetaData).",
     )
@@ -168,17 +168,29 @@ def _missing_column(
     missing: str,
     source: Source,
 ) -> SchemaLoadError:
-    target = element.target_fullname
     other = metadata.tables.get(referred)
     names = [str(c.name) for c in other.columns] if other is not None else []
     near = difflib.get_close_matches(missing, names, n=1)
     guess = f" Did you mean {referred}.{near[0]}?" if near else ""
-    return SchemaLoadError(
-        f"{source.where(_quoted(target), table=table.name)}: column {_named(table, element)} "
-        f"has a foreign key to {target!r}, but table {referred!r} has no column {missing!r} "
+    return _dangling(
+        table,
+        element,
+        source,
+        f"{element.target_fullname!r}, but table {referred!r} has no column {missing!r} "
         f"(its columns: {', '.join(names)}).{guess}",
-        path=source.shown,
         hint="Correct the ForeignKey target (TABLE.COLUMN).",
+    )
+
+
+def _dangling(
+    table: Table, element: ForeignKey, source: Source, target: str, *, hint: str
+) -> SchemaLoadError:
+    """A foreign key of ``table`` that refers to what is not there: ``target`` says what."""
+    where = source.where(_quoted(element.target_fullname), table=table.name)
+    return SchemaLoadError(
+        f"{where}: column {_named(table, element)} has a foreign key to {target}",
+        path=source.shown,
+        hint=hint,
     )
 
 

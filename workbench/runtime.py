@@ -9,6 +9,7 @@ Where a target stands (its stamped revision), the SQL a run would emit
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -40,7 +41,7 @@ from workbench.revisions import (
 )
 
 if TYPE_CHECKING:
-    from alembic.script import ScriptDirectory
+    from alembic.script import Script, ScriptDirectory
     from sqlalchemy.engine import Connection
 
 
@@ -123,6 +124,18 @@ def check_revision(scripts: ScriptDirectory, schema: str, revision: str) -> None
             )
 
 
+def find_revision(scripts: ScriptDirectory, spec: str) -> Script | None:
+    """The revision ``spec`` names (an id, a unique prefix of one, ``head``); ``None`` when it
+    names none, or more than one (an ambiguous prefix, several heads)."""
+    from alembic.script.revision import RevisionError as UnknownRevision
+    from alembic.util import CommandError
+
+    try:
+        return scripts.get_revision(spec)
+    except (UnknownRevision, CommandError):  # unknown or ambiguous: the caller says which
+        return None
+
+
 def stamped_revision(
     conn: Connection,
     scripts: ScriptDirectory,
@@ -140,11 +153,7 @@ def stamped_revision(
     if conn.in_transaction():
         conn.commit()
     for head in heads:
-        try:
-            known = scripts.get_revision(head)
-        except Exception:
-            known = None
-        if known is None:
+        if find_revision(scripts, head) is None:
             raise RevisionError(
                 f"the database {shown} is stamped with revision {head}, which the history of "
                 f"schema {schema!r} does not have.",
@@ -376,41 +385,27 @@ def current(cfg: Config, schema: str, *, url: str | None = None) -> CurrentResul
     upgrade) is at no revision; it is not created by asking.
     """
     target = cfg.resolve_url(schema, url)
-    shown = db.redact(target)
-    scripts = script_directory(cfg, schema)
-    head = single_head(cfg, schema, scripts)
-    return CurrentResult(
-        schema,
-        shown,
-        stamped(
-            target,
-            scripts,
-            schema,
-            shown,
-            cfg.version_table(schema),
-            cfg.spec(schema).version_table_schema,
-        ),
-        head,
-    )
+    return _standing(cfg, schema, db.redact(target), functools.partial(stamped, target))
 
 
 def current_on(conn: Connection, cfg: Config, schema: str) -> CurrentResult:
     """Where the database of an open connection stands: for callers that go on to use it."""
     shown = db.redact(conn.engine.url)
+    return _standing(cfg, schema, shown, functools.partial(stamped_revision, conn))
+
+
+def _standing(
+    cfg: Config,
+    schema: str,
+    shown: str,
+    read: Callable[[ScriptDirectory, str, str, str, str | None], str | None],
+) -> CurrentResult:
+    """The head of ``schema``'s history and the revision ``read`` finds the database at."""
     scripts = script_directory(cfg, schema)
     head = single_head(cfg, schema, scripts)
+    version_table, version_schema = cfg.version_table(schema), cfg.spec(schema).version_table_schema
     return CurrentResult(
-        schema,
-        shown,
-        stamped_revision(
-            conn,
-            scripts,
-            schema,
-            shown,
-            cfg.version_table(schema),
-            cfg.spec(schema).version_table_schema,
-        ),
-        head,
+        schema, shown, read(scripts, schema, shown, version_table, version_schema), head
     )
 
 

@@ -123,10 +123,9 @@ def squash(
 
 def _chain(scripts: Any, schema: str, to: str) -> list[Script]:
     """The revisions from base to ``to``, oldest first: one straight line, or an error."""
-    try:
-        found = scripts.get_revision(to)
-    except Exception:
-        found = None
+    from workbench.runtime import find_revision
+
+    found = find_revision(scripts, to)
     if found is None:
         raise RevisionError(
             f"schema {schema!r} has no revision {to!r}.",

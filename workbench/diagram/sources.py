@@ -406,6 +406,7 @@ def resolve_revision(cfg: Config, schema: str, revision: str) -> str | None:
     ``base``), ``head-N`` and ``head~N`` name the revision N steps below head.
     """
     from workbench.revisions import list_revisions
+    from workbench.runtime import find_revision
 
     scripts = script_directory(cfg, schema)
     chain = [r.id for r in list_revisions(cfg, schema)]
@@ -423,10 +424,7 @@ def resolve_revision(cfg: Config, schema: str, revision: str) -> str | None:
                 hint="Known revisions, newest first: " + ", ".join(reversed(chain)) + ".",
             )
         return chain[-1 - steps]
-    try:
-        found = scripts.get_revision(spec)
-    except Exception:
-        found = None
+    found = find_revision(scripts, spec)
     if found is None:
         raise RevisionError(
             f"schema {schema!r} has no revision {spec!r}.",

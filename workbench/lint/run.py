@@ -137,13 +137,9 @@ def check_revision(
 def _wanted(scripts: ScriptDirectory, schema: str, revision: str | None) -> str | None:
     if revision is None:
         return None
-    from alembic.script.revision import RevisionError as UnknownRevision
-    from alembic.util import CommandError
+    from workbench.runtime import find_revision
 
-    try:
-        found = scripts.get_revision(revision)
-    except (UnknownRevision, CommandError):  # unknown or ambiguous: said below
-        found = None
+    found = find_revision(scripts, revision)
     if found is None:
         known = ", ".join(s.revision for s in list(scripts.walk_revisions())[:8])
         raise RevisionError(

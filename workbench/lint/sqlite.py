@@ -39,21 +39,10 @@ def _v(version: tuple[int, ...]) -> str:
     return ".".join(str(n) for n in version)
 
 
-def _changes_only_name(op: Any) -> bool:
-    return bool(
-        op.modify_name
-        and op.modify_type is None
-        and op.modify_nullable is None
-        and op.modify_server_default is False
-    )
-
-
-def _changes_nothing(op: Any) -> bool:
-    return bool(
-        not op.modify_name
-        and op.modify_type is None
-        and op.modify_nullable is None
-        and op.modify_server_default is False
+def _changes_more_than_name(op: Any) -> bool:
+    """An ``alter_column`` that changes a type, nullability or server default."""
+    return not (
+        op.modify_type is None and op.modify_nullable is None and op.modify_server_default is False
     )
 
 
@@ -126,13 +115,11 @@ def alter_table_problem(
     if kind in _CONSTRAINT_OPS:
         return "SQLite's ALTER TABLE cannot add or drop a constraint (Alembic refuses it)"
     if kind == "alter_column":
-        if _changes_nothing(op):
-            return None
-        if _changes_only_name(op):
-            if version < RENAME_COLUMN:
-                return f"SQLite {_v(version)} cannot rename a column (3.25.0 can)"
-            return None
-        return "SQLite's ALTER TABLE cannot change a column's type, nullability or default"
+        if _changes_more_than_name(op):
+            return "SQLite's ALTER TABLE cannot change a column's type, nullability or default"
+        if op.modify_name and version < RENAME_COLUMN:
+            return f"SQLite {_v(version)} cannot rename a column (3.25.0 can)"
+        return None
     if kind == "drop_column":
         return _drop_column(table_of(captured), op.column_name, keys, version)
     if kind == "add_column":

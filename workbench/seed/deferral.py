@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from workbench import db
 from workbench.errors import SeedError
 from workbench.seed.catalog import Catalog, ForeignKeySpec, RawNames, TableSpec
 
@@ -45,9 +46,7 @@ class Deferral:
     def begin(self) -> None:
         if not self.edges:
             return
-        driver: Any = self.conn.connection.driver_connection
-        cursor = driver.cursor()
-        try:
+        with db.driver_cursor(self.conn) as cursor:
             if self.conn.dialect.name == "sqlite":
                 self.pragma_before = int(cursor.execute("PRAGMA defer_foreign_keys").fetchone()[0])
                 cursor.execute("PRAGMA defer_foreign_keys = ON")
@@ -71,16 +70,12 @@ class Deferral:
                 self.bare.add(bare)
             if self.names:
                 cursor.execute(f"SET CONSTRAINTS {', '.join(self.names)} DEFERRED")
-        finally:
-            cursor.close()
 
     def end(self) -> None:
         """Check the deferred keys now (PostgreSQL) and put the modes back."""
         if not self.edges:
             return
-        driver: Any = self.conn.connection.driver_connection
-        cursor = driver.cursor()
-        try:
+        with db.driver_cursor(self.conn) as cursor:
             if self.conn.dialect.name == "sqlite":
                 if not self.pragma_before:
                     cursor.execute("PRAGMA defer_foreign_keys = OFF")
@@ -101,8 +96,6 @@ class Deferral:
             again = [n for n, deferred in self.names.items() if deferred]
             if again:
                 cursor.execute(f"SET CONSTRAINTS {', '.join(again)} DEFERRED")
-        finally:
-            cursor.close()
 
 
 def deferral(conn: Connection, catalog: Catalog, counts: dict[str, int]) -> Deferral:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from random import Random
 from typing import TYPE_CHECKING, Any
 
+from workbench import db
 from workbench.errors import SeedError
 from workbench.seed import values as V
 from workbench.seed.catalog import (
@@ -110,12 +111,9 @@ class Planner:
     # -- database reads, through the driver (values as it returns them)
 
     def _raw(self, sql: str) -> list[tuple[Any, ...]]:
-        cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
+        with db.driver_cursor(self.conn) as cursor:
             cursor.execute(sql)
             return list(cursor.fetchall())
-        finally:
-            cursor.close()
 
     def _q(self, name: str) -> str:
         return str(RawNames(self.conn.dialect).quote(name))

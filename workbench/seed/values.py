@@ -291,28 +291,28 @@ def mostly_null(column: str) -> bool:
 # --- text makers --------------------------------------------------------------------------
 
 
+def _phrases(
+    name: str, words: Sequence[str], count: int, shortest: int, spread: int, end: str = ""
+) -> tuple[str, ...]:
+    """``count`` phrases of ``shortest`` to ``shortest + spread - 1`` of ``words``, the same
+    every run (the generator is seeded by ``name``)."""
+    rng = Random(name)
+    out = []
+    for _ in range(count):
+        n = shortest + int(spread * rng.random())
+        chosen = [words[int(len(words) * rng.random())] for _ in range(n)]
+        out.append(" ".join(chosen).capitalize() + end)
+    return tuple(out)
+
+
 @cache
 def _sentences() -> tuple[str, ...]:
-    rng = Random("workbench-sentences")
-    words = pools.WORDS
-    out = []
-    for _ in range(1024):
-        n = 6 + int(10 * rng.random())
-        chosen = [words[int(len(words) * rng.random())] for _ in range(n)]
-        out.append(" ".join(chosen).capitalize() + ".")
-    return tuple(out)
+    return _phrases("workbench-sentences", pools.WORDS, 1024, 6, 10, ".")
 
 
 @cache
 def _titles() -> tuple[str, ...]:
-    rng = Random("workbench-titles")
-    words = pools.TITLE_WORDS
-    out = []
-    for _ in range(2048):
-        n = 3 + int(5 * rng.random())
-        chosen = [words[int(len(words) * rng.random())] for _ in range(n)]
-        out.append(" ".join(chosen).capitalize())
-    return tuple(out)
+    return _phrases("workbench-titles", pools.TITLE_WORDS, 2048, 3, 5)
 
 
 @cache

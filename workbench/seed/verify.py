@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from workbench import db
 from workbench.results import IntegrityCheck
 from workbench.seed.catalog import Catalog, RawNames
 
@@ -16,27 +17,20 @@ def integrity_check(conn: Connection, catalog: Catalog, touched: set[str]) -> In
     prep = RawNames(conn.dialect)
     problems: list[str] = []
     fks = uniques = checks = 0
-    driver: Any = conn.connection.driver_connection
 
     def scalar(sql: str) -> Any:
-        cursor = driver.cursor()
-        try:
+        with db.driver_cursor(conn) as cursor:
             cursor.execute(sql)
             row = cursor.fetchone()
             return row[0] if row else None
-        finally:
-            cursor.close()
 
     if conn.dialect.name == "sqlite":
         rows = []
-        cursor = driver.cursor()
-        try:
+        with db.driver_cursor(conn) as cursor:
             for key in sorted(touched):
                 if catalog.by_key[key].fks:
                     table = prep.format_table(catalog.by_key[key].table)
                     rows += cursor.execute(f"PRAGMA foreign_key_check({table})").fetchall()
-        finally:
-            cursor.close()
         bad: dict[str, int] = {}
         for row in rows:
             bad[f"{row[0]} -> {row[2]}"] = bad.get(f"{row[0]} -> {row[2]}", 0) + 1

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from random import Random
 from typing import TYPE_CHECKING, Any
 
+from workbench import db
 from workbench.errors import SeedError
 from workbench.seed import encoders as E
 from workbench.seed import values as V
@@ -470,9 +471,7 @@ def _outside_references(conn: Connection, catalog: Catalog) -> list[tuple[str, s
     """``(table, foreign key, schema table)`` for each table outside the schema that refers to
     one of its tables: emptying those would cascade into it, null it, or fail."""
     prep = RawNames(conn.dialect)
-    driver: Any = conn.connection.driver_connection
-    cursor = driver.cursor()
-    try:
+    with db.driver_cursor(conn) as cursor:
         if conn.dialect.name == "postgresql":
             ours = [prep.format_table(i.table) for i in catalog.order]
             cursor.execute(
@@ -494,8 +493,6 @@ def _outside_references(conn: Connection, catalog: Catalog) -> list[tuple[str, s
                 if str(row[2]).lower() in ours_lower:
                     found.append((str(name), f"{name}({row[3]}) -> {row[2]}", str(row[2])))
         return found
-    finally:
-        cursor.close()
 
 
 def empty_tables(conn: Connection, catalog: Catalog) -> tuple[str, ...]:
@@ -512,9 +509,7 @@ def empty_tables(conn: Connection, catalog: Catalog) -> tuple[str, ...]:
         )
     prep = RawNames(conn.dialect)
     names = [i.name for i in catalog.order]
-    driver: Any = conn.connection.driver_connection
-    cursor = driver.cursor()
-    try:
+    with db.driver_cursor(conn) as cursor:
         if conn.dialect.name == "postgresql":
             tables = ", ".join(prep.format_table(i.table) for i in catalog.order)
             if tables:
@@ -546,6 +541,4 @@ def empty_tables(conn: Connection, catalog: Catalog) -> tuple[str, ...]:
                 cursor.executemany(
                     "DELETE FROM sqlite_sequence WHERE name = ?", [(n,) for n in names]
                 )
-    finally:
-        cursor.close()
     return tuple(names)
