@@ -156,9 +156,7 @@ def _autogenerate_options(
     return {
         "target_metadata": run.schema.metadata,
         "compare_type": compare_type(run.history),
-        "compare_server_default": _computed_left_to_alembic(
-            compare_server_default(run.history)
-        ),
+        "compare_server_default": _computed_left_to_alembic(compare_server_default(run.history)),
         "process_revision_directives": _directives(run),
     }
 
