@@ -1064,3 +1064,60 @@ def test_a_foreign_key_to_a_missing_table_names_it(project: Project) -> None:
     text = " ".join(err.split())
     assert "foreign key to table 'owners'" in text and "internal error" not in text
     assert not list((project.root / "diagrams").iterdir())
+
+
+def test_cardinality_reads_every_foreign_key_as_eralchemy2_does() -> None:
+    """The relationship ends are eralchemy2's reading, written in workbench without importing it:
+    nullable or not, the whole primary key, a unique column, a composite key, every column
+    pointing at one parent, and a table with columns that point nowhere."""
+    import sqlalchemy as sa
+    from eralchemy2.sqla import relation_to_intermediary
+
+    from workbench.diagram.sources import _cardinality
+
+    md = sa.MetaData()
+    sa.Table("parent", md, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table(
+        "pair",
+        md,
+        sa.Column("a", sa.Integer, primary_key=True),
+        sa.Column("b", sa.Integer, primary_key=True),
+    )
+    sa.Table(
+        "profile", md, sa.Column("id", sa.Integer, sa.ForeignKey("parent.id"), primary_key=True)
+    )
+    sa.Table(
+        "child",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("parent_id", sa.Integer, sa.ForeignKey("parent.id"), nullable=True),
+        sa.Column("owner_id", sa.Integer, sa.ForeignKey("parent.id"), nullable=False),
+        sa.Column("single_id", sa.Integer, sa.ForeignKey("parent.id"), unique=True),
+        sa.Column("a", sa.Integer),
+        sa.Column("b", sa.Integer),
+        sa.ForeignKeyConstraint(["a", "b"], ["pair.a", "pair.b"]),
+    )
+    sa.Table(
+        "link",
+        md,
+        sa.Column("x", sa.Integer, sa.ForeignKey("parent.id"), primary_key=True),
+        sa.Column("y", sa.Integer, sa.ForeignKey("parent.id"), primary_key=True),
+    )
+    sa.Table(
+        "pairlink",
+        md,
+        sa.Column("a", sa.Integer, primary_key=True),
+        sa.Column("b", sa.Integer, primary_key=True),
+        sa.ForeignKeyConstraint(["a", "b"], ["pair.a", "pair.b"]),
+    )
+    seen = set()
+    for table in md.tables.values():
+        for fk in table.foreign_key_constraints:
+            ends = [relation_to_intermediary(element) for element in fk.elements]
+            theirs = (
+                any(end.left_cardinality == "?" for end in ends),
+                all(end.right_cardinality == "1" for end in ends),
+            )
+            assert _cardinality(fk) == theirs, (table.name, [c.name for c in fk.columns])
+            seen.add(theirs)
+    assert seen == {(True, False), (False, False), (True, True), (False, True)}

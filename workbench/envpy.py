@@ -77,6 +77,8 @@ def run_migrations(
     """
     from alembic import context
 
+    import workbench.pgschemaops  # noqa: F401  (registers op.create_schema, op.drop_schema)
+
     config = context.config
     location = Path(str(config.get_main_option("script_location")))
     name = schema or config.attributes.get("workbench.schema_name") or location.name
@@ -90,6 +92,36 @@ def run_migrations(
         add_sys_path(project.script_location(name).sys_path)
         if version_table is None:
             version_table = project.version_table(name)
+    options = _options(context, name, run, project, version_table, plain=driven is None)
+    if _autogenerating(config):
+        options.update(_autogenerate_options(run, project, name, location))
+    if project is not None and project.spec(name).version_table_schema:
+        options["version_table_schema"] = project.spec(name).version_table_schema
+    options.update(pgschemas.autogenerate_options(options.get("target_metadata"), _made(run)))
+    options.update(configure)
+    if context.is_offline_mode():
+        context.configure(
+            url=_url(config, name, project),
+            literal_binds=True,
+            dialect_opts={"paramstyle": "named"},
+            **options,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    _run_connected(context, config, name, run, project, options)
+
+
+def _options(
+    context: Any,
+    name: str,
+    run: RunContext,
+    project: Config | None,
+    version_table: str | None,
+    *,
+    plain: bool,
+) -> dict[str, Any]:
+    """The ``context.configure`` options every run gets: one transaction per revision."""
     options: dict[str, Any] = {
         "version_table": version_table or VERSION_TABLE,
         "transactional_ddl": True,
@@ -99,42 +131,45 @@ def run_migrations(
         "render_item": _render_item,
         "compare_server_default": True,
     }
-    if driven is None and project is not None and not context.is_offline_mode():
+    if plain and project is not None and not context.is_offline_mode():
         # Plain `alembic check`, pytest-alembic: every autogenerate comparison
         # needs the models, whichever command asks for it.
         options["target_metadata"] = load_schema(project, name).metadata
-    if _autogenerating(config):
-        from workbench.autogen import compare_server_default, compare_type
+    return options
 
-        if run.schema is None:
-            if project is None:
-                raise WorkbenchError(
-                    f"cannot find the workbench project of {location}, so not its models.",
-                    hint="Run from inside the project, or use `workbench generate`.",
-                )
-            run.schema = load_schema(project, name)
-        if run.history is None:
-            run.history = HistoryModel.of(project, name) if project is not None else HistoryModel()
-        options["target_metadata"] = run.schema.metadata
-        options["compare_type"] = compare_type(run.history)
-        options["compare_server_default"] = _computed_left_to_alembic(
-            compare_server_default(run.history)
-        )
-        options["process_revision_directives"] = _directives(run)
-    if project is not None and project.spec(name).version_table_schema:
-        options["version_table_schema"] = project.spec(name).version_table_schema
-    options.update(pgschemas.autogenerate_options(options.get("target_metadata"), _made(run)))
-    options.update(configure)
 
-    if context.is_offline_mode():
-        url = _url(config, name, project)
-        context.configure(
-            url=url, literal_binds=True, dialect_opts={"paramstyle": "named"}, **options
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-        return
+def _autogenerate_options(
+    run: RunContext, project: Config | None, name: str, location: Path
+) -> dict[str, Any]:
+    """The models, the history's types and workbench's directives, for autogenerate."""
+    from workbench.autogen import compare_server_default, compare_type
 
+    if run.schema is None:
+        if project is None:
+            raise WorkbenchError(
+                f"cannot find the workbench project of {location}, so not its models.",
+                hint="Run from inside the project, or use `workbench generate`.",
+            )
+        run.schema = load_schema(project, name)
+    if run.history is None:
+        run.history = HistoryModel.of(project, name) if project is not None else HistoryModel()
+    return {
+        "target_metadata": run.schema.metadata,
+        "compare_type": compare_type(run.history),
+        "compare_server_default": _computed_left_to_alembic(compare_server_default(run.history)),
+        "process_revision_directives": _directives(run),
+    }
+
+
+def _run_connected(
+    context: Any,
+    config: AlembicConfig,
+    name: str,
+    run: RunContext,
+    project: Config | None,
+    options: dict[str, Any],
+) -> None:
+    """Online: on the connection given (or one of the engine given), else on the target's own."""
     given: Any = config.attributes.get("connection")
     if given is not None and not hasattr(given, "in_transaction"):
         # An Engine, as pytest-alembic hands one: use one connection of it, and no other.
@@ -307,6 +342,23 @@ def _sqlite_guard(conn: Connection, external: bool) -> Iterator[None]:
             c.exec_driver_sql("BEGIN IMMEDIATE")
 
         event.listen(conn, "begin", listener)
+    try:
+        with sqlite_foreign_keys_off(conn):
+            yield
+    finally:
+        if listener is not None:
+            event.remove(conn, "begin", listener)
+            raw.isolation_level = previous_isolation
+
+
+@contextlib.contextmanager
+def sqlite_foreign_keys_off(conn: Connection) -> Iterator[None]:
+    """SQLite foreign keys off while revisions run, then back as they were.
+
+    Batch mode recreates tables, and dropping the old copy would cascade into
+    child rows. A transaction still open at the end is rolled back first.
+    """
+    raw: Any = conn.connection.driver_connection
     was_on = raw.execute("PRAGMA foreign_keys").fetchone()[0]
     raw.execute("PRAGMA foreign_keys=OFF")
     try:
@@ -315,9 +367,6 @@ def _sqlite_guard(conn: Connection, external: bool) -> Iterator[None]:
         if conn.in_transaction():
             conn.rollback()
         raw.execute(f"PRAGMA foreign_keys={'ON' if was_on else 'OFF'}")
-        if listener is not None:
-            event.remove(conn, "begin", listener)
-            raw.isolation_level = previous_isolation
 
 
 def _foreign_key_check(ctx: MigrationContext, step: Any) -> None:

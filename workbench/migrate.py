@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench import compat, db, guard, pgschemas
 from workbench.config import Config
-from workbench.envpy import RunContext
+from workbench.envpy import RunContext, sqlite_foreign_keys_off
 from workbench.errors import (
     DatabaseError,
     MigrationFailed,
@@ -683,43 +683,15 @@ def _run_guarded(
     """
     from sqlalchemy.exc import SQLAlchemyError
 
-    schema = str(ac.attributes["workbench.schema_name"])
     ignore = str(ac.attributes["workbench.version_table"])
     verb = "upgrade" if up else "downgrade"
     with _foreign_keys_off(conn):
         transaction = conn.begin()
         try:
-            unmeasured: str | None = None
-            try:
-                before = guard.measure(conn, ignore=ignore)
-            except SQLAlchemyError as exc:
-                before, unmeasured = None, _reason(exc)
-            if before is None:
-                transaction.rollback()
-                changes = [guard.unmeasurable(f"{verb} to {revision}", unmeasured or "?")]
-                _decide(changes, verb, shown, confirm)
-                transaction = conn.begin()
-            try:
-                _run(
-                    conn,
-                    ac,
-                    revision,
-                    up=up,
-                    scripts=None,
-                    schema=schema,
-                    shown=shown,
-                    whole=True,
-                    loaded=loaded,
-                )
-            except MigrationFailed as exc:
-                transaction.rollback()
-                raise MigrationFailed(
-                    f"{exc.message}. The whole {verb} ran in one transaction (the target holds "
-                    f"data, so workbench measured what it would destroy) and was rolled back: "
-                    f"{shown} is where it was before, nothing was changed.",
-                    revision=exc.revision,
-                    hint=exc.hint or "Fix the revision, then run the command again.",
-                ) from exc
+            before, transaction = _measured_before(
+                conn, transaction, ignore, f"{verb} to {revision}", verb, shown, confirm
+            )
+            _run_whole(conn, transaction, ac, revision, up=up, shown=shown, loaded=loaded)
             if not transaction.is_active or not conn.in_transaction():
                 raise Refused(
                     f"a revision of this {verb} committed on its own (autocommit_block), so "
@@ -744,6 +716,66 @@ def _run_guarded(
             if transaction.is_active:
                 transaction.rollback()
             raise
+
+
+def _measured_before(
+    conn: Connection,
+    transaction: Any,
+    ignore: str,
+    what: str,
+    verb: str,
+    shown: str,
+    confirm: Confirm | None,
+) -> tuple[guard.Measure | None, Any]:
+    """What the target holds before the run, in ``transaction``, and the transaction to run in.
+
+    A target that cannot be measured is asked about first (``confirm``); the
+    run then goes on in a new transaction, with nothing to compare against.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return guard.measure(conn, ignore=ignore), transaction
+    except SQLAlchemyError as exc:
+        unmeasured = _reason(exc)
+    transaction.rollback()
+    _decide([guard.unmeasurable(what, unmeasured)], verb, shown, confirm)
+    return None, conn.begin()
+
+
+def _run_whole(
+    conn: Connection,
+    transaction: Any,
+    ac: Any,
+    revision: str,
+    *,
+    up: bool,
+    shown: str,
+    loaded: ScriptDirectory | None,
+) -> None:
+    """The guarded run itself; a failure rolls the whole of it back and says so."""
+    verb = "upgrade" if up else "downgrade"
+    try:
+        _run(
+            conn,
+            ac,
+            revision,
+            up=up,
+            scripts=None,
+            schema=str(ac.attributes["workbench.schema_name"]),
+            shown=shown,
+            whole=True,
+            loaded=loaded,
+        )
+    except MigrationFailed as exc:
+        transaction.rollback()
+        raise MigrationFailed(
+            f"{exc.message}. The whole {verb} ran in one transaction (the target holds "
+            f"data, so workbench measured what it would destroy) and was rolled back: "
+            f"{shown} is where it was before, nothing was changed.",
+            revision=exc.revision,
+            hint=exc.hint or "Fix the revision, then run the command again.",
+        ) from exc
 
 
 def _reason(exc: BaseException) -> str:
@@ -779,12 +811,5 @@ def _foreign_keys_off(conn: Connection) -> Iterator[None]:
         return
     if conn.in_transaction():
         conn.commit()
-    raw: Any = conn.connection.driver_connection
-    was_on = raw.execute("PRAGMA foreign_keys").fetchone()[0]
-    raw.execute("PRAGMA foreign_keys=OFF")
-    try:
+    with sqlite_foreign_keys_off(conn):
         yield
-    finally:
-        if conn.in_transaction():
-            conn.rollback()
-        raw.execute(f"PRAGMA foreign_keys={'ON' if was_on else 'OFF'}")

@@ -20,6 +20,11 @@ Revisions say it in plain Alembic and SQLAlchemy (``op.execute(sa.DDL(...))``),
 never importing workbench; :func:`schema_operation` reads that DDL back as
 :class:`CreateSchemaOp` and :class:`DropSchemaOp` for the history model, lint
 and check.
+
+Nothing here imports Alembic: the operations are Alembic classes, in
+:mod:`workbench.pgschemaops`, and ``CreateSchemaOp``/``DropSchemaOp`` are
+read from it on first use (``advise`` and ``diagram`` know a model's schemas
+without paying for Alembic's import).
 """
 
 from __future__ import annotations
@@ -28,14 +33,14 @@ import re
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
-from alembic.autogenerate import renderers
-from alembic.autogenerate.api import AutogenContext
-from alembic.operations import MigrateOperation, Operations
-
 from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
+    from alembic.operations import MigrateOperation
     from sqlalchemy import MetaData
+
+    from workbench.pgschemaops import CreateSchemaOp as CreateSchemaOp
+    from workbench.pgschemaops import DropSchemaOp as DropSchemaOp
 
 SNAPSHOT_SCHEMAS = "workbench.pg_schemas"
 """``Connection.info`` key: the named schemas that snapshots of the connection take in."""
@@ -298,100 +303,16 @@ def schema_lifecycle(
     gone = sorted((set(history) - wanted) & there)
     if not (made or gone):
         return
+    from workbench.pgschemaops import CreateSchemaOp as CreateSchemaOp
+    from workbench.pgschemaops import DropSchemaOp as DropSchemaOp
+
     script.upgrade_ops.ops[:0] = [CreateSchemaOp(s) for s in made]
     script.upgrade_ops.ops.extend(DropSchemaOp(s) for s in gone)
     script.downgrade_ops.ops[:0] = [CreateSchemaOp(s) for s in gone]
     script.downgrade_ops.ops.extend(DropSchemaOp(s) for s in made)
 
 
-# --- the operations ------------------------------------------------------------------------
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _sqlite_refusal(operations: Operations, schema: str) -> None:
-    dialect = operations.get_context().dialect.name
-    if dialect != "postgresql":
-        raise WorkbenchError(
-            f"this revision makes PostgreSQL schema {schema!r}, which {dialect} cannot hold: "
-            "the history runs on PostgreSQL only.",
-            hint="Run it against PostgreSQL (--url postgresql://...), and declare the schema "
-            'PostgreSQL-only: [tool.workbench.schema.NAME] backends = ["postgresql"].',
-        )
-
-
-@Operations.register_operation("create_schema")
-class CreateSchemaOp(MigrateOperation):
-    """``CREATE SCHEMA IF NOT EXISTS`` (PostgreSQL only)."""
-
-    def __init__(self, schema: str) -> None:
-        self.schema = schema
-
-    @classmethod
-    def create_schema(cls, operations: Operations, schema: str) -> None:
-        """Create PostgreSQL schema ``schema`` unless it exists."""
-        operations.invoke(cls(schema))
-
-    def reverse(self) -> DropSchemaOp:
-        return DropSchemaOp(self.schema)
-
-
-@Operations.register_operation("drop_schema")
-class DropSchemaOp(MigrateOperation):
-    """Drop a PostgreSQL schema that holds nothing any more; one that still does is kept."""
-
-    def __init__(self, schema: str) -> None:
-        self.schema = schema
-
-    @classmethod
-    def drop_schema(cls, operations: Operations, schema: str) -> None:
-        """Drop PostgreSQL schema ``schema`` if it exists and is empty."""
-        operations.invoke(cls(schema))
-
-    def reverse(self) -> CreateSchemaOp:
-        return CreateSchemaOp(self.schema)
-
-
-@Operations.implementation_for(CreateSchemaOp)
-def _create_schema(operations: Operations, operation: CreateSchemaOp) -> None:
-    import sqlalchemy as sa
-
-    _sqlite_refusal(operations, operation.schema)
-    operations.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {_ident(operation.schema)}"))
-
-
-@Operations.implementation_for(DropSchemaOp)
-def _drop_schema(operations: Operations, operation: DropSchemaOp) -> None:
-    import sqlalchemy as sa
-
-    _sqlite_refusal(operations, operation.schema)
-    context = operations.get_context()
-    statement = f"DROP SCHEMA IF EXISTS {_ident(operation.schema)}"
-    if context.as_sql:
-        operations.execute(sa.text(statement))
-        return
-    # RESTRICT (the default) refuses a schema that still holds objects: another
-    # application's tables, or the user's own made by hand. Those keep it.
-    left = (
-        operations.get_bind()
-        .execute(
-            sa.text(
-                "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d "
-                "JOIN pg_catalog.pg_namespace n ON n.oid = d.refobjid "
-                "WHERE d.refclassid = 'pg_catalog.pg_namespace'::regclass AND n.nspname = :schema)"
-            ),
-            {"schema": operation.schema},
-        )
-        .scalar()
-    )
-    if not left:
-        operations.execute(sa.text(statement))
-
-
-def _ddl(statement: str) -> str:
-    return f"op.execute(sa.DDL({statement.replace('%', '%%')!r}))"
+# --- statements ----------------------------------------------------------------------------
 
 
 def _pg_ident(name: str) -> str:
@@ -420,30 +341,6 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-# Revisions are plain Alembic and SQLAlchemy: they never import workbench.
-
-
-@renderers.dispatch_for(CreateSchemaOp)
-def _render_create(autogen_context: AutogenContext, op: CreateSchemaOp) -> list[str]:
-    refusal = (
-        f"this history keeps tables in PostgreSQL schema {op.schema!r}: it runs on PostgreSQL only"
-    )
-    return [
-        'if op.get_context().dialect.name != "postgresql":',
-        f"raise NotImplementedError({refusal!r})",
-        "",
-        _ddl(create_statement(op.schema)),
-    ]
-
-
-@renderers.dispatch_for(DropSchemaOp)
-def _render_drop(autogen_context: AutogenContext, op: DropSchemaOp) -> list[str]:
-    return [
-        f"# drop schema {op.schema} unless something else (not this history's) is left in it",
-        _ddl(drop_statement(op.schema)),
-    ]
-
-
 _CREATE = re.compile(
     r"CREATE\s+SCHEMA\s+(?:IF\s+NOT\s+EXISTS\s+)?(?P<name>\"(?:[^\"]|\"\")+\"|\w+)", re.I
 )
@@ -469,6 +366,9 @@ def schema_operation(operation: Any) -> MigrateOperation | None:
     """
     import sqlalchemy as sa
 
+    from workbench.pgschemaops import CreateSchemaOp as CreateSchemaOp
+    from workbench.pgschemaops import DropSchemaOp as DropSchemaOp
+
     sqltext = getattr(operation, "sqltext", None)
     if isinstance(sqltext, sa.DDL):
         text = str(sqltext.statement).replace("%%", "%")
@@ -486,3 +386,12 @@ def schema_operation(operation: Any) -> MigrateOperation | None:
     if hit is not None:
         return DropSchemaOp(_unident(hit.group("name")))
     return None
+
+
+def __getattr__(name: str) -> Any:
+    """``CreateSchemaOp`` and ``DropSchemaOp``, loaded with Alembic on first use."""
+    if name in ("CreateSchemaOp", "DropSchemaOp"):
+        from workbench import pgschemaops
+
+        return getattr(pgschemaops, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

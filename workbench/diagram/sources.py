@@ -181,14 +181,30 @@ def _cardinality(fk: ForeignKeyConstraint) -> tuple[bool, bool]:
 
     eralchemy2 answers ``?`` for a nullable key on the parent side, and ``1`` on
     the child side when the key is the table's whole primary key, a unique
-    column, or when every column of the table points at the same parent.
+    column, or when every column of the table points at the same parent. The
+    rule is its ``relation_to_intermediary``, written here: importing eralchemy2
+    costs a drawing more than the rule does.
     """
-    from eralchemy2.sqla import relation_to_intermediary
-
-    relations = [relation_to_intermediary(element) for element in fk.elements]
-    optional = any(r.left_cardinality == "?" for r in relations)
-    one = all(r.right_cardinality == "1" for r in relations)
+    elements = list(fk.elements)
+    optional = any(element.parent.nullable for element in elements)
+    one = all(_one_child(element) for element in elements)
     return optional, one
+
+
+def _one_child(element: Any) -> bool:
+    """Whether a parent row has at most one child row through ``element`` (eralchemy2's ``1``)."""
+    table = element.constraint.table if element.constraint is not None else None
+    if table is None:
+        return True
+    keys = sum(1 for column in table.columns if column.primary_key)
+    if (keys == 1 and element.parent.primary_key) or element.parent.unique:
+        return True
+    parent = element.column.table.fullname
+    return all(
+        column.foreign_keys
+        and all(other.column.table.fullname == parent for other in column.foreign_keys)
+        for column in table.columns
+    )
 
 
 _DIALECTS: dict[str, Any] = {}
