@@ -186,7 +186,9 @@ def test_pg_reflect_type_reads_format_type_text() -> None:
     from sqlalchemy.dialects import postgresql
 
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
-    enums = {("mood",): {"name": "mood", "schema": "public", "visible": True, "labels": ["a"]}}
+    enums: dict[tuple[str, ...], dict[str, Any]] = {
+        ("mood",): {"name": "mood", "schema": "public", "visible": True, "labels": ["a"]}
+    }
 
     def text(format_type: str, collation: str | None = None) -> str:
         type_ = compat.pg_reflect_type(dialect, format_type, enums, "column 'c'", collation, None)
@@ -213,7 +215,12 @@ def test_pg_parse_foreign_key_reads_constraint_text() -> None:
         ["Parent Id", "b"],
         "parents",
         ["id", "B"],
-        {"onupdate": "CASCADE", "ondelete": "SET NULL", "deferrable": True, "initially": "DEFERRED"},
+        {
+            "onupdate": "CASCADE",
+            "ondelete": "SET NULL",
+            "deferrable": True,
+            "initially": "DEFERRED",
+        },
     )
     plain = compat.pg_parse_foreign_key(dialect, "FOREIGN KEY (a) REFERENCES p(id)")
     assert plain == (["a"], "p", ["id"], {})

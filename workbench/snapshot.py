@@ -215,12 +215,29 @@ def _take_one(conn: Connection, tables: Iterable[str] | None, schema: str | None
         # One query for the whole snapshot; SQLAlchemy's reflection where it cannot serve.
         catalog = pgcatalog.read(conn, tables, schema)
     inspector = sa.inspect(conn)
-    relations = catalog.relations if catalog else _relations(conn, inspector, schema)
+    master = None
+    if backend == "sqlite":
+        from workbench import sqlitememo
+
+        master = sqlitememo.master(conn, schema)
+        relations: dict[str, list[str]] = {}
+        for kind, name, _, _ in master:
+            if kind != "index":
+                relations.setdefault(kind, []).append(name)
+    else:
+        relations = catalog.relations if catalog else _relations(conn, inspector, schema)
     all_names = sorted(relations.get("table", []))
     has_version = any(is_version_table(n) for n in all_names)
     names = [n for n in all_names if not is_version_table(n)]
     wanted = names if tables is None else sorted(set(names) & set(tables))
-    detailed = tuple(_tables(conn, inspector, wanted, schema, catalog)) if wanted else ()
+    detailed: tuple[TableSnapshot, ...] = ()
+    if wanted and master is not None:
+        # A table reflected before with the same SQL text is that same table.
+        detailed = sqlitememo.detailed(
+            master, wanted, lambda missing: _tables(conn, inspector, missing, schema)
+        )
+    elif wanted:
+        detailed = tuple(_tables(conn, inspector, wanted, schema, catalog))
     return Snapshot(
         backend=backend,
         table_names=tuple(names),
