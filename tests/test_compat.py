@@ -57,6 +57,14 @@ def test_a_missing_private_name_is_a_clear_error() -> None:
         compat.upgrade_steps(object(), "heads", [])
     with pytest.raises(compat.CompatError, match="_copy"):
         compat.copy_column(object())
+    with pytest.raises(compat.CompatError, match="_reflect_type"):
+        compat.pg_reflect_type(object(), "integer", {}, "column 'c'", None, None)
+
+    class Dialect:
+        identifier_preparer = object()
+
+    with pytest.raises(compat.CompatError, match="_parse_fk"):
+        compat.pg_parse_foreign_key(Dialect(), "FOREIGN KEY (a) REFERENCES p(id)")
 
 
 def test_the_op_proxy_forwards_to_our_operations() -> None:
@@ -172,3 +180,47 @@ def test_forget_created_types_clears_the_ddl_runner_memo(tmp_path: Path) -> None
         assert context.impl.memo == {}
     with pytest.raises(compat.CompatError, match="memo"):
         compat.forget_created_types(object())
+
+
+def test_pg_reflect_type_reads_format_type_text() -> None:
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    enums: dict[tuple[str, ...], dict[str, Any]] = {
+        ("mood",): {"name": "mood", "schema": "public", "visible": True, "labels": ["a"]}
+    }
+
+    def text(format_type: str, collation: str | None = None) -> str:
+        type_ = compat.pg_reflect_type(dialect, format_type, enums, "column 'c'", collation, None)
+        return str(type_.compile(dialect=dialect))
+
+    assert text("character varying(20)") == "VARCHAR(20)"
+    assert text("numeric(10,2)") == "NUMERIC(10, 2)"
+    assert text("timestamp with time zone") == "TIMESTAMP WITH TIME ZONE"
+    assert text("integer[]") == "INTEGER[]"
+    assert text("mood") == "mood"
+    assert text("text", "C") == 'TEXT COLLATE "C"'
+
+
+def test_pg_parse_foreign_key_reads_constraint_text() -> None:
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    found = compat.pg_parse_foreign_key(
+        dialect,
+        'FOREIGN KEY ("Parent Id", b) REFERENCES sales.parents(id, "B") '
+        "ON UPDATE CASCADE ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED",
+    )
+    assert found == (
+        ["Parent Id", "b"],
+        "parents",
+        ["id", "B"],
+        {
+            "onupdate": "CASCADE",
+            "ondelete": "SET NULL",
+            "deferrable": True,
+            "initially": "DEFERRED",
+        },
+    )
+    plain = compat.pg_parse_foreign_key(dialect, "FOREIGN KEY (a) REFERENCES p(id)")
+    assert plain == (["a"], "p", ["id"], {})

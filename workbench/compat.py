@@ -17,6 +17,7 @@ same file of tests.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -184,6 +185,76 @@ def forget_created_types(migration_context: Any) -> None:
     if not isinstance(memo, dict):
         raise _missing("alembic.ddl.impl.DefaultImpl", "memo")
     memo.clear()
+
+
+def pg_reflect_type(
+    dialect: Any,
+    format_type: str | None,
+    enums: dict[tuple[str, ...], dict[str, Any]],
+    description: str,
+    collation: str | None,
+    collation_schema: str | None,
+) -> Any:
+    """The SQLAlchemy type PostgreSQL reflection makes of ``format_type()``'s text.
+
+    ``PGDialect._reflect_type`` is the parser behind ``get_columns``; the
+    catalog reader (:mod:`workbench.pgcatalog`) reads the columns in a query of
+    its own and must give each the type reflection gives. ``enums`` is keyed as
+    SQLAlchemy keys them: ``(name,)`` when visible, else ``(schema, name)``.
+    Domains are not given: the reader leaves a database with domains to
+    SQLAlchemy's reflection.
+    """
+    method = getattr(dialect, "_reflect_type", None)
+    if method is None:
+        raise _missing("sqlalchemy PGDialect", "_reflect_type")
+
+    class Named:
+        def __init__(self) -> None:
+            self.enums = enums
+            self.domains: dict[tuple[str, ...], Any] = {}
+
+    return method(
+        format_type,
+        Named(),
+        type_description=description,
+        collation=collation,
+        collation_schema=collation_schema,
+    )
+
+
+def pg_parse_foreign_key(
+    dialect: Any, condef: str
+) -> tuple[list[str], str, list[str], dict[str, Any]]:
+    """Columns, referred table, referred columns and options of ``pg_get_constraintdef()``'s text.
+
+    ``PGDialect._parse_fk`` and the preparer's ``_unquote_identifier`` are
+    how ``get_foreign_keys`` reads a foreign key (the ``ON DELETE SET NULL
+    (column)`` forms included); the catalog reader must read it the same way.
+    """
+    parse = getattr(dialect, "_parse_fk", None)
+    unquote = getattr(dialect.identifier_preparer, "_unquote_identifier", None)
+    if parse is None or unquote is None:
+        raise _missing("sqlalchemy PGDialect", "_parse_fk")
+    columns, _, table, referred, match, onupdate, ondelete, deferrable, initially = parse(condef)
+    if deferrable is not None:
+        deferrable = deferrable == "DEFERRABLE"
+    options = {
+        key: value
+        for key, value in [
+            ("onupdate", onupdate),
+            ("ondelete", ondelete),
+            ("initially", initially),
+            ("deferrable", deferrable),
+            ("match", match),
+        ]
+        if value is not None and value != "NO ACTION"
+    }
+    return (
+        [unquote(x) for x in re.split(r"\s*,\s*", columns)],
+        unquote(table),
+        [unquote(x) for x in re.split(r"\s*,\s", referred)],
+        options,
+    )
 
 
 @contextlib.contextmanager

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
     from sqlalchemy.engine.reflection import Inspector
 
+    from workbench import pgcatalog
+
 
 @dataclass(frozen=True)
 class ColumnInfo:
@@ -203,19 +205,44 @@ def take(
 def _take_one(conn: Connection, tables: Iterable[str] | None, schema: str | None) -> Snapshot:
     import sqlalchemy as sa
 
-    inspector = sa.inspect(conn)
     backend = conn.dialect.name
-    relations = _relations(conn, inspector, schema)
+    if tables is not None:
+        tables = set(tables)
+    catalog = None
+    if backend == "postgresql":
+        from workbench import pgcatalog
+
+        # One query for the whole snapshot; SQLAlchemy's reflection where it cannot serve.
+        catalog = pgcatalog.read(conn, tables, schema)
+    inspector = sa.inspect(conn)
+    master = None
+    if backend == "sqlite":
+        from workbench import sqlitememo
+
+        master = sqlitememo.master(conn, schema)
+        relations: dict[str, list[str]] = {}
+        for kind, name, _, _ in master:
+            if kind != "index":
+                relations.setdefault(kind, []).append(name)
+    else:
+        relations = catalog.relations if catalog else _relations(conn, inspector, schema)
     all_names = sorted(relations.get("table", []))
     has_version = any(is_version_table(n) for n in all_names)
     names = [n for n in all_names if not is_version_table(n)]
     wanted = names if tables is None else sorted(set(names) & set(tables))
-    detailed = tuple(_tables(conn, inspector, wanted, schema)) if wanted else ()
+    detailed: tuple[TableSnapshot, ...] = ()
+    if wanted and master is not None:
+        # A table reflected before with the same SQL text is that same table.
+        detailed = sqlitememo.detailed(
+            master, wanted, lambda missing: _tables(conn, inspector, missing, schema)
+        )
+    elif wanted:
+        detailed = tuple(_tables(conn, inspector, wanted, schema, catalog))
     return Snapshot(
         backend=backend,
         table_names=tuple(names),
         tables=detailed,
-        enums=tuple(_enums(inspector, backend, schema)),
+        enums=tuple(_enums(inspector, backend, schema, catalog)),
         sequences=tuple(sorted(relations.get("sequence", []))),
         views=tuple(sorted(relations.get("view", []))),
         extensions=tuple(sorted(relations.get("extension", []))),
@@ -341,7 +368,11 @@ def _quote(name: str) -> str:
 
 
 def _tables(
-    conn: Connection, inspector: Inspector, names: list[str], schema: str | None
+    conn: Connection,
+    inspector: Inspector,
+    names: list[str],
+    schema: str | None,
+    catalog: pgcatalog.Catalog | None = None,
 ) -> Iterator[TableSnapshot]:
     import sqlalchemy as sa
 
@@ -349,19 +380,33 @@ def _tables(
         # SQLite reflection skips expression indexes with a warning; they are
         # read from sqlite_master below instead.
         warnings.simplefilter("ignore", category=sa.exc.SAWarning)
-        columns = inspector.get_multi_columns(schema=schema, filter_names=names)
-        pks = inspector.get_multi_pk_constraint(schema=schema, filter_names=names)
-        fks = inspector.get_multi_foreign_keys(schema=schema, filter_names=names)
-        uniques = inspector.get_multi_unique_constraints(schema=schema, filter_names=names)
-        checks = inspector.get_multi_check_constraints(schema=schema, filter_names=names)
+        # The inspector's answers, or the same shapes read by workbench.pgcatalog.
+        columns: Any
+        pks: Any
+        fks: Any
+        uniques: Any
+        checks: Any
+        found_indexes: Any
+        if catalog is not None:
+            columns, pks, fks = catalog.columns, catalog.pks, catalog.fks
+            uniques, checks, found_indexes = catalog.uniques, catalog.checks, catalog.indexes
+        else:
+            columns = inspector.get_multi_columns(schema=schema, filter_names=names)
+            pks = inspector.get_multi_pk_constraint(schema=schema, filter_names=names)
+            fks = inspector.get_multi_foreign_keys(schema=schema, filter_names=names)
+            uniques = inspector.get_multi_unique_constraints(schema=schema, filter_names=names)
+            checks = inspector.get_multi_check_constraints(schema=schema, filter_names=names)
+            found_indexes = (
+                {}
+                if conn.dialect.name == "sqlite"
+                else inspector.get_multi_indexes(schema=schema, filter_names=names)
+            )
         indexes = (
             _sqlite_indexes(conn, names, schema)
             if conn.dialect.name == "sqlite"
             else {
                 name: [_index(ix) for ix in found if not ix.get("duplicates_constraint")]
-                for (_, name), found in inspector.get_multi_indexes(
-                    schema=schema, filter_names=names
-                ).items()
+                for (_, name), found in found_indexes.items()
             }
         )
     for name in names:
@@ -517,11 +562,17 @@ def _unquote(name: str) -> str:
     return name
 
 
-def _enums(inspector: Inspector, backend: str, schema: str | None) -> Iterator[EnumInfo]:
+def _enums(
+    inspector: Inspector,
+    backend: str,
+    schema: str | None,
+    catalog: pgcatalog.Catalog | None = None,
+) -> Iterator[EnumInfo]:
     if backend != "postgresql":
         return
     get_enums: Callable[..., list[Any]] = inspector.get_enums  # type: ignore[attr-defined]
-    for enum in sorted(get_enums(schema=schema), key=lambda e: str(e["name"])):
+    found = catalog.enums if catalog is not None else get_enums(schema=schema)
+    for enum in sorted(found, key=lambda e: str(e["name"])):
         yield EnumInfo(str(enum["name"]), tuple(enum["labels"]))
 
 
