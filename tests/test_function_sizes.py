@@ -17,15 +17,6 @@ PACKAGE = Path(__file__).resolve().parents[1] / "workbench"
 LIMIT = 80
 REASON = "Long because"
 
-# Owned by another change (the envpy and upgrade/downgrade split); the lead removes
-# these entries once that change lands. Nothing else belongs here: say why in the
-# function instead.
-ALLOWED = {
-    "envpy.py:run_migrations",  # owned by another change
-    "migrate.py:_run_guarded",  # owned by another change
-}
-
-
 def long_functions(source: str, where: str) -> list[str]:
     """``where:qualified.name (N lines)`` for each function over the limit with no reason."""
     tree = ast.parse(source)
@@ -65,11 +56,10 @@ def test_no_function_over_80_lines_without_a_reason() -> None:
     for path in sorted(PACKAGE.rglob("*.py")):
         where = path.relative_to(PACKAGE).as_posix()
         found += long_functions(path.read_text(encoding="utf-8"), where)
-    unexplained = [f for f in found if f.split(" ", 1)[0] not in ALLOWED]
-    assert not unexplained, (
+    assert not found, (
         f"functions over {LIMIT} lines with no '{REASON}: ...' in their docstring or in a "
         "comment right after their signature (split them along their steps, or say why):\n"
-        + "\n".join(unexplained)
+        + "\n".join(found)
     )
 
 

@@ -28,7 +28,6 @@ from workbench.errors import (
 )
 from workbench.files import write_atomic
 from workbench.loader import create_baseline, load_schema
-from workbench.modelcheck import BACKEND_NAMES
 from workbench.results import (
     DestructiveChange,
     Direction,
@@ -39,7 +38,6 @@ from workbench.results import (
 from workbench.revisions import (
     HistoryModel,
     alembic_config,
-    capture,
     script_directory,
     single_head,
 )
@@ -47,10 +45,13 @@ from workbench.runtime import (
     alembic_errors,
     check_revision,
     database_trouble,
+    prove_elsewhere,
     proving_targets,
     refuse_long_names,
     render_sql,
+    replay_history,
     stamped_revision,
+    verify_revision,
 )
 from workbench.runtime import current as current
 from workbench.runtime import current_on as current_on
@@ -261,15 +262,15 @@ def _generate_on(
                 "workbench.autogenerate": True,
             },
         )
-        _replay(cfg, schema, ac, backend, previous)
+        replay_history(cfg, schema, ac, backend, previous)
         with alembic_errors(cfg, schema):
             written = command.revision(ac, message=message, autogenerate=True)
         if not written or (isinstance(written, list) and not any(written)):
             _remove(created)
             return GenerateResult(schema, None, None, (), backends=())
         script = _one(written)
-        _verify(cfg, schema, script, ac, backend)
-    _prove_elsewhere(cfg, schema, script, targets[1:], previous)
+        verify_revision(cfg, schema, script, ac, backend)
+    prove_elsewhere(cfg, schema, script, targets[1:], previous)
     return GenerateResult(
         schema,
         script.revision,
@@ -330,83 +331,11 @@ def _generation_run(
     return run, wrote, notes
 
 
-def _prove_elsewhere(
-    cfg: Config,
-    schema: str,
-    script: Any,
-    targets: Sequence[tuple[str, str]],
-    previous: str | None,
-) -> None:
-    """Prove the revision written on each other target; remove it if one fails."""
-    try:
-        for backend, source in targets:
-            with db.scratch(source) as url, db.connect(url, migrating=True) as conn:
-                ac = alembic_config(
-                    cfg, schema, attributes={"connection": conn, "workbench": RunContext()}
-                )
-                _replay(cfg, schema, ac, backend, previous)
-                _verify(cfg, schema, script, ac, backend)
-    except BaseException:
-        Path(script.path).unlink(missing_ok=True)
-        raise
-
-
-def _replay(cfg: Config, schema: str, ac: Any, backend: str, previous: str | None) -> None:
-    """Bring a scratch database to the history's head; an error naming the backend if it fails."""
-    from alembic import command
-
-    if previous is None:
-        return
-    create_baseline(cfg, schema, ac.attributes["connection"])
-    try:
-        with alembic_errors(cfg, schema):
-            command.upgrade(ac, previous)
-    except WorkbenchError as exc:
-        raise WorkbenchError(
-            f"the history of {schema!r} does not apply to a scratch {BACKEND_NAMES[backend]} "
-            f"database, so no revision can be generated on it: {exc.text}",
-            hint="Fix the failing revision (workbench check names it), or leave this backend "
-            "out with --against.",
-        ) from exc
-
-
 def _one(written: Any) -> Any:
     if isinstance(written, list):
         written = [w for w in written if w is not None]
         return written[0]
     return written
-
-
-def _verify(cfg: Config, schema: str, script: Any, ac: Any, backend: str) -> None:
-    """Read the new revision and prove it up, down and up again; remove it if it fails."""
-    from alembic import command
-
-    path = Path(script.path)
-    fresh = script_directory(cfg, schema).get_revision(script.revision)
-    assert fresh is not None
-    problems = [
-        c.error for c in (capture(fresh, "upgrade"), capture(fresh, "downgrade")) if c.error
-    ]
-    operation = "reading it"
-    try:
-        if problems:
-            raise WorkbenchError(problems[0])
-        with alembic_errors(cfg, schema):
-            operation = "upgrade"
-            command.upgrade(ac, script.revision)
-            operation = "downgrade"
-            command.downgrade(ac, "-1")
-            operation = "upgrade after its downgrade"
-            command.upgrade(ac, script.revision)
-    except Exception as exc:
-        path.unlink(missing_ok=True)
-        text = exc.text if isinstance(exc, WorkbenchError) else f"{type(exc).__name__}: {exc}"
-        raise WorkbenchError(
-            f"the revision generated for {schema!r} fails on {BACKEND_NAMES[backend]} "
-            f"({operation} on a scratch database): {text}; it was not kept.",
-            hint="Write this change by hand: `workbench generate "
-            f"{schema} --empty -m '...'`, and please report the models that caused it.",
-        ) from exc
 
 
 # --- apply -------------------------------------------------------------------------------

@@ -2,8 +2,11 @@
 
 Where a target stands (its stamped revision), the SQL a run would emit
 (``--sql``), and what SQLite's and Alembic's failures mean, as the
-:class:`~workbench.errors.WorkbenchError` a user can act on. Split from
-:mod:`workbench.migrate`, which applies revisions with these.
+:class:`~workbench.errors.WorkbenchError` a user can act on; and the proof a
+newly generated revision must pass on scratch databases of each target
+(``proving_targets``, ``replay_history``, ``verify_revision``,
+``prove_elsewhere``). Split from :mod:`workbench.migrate`, which generates and
+applies revisions with these.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import contextlib
 import functools
 import io
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench import db
@@ -22,7 +26,7 @@ from workbench.errors import (
     RevisionError,
     WorkbenchError,
 )
-from workbench.loader import load_schema
+from workbench.loader import create_baseline, load_schema
 from workbench.modelcheck import BACKEND_NAMES
 from workbench.results import (
     CurrentResult,
@@ -34,6 +38,7 @@ from workbench.results import (
 )
 from workbench.revisions import (
     alembic_config,
+    capture,
     has_history,
     list_revisions,
     script_directory,
@@ -479,3 +484,75 @@ def schemas(cfg: Config, *, url: str | None = None) -> list[SchemaSummary]:
             )
         )
     return summaries
+
+
+def prove_elsewhere(
+    cfg: Config,
+    schema: str,
+    script: Any,
+    targets: Sequence[tuple[str, str]],
+    previous: str | None,
+) -> None:
+    """Prove the revision written on each other target; remove it if one fails."""
+    try:
+        for backend, source in targets:
+            with db.scratch(source) as url, db.connect(url, migrating=True) as conn:
+                ac = alembic_config(
+                    cfg, schema, attributes={"connection": conn, "workbench": RunContext()}
+                )
+                replay_history(cfg, schema, ac, backend, previous)
+                verify_revision(cfg, schema, script, ac, backend)
+    except BaseException:
+        Path(script.path).unlink(missing_ok=True)
+        raise
+
+
+def replay_history(cfg: Config, schema: str, ac: Any, backend: str, previous: str | None) -> None:
+    """Bring a scratch database to the history's head; an error naming the backend if it fails."""
+    from alembic import command
+
+    if previous is None:
+        return
+    create_baseline(cfg, schema, ac.attributes["connection"])
+    try:
+        with alembic_errors(cfg, schema):
+            command.upgrade(ac, previous)
+    except WorkbenchError as exc:
+        raise WorkbenchError(
+            f"the history of {schema!r} does not apply to a scratch {BACKEND_NAMES[backend]} "
+            f"database, so no revision can be generated on it: {exc.text}",
+            hint="Fix the failing revision (workbench check names it), or leave this backend "
+            "out with --against.",
+        ) from exc
+
+
+def verify_revision(cfg: Config, schema: str, script: Any, ac: Any, backend: str) -> None:
+    """Read the new revision and prove it up, down and up again; remove it if it fails."""
+    from alembic import command
+
+    path = Path(script.path)
+    fresh = script_directory(cfg, schema).get_revision(script.revision)
+    assert fresh is not None
+    problems = [
+        c.error for c in (capture(fresh, "upgrade"), capture(fresh, "downgrade")) if c.error
+    ]
+    operation = "reading it"
+    try:
+        if problems:
+            raise WorkbenchError(problems[0])
+        with alembic_errors(cfg, schema):
+            operation = "upgrade"
+            command.upgrade(ac, script.revision)
+            operation = "downgrade"
+            command.downgrade(ac, "-1")
+            operation = "upgrade after its downgrade"
+            command.upgrade(ac, script.revision)
+    except Exception as exc:
+        path.unlink(missing_ok=True)
+        text = exc.text if isinstance(exc, WorkbenchError) else f"{type(exc).__name__}: {exc}"
+        raise WorkbenchError(
+            f"the revision generated for {schema!r} fails on {BACKEND_NAMES[backend]} "
+            f"({operation} on a scratch database): {text}; it was not kept.",
+            hint="Write this change by hand: `workbench generate "
+            f"{schema} --empty -m '...'`, and please report the models that caused it.",
+        ) from exc

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from workbench.config import is_version_table
-from workbench.sqltext import balanced
+from workbench.sqltext import balanced, split_top_level, unquote_name
 from workbench.sqltext import loose_sql as loose_sql
 from workbench.sqltext import normalize_sql as normalize_sql
 from workbench.sqltext import unwrap as unwrap
@@ -526,40 +526,14 @@ def _sqlite_indexes(
         found.setdefault(table, []).append(
             IndexInfo(
                 name=name,
-                columns=tuple(_unquote(normalize_sql(part)) for part in _split_top(inside)),
+                columns=tuple(
+                    unquote_name(normalize_sql(part)) for part in split_top_level(inside)
+                ),
                 unique=bool(match.group("unique")),
                 where=normalize_sql(where) if where else None,
             )
         )
     return found
-
-
-def _split_top(text: str) -> list[str]:
-    parts: list[str] = []
-    current: list[str] = []
-    depth, quote = 0, ""
-    for ch in text:
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "'\"`":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(ch)
-    parts.append("".join(current))
-    return [p.strip() for p in parts if p.strip()]
-
-
-def _unquote(name: str) -> str:
-    if len(name) > 1 and name[0] in '"`[' and name[-1] in '"`]':
-        return name[1:-1]
-    return name
 
 
 def _enums(

@@ -97,3 +97,33 @@ def loose_sql(text: str) -> str:
     flat = "".join(out)
     flat = re.sub(r"::[a-z_][a-z0-9_ ]*(\([0-9, ]*\))?(\[\])?", "", flat)
     return flat.replace("(", "").replace(")", "").replace('"', "")
+
+
+def split_top_level(text: str) -> list[str]:
+    """``text`` cut at its commas outside parentheses and quotes, each part stripped."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, ""
+    for ch in text:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"`":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def unquote_name(name: str) -> str:
+    """An identifier without its double quotes, backquotes or brackets."""
+    if len(name) > 1 and name[0] in '"`[' and name[-1] in '"`]':
+        return name[1:-1]
+    return name
