@@ -17,6 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "workbench"
 LIMIT = 80
 REASON = "Long because"
 
+
 def long_functions(source: str, where: str) -> list[str]:
     """``where:qualified.name (N lines)`` for each function over the limit with no reason."""
     tree = ast.parse(source)

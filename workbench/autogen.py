@@ -56,7 +56,7 @@ def default_sql(default: Any) -> str | None:
     elif isinstance(arg, ClauseElement):
         try:
             text = str(arg.compile(dialect=pg_dialect(), compile_kwargs={"literal_binds": True}))
-        except Exception:
+        except Exception:  # a default PostgreSQL cannot render: compare its plain text
             text = str(arg)
     else:
         text = str(arg)

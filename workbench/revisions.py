@@ -290,8 +290,7 @@ def capture(
     except NotImplementedError as exc:
         raises = "NotImplementedError"
         error = str(exc) or "NotImplementedError"
-    # The revision is the user's code: whatever it raises is recorded, never propagated.
-    except Exception as exc:
+    except Exception as exc:  # the user's revision: what it raises is recorded, not propagated
         error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
         offline = _needs_database(exc, path, recorder.bind_used)
         if isinstance(exc, OfflineRead):
@@ -650,8 +649,7 @@ def type_ddl(type_: TypeEngine[Any] | None) -> str | None:
 
     try:
         return str(type_.compile(dialect=postgresql.dialect()))  # type: ignore[no-untyped-call]
-    # A user type may fail to compile in any way; its repr still tells types apart.
-    except Exception:
+    except Exception:  # a user type may fail to compile in any way; its repr tells types apart
         return repr(type_)
 
 

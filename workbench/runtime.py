@@ -111,6 +111,9 @@ def trouble_of(exc: BaseException, target: str) -> DatabaseError | None:
 
 def check_revision(scripts: ScriptDirectory, schema: str, revision: str) -> None:
     """A ``RevisionError`` naming the known revisions when ``revision`` is not one of them."""
+    from alembic.script.revision import RevisionError as UnknownRevision
+    from alembic.util import CommandError
+
     if revision in ("head", "heads", "base") or revision.lstrip("+-").isdigit():
         return
     for part in revision.replace("@", ":").split(":"):
@@ -118,7 +121,7 @@ def check_revision(scripts: ScriptDirectory, schema: str, revision: str) -> None
             continue
         try:
             found = scripts.get_revisions(part)
-        except Exception:
+        except (UnknownRevision, CommandError, ValueError):  # not one revision: said below
             found = ()
         if not found:
             known = [s.revision for s in scripts.walk_revisions()]

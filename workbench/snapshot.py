@@ -439,7 +439,7 @@ def _column(conn: Connection, reflected: Any) -> ColumnInfo:
     type_ = reflected["type"]
     try:
         text = str(type_.compile(dialect=conn.dialect))
-    except Exception:
+    except Exception:  # a reflected type the dialect cannot write back: its repr is stable
         text = repr(type_)
     generated = None
     if reflected.get("identity"):

@@ -120,7 +120,7 @@ class Bench:
             return False
         try:
             self._exec("CREATE EXTENSION IF NOT EXISTS hypopg")
-        except Exception:
+        except Exception:  # no right to create it, or a broken install: advise without it
             return False
         return True
 
@@ -383,7 +383,7 @@ def prove(
         try:
             sqls[i] = bind(q, bench.sample, bench.backend)
             before[i] = bench.measure(sqls[i], dml=q.kind != "select")
-        except Exception as exc:
+        except Exception as exc:  # the user's query fails there: reported as skipped, never fatal
             skipped.append(f"{_short(q.text)}: fails on the scratch database: {_reason(exc)}")
     trials: list[_Trial] = []
     rejected: list[Rejected] = []

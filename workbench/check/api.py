@@ -111,7 +111,7 @@ def _forked(work: Callable[[], T]) -> Callable[[], T]:
     def child() -> None:
         try:
             outcome: tuple[str, object] = ("ok", work())
-        except BaseException as exc:
+        except BaseException as exc:  # sent to the parent, which raises it there
             outcome = ("error", exc)
         try:
             send.send(outcome)

@@ -59,7 +59,7 @@ class History:
             scripts = script_directory(cfg, schema)
             heads = scripts.get_heads()
             chain = list(scripts.walk_revisions("base", "heads"))
-        except Exception as exc:
+        except Exception as exc:  # the user's revision files: whatever they raise is WB200
             path, line = where_in(exc, cfg.migrations_path(schema) / "versions")
             history.problems.append(
                 make_finding(

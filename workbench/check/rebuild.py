@@ -153,7 +153,7 @@ def _apply_each(conn: Connection, captured: Any) -> tuple[int, list[str]]:
                         batch.invoke(item.op)
                 else:
                     operations.invoke(item.op)
-            except Exception:
+            except Exception:  # this order fails: rolled back, the next order is tried
                 savepoint.rollback()
                 continue
             savepoint.commit()

@@ -253,7 +253,7 @@ class Walk:
         """
         try:
             work()
-        except Exception as exc:
+        except Exception as exc:  # kept and raised after Alembic returns (see above)
             if self.conn.in_transaction():
                 self.conn.rollback()
             self.crash = exc

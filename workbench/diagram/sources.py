@@ -234,7 +234,7 @@ def _default_text(default: Any) -> str | None:
                 compile_kwargs={"literal_binds": True},
             )
             text = str(compiled)
-        except Exception:
+        except Exception:  # a default PostgreSQL cannot render: show its plain text
             text = str(arg)
     return " ".join(text.split())
 

@@ -425,7 +425,7 @@ def check_constraint_text(con: Any, dialect: Any) -> str:
         return str(text.text)
     try:
         return str(text.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-    except Exception:
+    except Exception:  # a CHECK the dialect cannot render: its plain text, parsed loosely
         return str(text)
 
 
