@@ -202,6 +202,28 @@ def test_pg_reflect_type_reads_format_type_text() -> None:
     assert text("text", "C") == 'TEXT COLLATE "C"'
 
 
+def test_pg_reflect_type_speaks_sqlalchemy_2_0s_signature() -> None:
+    """SQLAlchemy 2.0 (allowed by the bounds) takes domains and enums apart, no collation schema."""
+    calls: list[tuple[Any, ...]] = []
+
+    class Dialect20:
+        def _reflect_type(
+            self,
+            format_type: str | None,
+            domains: dict[str, Any],
+            enums: dict[str, Any],
+            type_description: str,
+            collation: str | None,
+        ) -> str:
+            calls.append((format_type, domains, enums, type_description, collation))
+            return "reflected"
+
+    enums: dict[tuple[str, ...], dict[str, Any]] = {("mood",): {"name": "mood"}}
+    found = compat.pg_reflect_type(Dialect20(), "text", enums, "column 'c'", "C", "sales")
+    assert found == "reflected"
+    assert calls == [("text", {}, enums, "column 'c'", "C")]
+
+
 def test_pg_parse_foreign_key_reads_constraint_text() -> None:
     from sqlalchemy.dialects import postgresql
 

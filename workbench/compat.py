@@ -17,6 +17,7 @@ same file of tests.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -213,6 +214,10 @@ def pg_reflect_type(
             self.enums = enums
             self.domains: dict[tuple[str, ...], Any] = {}
 
+    if "domains" in inspect.signature(method).parameters:
+        # SQLAlchemy 2.0: (format_type, domains, enums, type_description, collation);
+        # its reflection reads a collation's name only, never its schema.
+        return method(format_type, {}, enums, type_description=description, collation=collation)
     return method(
         format_type,
         Named(),
