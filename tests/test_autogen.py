@@ -586,3 +586,38 @@ def test_a_quoted_column_in_a_unique_converges(project: Project, target_url: str
     again = migrate.generate(project.cfg, "odd", "again", against=_against(target_url))
     assert again.path is None, again.operations
     _roundtrip(project.cfg, "odd", target_url)
+
+
+def test_describe_says_each_kind_of_operation_in_one_line() -> None:
+    from workbench import ops as wb
+    from workbench import pgschemas
+    from workbench.autogen import describe
+
+    column = sa.Column("bio", sa.Text(), nullable=True)
+    assert describe(ops.CreateTableOp("users", [])) == "create table users"
+    assert describe(ops.DropTableOp("users")) == "drop table users"
+    assert describe(ops.AddColumnOp("users", column)) == "add column users.bio (TEXT, nullable)"
+    assert describe(ops.DropColumnOp("users", "bio")) == "drop column users.bio"
+    altered = ops.AlterColumnOp(
+        "users",
+        "age",
+        existing_type=sa.Integer(),
+        modify_type=sa.BigInteger(),
+        modify_nullable=False,
+    )
+    assert describe(altered) == "alter column users.age: type INTEGER -> BIGINT, NOT NULL"
+    index = ops.CreateIndexOp("ix_users_bio", "users", ["bio"], unique=True)
+    assert describe(index) == "create unique index ix_users_bio on users (bio)"
+    assert describe(wb.CreateEnumTypeOp("mood", ["a", "b"])) == "create enum type mood (a, b)"
+    assert describe(wb.RenameEnumTypeOp("mood", "feeling")) == "rename enum type mood to feeling"
+    synced = wb.SyncEnumValuesOp("mood", ["a", "c"], ["a", "b"])
+    assert describe(synced) == "change enum type mood: add c; remove b"
+    assert describe(pgschemas.CreateSchemaOp("sales")) == "create schema sales"
+    assert (
+        describe(ops.ExecuteSQLOp("UPDATE users   SET a = 1")) == "execute UPDATE users SET a = 1"
+    )
+    nested = ops.ModifyTableOps(
+        "users", [ops.DropColumnOp("users", "a"), ops.DropColumnOp("users", "b")]
+    )
+    assert describe(nested) == "drop column users.a; drop column users.b"
+    assert describe(ops.MigrateOperation()) == "MigrateOperation"

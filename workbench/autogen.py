@@ -17,6 +17,7 @@ and adds the casts PostgreSQL needs for a type change (:mod:`workbench.pgcasts`)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -496,71 +497,92 @@ def describe(op: Any, table: str | None = None) -> str:
     """One human line for an operation, such as ``add column users.bio (TEXT, nullable)``."""
     from alembic.operations import ops as alembic_ops
 
-    import workbench.ops as wb
-
     if isinstance(op, alembic_ops.ModifyTableOps):
         return "; ".join(describe(o, op.table_name) for o in op.ops)
     table = table or getattr(op, "table_name", None)
-    if isinstance(op, alembic_ops.CreateTableOp):
-        return f"create table {op.table_name}"
-    if isinstance(op, alembic_ops.DropTableOp):
-        return f"drop table {op.table_name}"
-    if isinstance(op, alembic_ops.RenameTableOp):
-        return f"rename table {op.table_name} to {op.new_table_name}"
-    if isinstance(op, alembic_ops.AddColumnOp):
-        col = op.column
-        null = "nullable" if col.nullable else "NOT NULL"
-        return f"add column {table}.{col.name} ({type_ddl(col.type)}, {null})"
-    if isinstance(op, alembic_ops.DropColumnOp):
-        return f"drop column {table}.{op.column_name}"
-    if isinstance(op, alembic_ops.AlterColumnOp):
-        changes = []
-        if op.modify_name:
-            changes.append(f"rename to {op.modify_name}")
-        if op.modify_type is not None:
-            changes.append(f"type {type_ddl(op.existing_type)} -> {type_ddl(op.modify_type)}")
-        if op.modify_nullable is not None:
-            changes.append("NOT NULL" if not op.modify_nullable else "nullable")
-        if op.modify_server_default is not False:
-            changes.append(f"server default {default_sql(op.modify_server_default)}")
-        return f"alter column {table}.{op.column_name}: {', '.join(changes) or 'no change'}"
-    if isinstance(op, alembic_ops.CreateIndexOp):
-        unique = "unique " if op.unique else ""
-        cols = ", ".join(str(getattr(c, "name", c)) for c in op.columns)
-        return f"create {unique}index {op.index_name} on {op.table_name} ({cols})"
-    if isinstance(op, alembic_ops.DropIndexOp):
-        return f"drop index {op.index_name} on {op.table_name}"
-    if isinstance(op, alembic_ops.CreateUniqueConstraintOp):
-        return f"add unique {op.constraint_name} on {op.table_name} ({', '.join(op.columns)})"
-    if isinstance(op, alembic_ops.CreateForeignKeyOp):
-        return f"add foreign key {op.constraint_name} {op.source_table} -> {op.referent_table}"
-    if isinstance(op, alembic_ops.CreateCheckConstraintOp):
-        return f"add check {op.constraint_name} on {op.table_name}"
-    if isinstance(op, alembic_ops.DropConstraintOp):
-        return f"drop constraint {op.constraint_name} on {op.table_name}"
-    if isinstance(op, wb.CreateEnumTypeOp):
-        return f"create enum type {op.name} ({', '.join(op.values)})"
-    if isinstance(op, wb.DropEnumTypeOp):
-        return f"drop enum type {op.name}"
-    if isinstance(op, wb.AddEnumValueOp):
-        return f"change enum type {op.name}: add {op.value}"
-    if isinstance(op, wb.RenameEnumTypeOp):
-        return f"rename enum type {op.name} to {op.new_name}"
-    if isinstance(op, wb.SyncEnumValuesOp):
-        added = [v for v in op.values if v not in op.old_values]
-        removed = [v for v in op.old_values if v not in op.values]
-        parts = [
-            f"add {', '.join(added)}" if added else "",
-            f"remove {', '.join(removed)}" if removed else "",
-        ]
-        return f"change enum type {op.name}: {'; '.join(p for p in parts if p) or 'reorder'}"
-    if isinstance(op, pgschemas.CreateSchemaOp):
-        return f"create schema {op.schema}"
-    if isinstance(op, pgschemas.DropSchemaOp):
-        return f"drop schema {op.schema} (when empty)"
-    if isinstance(op, alembic_ops.ExecuteSQLOp):
-        return f"execute {clip(' '.join(str(op.sqltext).split()), 60)}"
+    describers = _describers()
+    for cls in type(op).__mro__:
+        said = describers.get(cls)
+        if said is not None:
+            return said(op, table)
     return type(op).__name__
+
+
+Describer = Callable[[Any, str | None], str]
+
+
+@functools.cache
+def _describers() -> dict[type, Describer]:
+    """The line of each kind of operation, by its class (looked up along the class's MRO)."""
+    from alembic.operations import ops as a
+
+    import workbench.ops as wb
+
+    return {
+        a.CreateTableOp: lambda op, t: f"create table {op.table_name}",
+        a.DropTableOp: lambda op, t: f"drop table {op.table_name}",
+        a.RenameTableOp: lambda op, t: f"rename table {op.table_name} to {op.new_table_name}",
+        a.AddColumnOp: _add_column,
+        a.DropColumnOp: lambda op, t: f"drop column {t}.{op.column_name}",
+        a.AlterColumnOp: _alter_column,
+        a.CreateIndexOp: _create_index,
+        a.DropIndexOp: lambda op, t: f"drop index {op.index_name} on {op.table_name}",
+        a.CreateUniqueConstraintOp: lambda op, t: (
+            f"add unique {op.constraint_name} on {op.table_name} ({', '.join(op.columns)})"
+        ),
+        a.CreateForeignKeyOp: lambda op, t: (
+            f"add foreign key {op.constraint_name} {op.source_table} -> {op.referent_table}"
+        ),
+        a.CreateCheckConstraintOp: lambda op, t: (
+            f"add check {op.constraint_name} on {op.table_name}"
+        ),
+        a.DropConstraintOp: lambda op, t: (
+            f"drop constraint {op.constraint_name} on {op.table_name}"
+        ),
+        wb.CreateEnumTypeOp: lambda op, t: f"create enum type {op.name} ({', '.join(op.values)})",
+        wb.DropEnumTypeOp: lambda op, t: f"drop enum type {op.name}",
+        wb.AddEnumValueOp: lambda op, t: f"change enum type {op.name}: add {op.value}",
+        wb.RenameEnumTypeOp: lambda op, t: f"rename enum type {op.name} to {op.new_name}",
+        wb.SyncEnumValuesOp: _sync_enum_values,
+        pgschemas.CreateSchemaOp: lambda op, t: f"create schema {op.schema}",
+        pgschemas.DropSchemaOp: lambda op, t: f"drop schema {op.schema} (when empty)",
+        a.ExecuteSQLOp: lambda op, t: f"execute {clip(' '.join(str(op.sqltext).split()), 60)}",
+    }
+
+
+def _add_column(op: Any, table: str | None) -> str:
+    col = op.column
+    null = "nullable" if col.nullable else "NOT NULL"
+    return f"add column {table}.{col.name} ({type_ddl(col.type)}, {null})"
+
+
+def _alter_column(op: Any, table: str | None) -> str:
+    changes = []
+    if op.modify_name:
+        changes.append(f"rename to {op.modify_name}")
+    if op.modify_type is not None:
+        changes.append(f"type {type_ddl(op.existing_type)} -> {type_ddl(op.modify_type)}")
+    if op.modify_nullable is not None:
+        changes.append("NOT NULL" if not op.modify_nullable else "nullable")
+    if op.modify_server_default is not False:
+        changes.append(f"server default {default_sql(op.modify_server_default)}")
+    return f"alter column {table}.{op.column_name}: {', '.join(changes) or 'no change'}"
+
+
+def _create_index(op: Any, table: str | None) -> str:
+    unique = "unique " if op.unique else ""
+    cols = ", ".join(str(getattr(c, "name", c)) for c in op.columns)
+    return f"create {unique}index {op.index_name} on {op.table_name} ({cols})"
+
+
+def _sync_enum_values(op: Any, table: str | None) -> str:
+    added = [v for v in op.values if v not in op.old_values]
+    removed = [v for v in op.old_values if v not in op.values]
+    parts = [
+        f"add {', '.join(added)}" if added else "",
+        f"remove {', '.join(removed)}" if removed else "",
+    ]
+    return f"change enum type {op.name}: {'; '.join(p for p in parts if p) or 'reorder'}"
 
 
 def describe_all(ops: Sequence[Any]) -> list[str]:
