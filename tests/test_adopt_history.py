@@ -700,3 +700,60 @@ def test_generate_replays_a_baseline_history_from_its_baseline(tmp_path: Path) -
     result = generate(load(root), "basedapp", "tags extra", against=["sqlite"])
     assert result.path is not None
     assert len(result.operations) == 1 and "tags.extra" in result.operations[0]
+
+
+TWICE_NAMED_MODELS = """
+from sqlalchemy import Index, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Artifact(Base):
+    __tablename__ = "artifact"
+    __table_args__ = (Index("ix_artifact_key", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), index=True)
+    label: Mapped[str] = mapped_column(String(40))
+"""
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_models_the_database_cannot_create_are_a_finding_beside_the_walk(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """An explicit Index and ``index=True`` both named ix_artifact_key (met in prefect)."""
+    target = "sqlite" if backend == "sqlite" else request.getfixturevalue("postgres_server")
+    root = make_project(
+        tmp_path,
+        "twiceapp",
+        models=TWICE_NAMED_MODELS,
+        revisions=[
+            (
+                "t1",
+                """
+                op.create_table(
+                    "artifact",
+                    sa.Column("id", sa.Integer(), primary_key=True),
+                    sa.Column("key", sa.String(40), nullable=False),
+                )
+                op.create_index("ix_artifact_key", "artifact", ["key"])
+                """,
+                'op.drop_table("artifact")',
+            ),
+            (
+                "t2",
+                'op.add_column("artifact", sa.Column("label", sa.String(40)))',
+                'op.drop_column("artifact", "label")',
+            ),
+        ],
+    )
+    run = check(load(root), ["twiceapp"], against=[target]).runs[0]
+    assert run.checked == 2  # the whole history is walked
+    codes = sorted(f.code for f in run.findings if f.severity == "error")
+    assert codes == ["WB212"], [f.message for f in run.findings]
+    defect = next(f for f in run.findings if f.code == "WB212")
+    assert "ix_artifact_key" in defect.message and "models.py" in str(defect.path)
+    assert not [f for f in run.findings if f.code in ("WB210", "WB211")]

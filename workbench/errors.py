@@ -54,6 +54,25 @@ class SchemaLoadError(UserCodeError):
     """A schema module that fails to import, or that declares no tables."""
 
 
+class ModelDefect(SchemaLoadError):
+    """Models that import, but that ``backends`` cannot create as declared.
+
+    ``check`` reports it as a finding beside the walk of the history (which
+    does not need the models); the commands that build from the models stop.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        backends: tuple[str, ...],
+        path: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.backends = backends
+        super().__init__(message, path=path, hint=hint)
+
+
 class DatabaseError(WorkbenchError):
     """A malformed URL, an unreachable server, a refused login."""
 

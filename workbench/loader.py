@@ -26,7 +26,7 @@ from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.config import Config
-from workbench.errors import SchemaLoadError
+from workbench.errors import ModelDefect, SchemaLoadError
 from workbench.modelcheck import Source, check_backends, check_references
 from workbench.usercode import schema_import_error, user_code_error
 
@@ -71,8 +71,19 @@ _cache: dict[tuple[str, str, str], Schema] = {}
 _configured: set[tuple[str, str, str]] = set()
 
 
-def load_schema(cfg: Config, name: str, *, configure: bool = True) -> Schema:
-    """Load schema ``name`` of the project ``cfg`` (see :func:`load_path`, :func:`load_models`)."""
+def load_schema(
+    cfg: Config,
+    name: str,
+    *,
+    configure: bool = True,
+    defects: list[ModelDefect] | None = None,
+) -> Schema:
+    """Load schema ``name`` of the project ``cfg`` (see :func:`load_path`, :func:`load_models`).
+
+    Models that a supported backend cannot create raise :class:`ModelDefect`;
+    given a ``defects`` list, the defect is appended to it instead and the
+    models are returned as they are (``check`` walks the history beside it).
+    """
     models = cfg.spec(name).models
     if models is not None:
         schema = load_models(cfg, name, models, configure=configure)
@@ -81,7 +92,13 @@ def load_schema(cfg: Config, name: str, *, configure: bool = True) -> Schema:
     backends = cfg.backends(name)
     if _checked.get((id(schema), backends)) is not schema:
         # Names and types are judged for the backends this schema supports (its config).
-        check_backends(schema.metadata, _source(schema, cfg.root), backends, name)
+        try:
+            check_backends(schema.metadata, _source(schema, cfg.root), backends, name)
+        except ModelDefect as defect:
+            if defects is None:
+                raise
+            defects.append(defect)
+            return schema
         _checked[(id(schema), backends)] = schema
     return schema
 

@@ -21,7 +21,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.errors import SchemaLoadError
+from workbench.errors import ModelDefect, SchemaLoadError
 
 if TYPE_CHECKING:
     from sqlalchemy import Column, MetaData, Table
@@ -324,9 +324,10 @@ def _check_names(metadata: MetaData, source: Source, backends: Sequence[str]) ->
             else:
                 what = f"the {first_kind} {first!r} and the {kind} {name!r} are"
                 needle = _quoted(name)
-            raise SchemaLoadError(
+            raise ModelDefect(
                 f"{source.where(needle)}: {what} one name to {BACKEND_NAMES[backend]} ({why}), "
                 "so it cannot create both.",
+                backends=tuple(backends) if first == name else (backend,),
                 path=source.shown,
                 hint="Give one of them another name (name=... on the Index or constraint, "
                 "__tablename__ on the model).",
@@ -371,11 +372,12 @@ def _check_types(metadata: MetaData, source: Source, backends: Sequence[str], sc
                     f"{' and '.join(BACKEND_NAMES[b] for b in others)} only, declare it: "
                     f"[tool.workbench.schema.{schema}] backends = [{listed}]."
                 )
-            raise SchemaLoadError(
+            raise ModelDefect(
                 f"{where}: column {table.name}.{column.name} has type {kind}, which "
                 f"{'neither ' + names + ' can' if len(failed) > 1 else names + ' cannot'} "
                 f"create ({reason}); the "
                 f"schema supports {' and '.join(BACKEND_NAMES[b] for b in backends)}.",
+                backends=tuple(failed),
                 path=source.shown,
                 hint=hint,
             )

@@ -6,16 +6,19 @@ See :mod:`workbench.check` for what it proves.
 from __future__ import annotations
 
 import functools
+import re
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TypeVar, cast
 
 from workbench import db, pgschemas
+from workbench.check.codes import make_finding
 from workbench.check.history import History, on_backend
 from workbench.check.targets import backend_of, default_against, resolve_schemas
 from workbench.check.walk import StepProgress, Walk
 from workbench.config import Config
-from workbench.errors import WorkbenchError
+from workbench.errors import ModelDefect, WorkbenchError
 from workbench.loader import Schema, load_schema
 from workbench.results import CheckReport, CheckRun, Finding
 
@@ -61,21 +64,22 @@ def check(
             if history.walkable and len(targets) == 1 and _can_fork()
             else None
         )
-        models = load_schema(cfg, name) if history.walkable else None
+        defects: list[ModelDefect] = []
+        models = load_schema(cfg, name, defects=defects) if history.walkable else None
         lint: list[Finding] | Callable[[], list[Finding]] = lint_later or (
             _lint(cfg, name) if history.walkable else []
         )
+        on = functools.partial(_run_one, cfg, name, history, models, lint)
         others = (
-            [_forked(functools.partial(_run_one, cfg, name, history, models, lint, t, None))
-             for t in targets[1:]]
+            [_forked(functools.partial(on, t, None, defects)) for t in targets[1:]]
             if concurrent
             else []
-        )  # fmt: skip
-        first = _run_one(cfg, name, history, models, lint, targets[0], on_progress)
+        )
+        first = on(targets[0], on_progress, defects)
         done = [first] + (
             [other() for other in others]
             if concurrent
-            else [_run_one(cfg, name, history, models, lint, t, on_progress) for t in targets[1:]]
+            else [on(t, on_progress, defects) for t in targets[1:]]
         )
         for run in done:  # in the order of --against, whichever finished first
             if on_run is not None:
@@ -150,6 +154,7 @@ def _run_one(
     lint: list[Finding] | Callable[[], list[Finding]],
     target: str,
     on_progress: StepProgress | None,
+    defects: Sequence[ModelDefect] = (),
 ) -> CheckRun:
     """Schema ``name`` on one ``--against`` target."""
     started = time.perf_counter()
@@ -173,11 +178,15 @@ def _run_one(
     if models is not None:
         pgschemas.require_postgresql_only(name, models.metadata, supported)
     findings = list(history.findings_for(backend))
+    # Every defect is said on every backend walked (a PostgreSQL-only one too, when only
+    # SQLite is checked); the comparison at head is left out where the models fail.
+    findings += [_defect_finding(name, backend, d) for d in defects]
+    here = [d for d in defects if backend in d.backends]
     reached = 0
     walked: set[int] = set()
     accepted: list[Finding] = []
     if models is not None:
-        one = Walk(cfg, name, models, history, target, on_progress)
+        one = Walk(cfg, name, models, history, target, on_progress, compare_models=not here)
         one.run()
         findings += one.findings
         reached = one.done
@@ -197,6 +206,28 @@ def _run_one(
         walked=len(walked),
         proven=sum(1 for i in walked if chain[i] not in failed),
         ignored=tuple(accepted),
+    )
+
+
+def _defect_finding(schema: str, backend: str, defect: ModelDefect) -> Finding:
+    """WB212: the models cannot be created on a supported backend; the walk goes on."""
+    skipped = (
+        " They were not compared with the history at head on this backend."
+        if backend in defect.backends
+        else ""
+    )
+    # The message starts with the model's place (``schemas/s.py:21: ...``): the finding's.
+    place = re.match(r"(?P<path>[^\s:]+\.py):(?P<line>\d+): ", defect.message)
+    message = defect.message[place.end() :] if place else defect.message
+    return make_finding(
+        "WB212",
+        schema,
+        f"the models of {schema!r} cannot be created on {' and '.join(defect.backends)}: "
+        f"{message}{skipped}",
+        defect.hint,
+        backend=backend,
+        path=Path(place["path"]) if place else Path(defect.path) if defect.path else None,
+        line=int(place["line"]) if place else None,
     )
 
 

@@ -86,6 +86,12 @@ CODES: dict[str, Code] = {
             "Write a revision that brings the database in line (autogenerate does not see it).",
         ),
         Code(
+            "WB212",
+            "error",
+            "the models cannot be created on a supported backend",
+            "Fix the models as the message says; until then they are not compared at head.",
+        ),
+        Code(
             "WB220",
             "error",
             "rows of a table the step does not touch changed",

@@ -78,10 +78,14 @@ class Walk:
         history: History,
         target: str,
         on_progress: StepProgress | None,
+        *,
+        compare_models: bool = True,
     ) -> None:
         self.cfg = cfg
         self.schema = schema
         self.models = models
+        self.compare_models = compare_models
+        """False when the models cannot be created here (WB212): no comparison at head."""
         self.history = history
         self.target = target
         self.backend = backend_of(target)
@@ -108,7 +112,7 @@ class Walk:
         self._db = contextlib.ExitStack()
         try:
             self.open_scratch()
-            if self._walk_all():
+            if self._walk_all() and self.compare_models:
                 models_agree(self, self.url)
         finally:
             self._db.close()
