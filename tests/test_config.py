@@ -94,3 +94,18 @@ def test_a_schema_declares_its_backends_models_and_history(tmp_path: Path) -> No
     assert cfg.spec("app").models == "app.models:Base.metadata"
     assert cfg.spec("app").alembic_ini == "alembic.ini"
     assert cfg.resolve_url("app", environ={}) == "postgresql://app@db/app"
+
+
+def test_a_package_script_location_takes_every_colon_as_a_folder_as_alembic_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``pkg:server:database:_migrations`` (prefect's alembic.ini) is pkg/server/database/..."""
+    from workbench.config import _resolve_location
+
+    folder = tmp_path / "wbpkg_colons" / "server" / "database" / "_migrations"
+    folder.mkdir(parents=True)
+    (tmp_path / "wbpkg_colons" / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    found = _resolve_location("wbpkg_colons:server:database:_migrations", tmp_path, "alembic.ini")
+    assert found == folder.resolve()
+    assert _resolve_location("wbpkg_colons:server", tmp_path, "x") == folder.parents[1].resolve()

@@ -479,9 +479,15 @@ def _split_paths(value: str, separator: str | None) -> list[str]:
 
 
 def _resolve_location(value: str, base: Path, where: str) -> Path:
-    """A ``script_location``: a path (relative to ``base``) or ``package:folder``."""
+    """A ``script_location``: a path (relative to ``base``) or ``package:folder``.
+
+    As Alembic reads it, every colon after the package separates a folder:
+    ``prefect:server:database:_migrations`` is ``server/database/_migrations``
+    in package ``prefect``.
+    """
     if ":" in value and not Path(value).is_absolute() and not re.match(r"^[A-Za-z]:[\\/]", value):
-        package, _, folder = value.partition(":")
+        package, *folders = value.split(":")
+        folder = "/".join(folders)
         import importlib.util
 
         found = importlib.util.find_spec(package)

@@ -507,16 +507,21 @@ def _toml_string(value: str) -> str:
 def _try_models(root: Path, name: str, spec: Any) -> tuple[int | None, list[str]]:
     """Import the models once: how many tables they hold (``None``: they do not load), and why."""
     from workbench.config import Config
-    from workbench.errors import WorkbenchError
+    from workbench.errors import ModelDefect, WorkbenchError
     from workbench.loader import load_schema
 
     cfg = Config.at(root, specs={name: spec})
+    defects: list[ModelDefect] = []
     try:
-        loaded = load_schema(cfg, name, configure=False)
+        loaded = load_schema(cfg, name, configure=False, defects=defects)
     except WorkbenchError as exc:
         return None, [f"the models {spec.models} do not load: {exc.text}"]
-    return len(loaded.metadata.tables), [
-        f"models {spec.models}: {len(loaded.metadata.tables)} tables."
+    tables = len(loaded.metadata.tables)
+    # They load: a defect a backend would refuse is check's WB212, not a failed adoption.
+    return tables, [f"models {spec.models}: {tables} tables."] + [
+        f"the models cannot be created as declared ({d.text}); "
+        "`workbench check` reports it (WB212) beside its walk of the history."
+        for d in defects
     ]
 
 
