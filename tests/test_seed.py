@@ -1196,3 +1196,43 @@ def test_sqlite_numbers_a_rowid_key_itself_only_where_it_gives_the_same_keys(
     assert query(url, "SELECT id FROM counter ORDER BY id") == [(i,) for i in range(1, 8)]
     assert query(url, "SELECT id FROM tick ORDER BY id") == [(i,) for i in range(1, 13)]
     assert query(url, "SELECT id, hits FROM beat ORDER BY id") == [(i, 0) for i in range(1, 10)]
+
+
+def test_a_unique_column_with_a_server_default_gets_distinct_values_from_the_engine(
+    scratch_url: str,
+) -> None:
+    """A key made by the server (randomblob, gen_random_uuid) and a unique with a constant
+    default: the engine writes distinct values itself instead of giving up (met in prefect)."""
+    made = (
+        "(lower(hex(randomblob(16))))"
+        if scratch_url.startswith("sqlite")
+        else "(md5(random()::text))"
+    )
+    metadata = sa.MetaData()
+    sa.Table(
+        "queue",
+        metadata,
+        sa.Column("id", sa.CHAR(36), primary_key=True, server_default=sa.text(made)),
+        sa.Column("code", sa.String(10), unique=True, server_default="x"),
+    )
+    sa.Table(
+        "agent",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("queue_id", sa.CHAR(36), sa.ForeignKey("queue.id"), nullable=False),
+    )
+    engine = db.create_engine(scratch_url)
+    try:
+        metadata.create_all(engine)
+        with engine.connect() as conn:
+            report = seed_connection(conn, metadata, {"queue": 6, "agent": 9})
+            conn.commit()
+    finally:
+        engine.dispose()
+    assert report.integrity is not None and report.integrity.ok
+    rows = query(scratch_url, "SELECT id, code FROM queue")
+    assert len(rows) == 6
+    assert len({r[0] for r in rows}) == 6 and len({r[1] for r in rows}) == 6
+    assert query(
+        scratch_url, "SELECT count(*) FROM agent JOIN queue ON queue.id = agent.queue_id"
+    ) == [(9,)]
