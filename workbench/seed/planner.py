@@ -373,9 +373,7 @@ class Planner:
                 continue
             # left to the server, except now(): it would give every row the same moment
             left = col.server_side and not self.fill_defaults and not col.server_now
-            # ... and except a unique column: the server's default may repeat ('x', 0).
-            generated = col.name in unique_cols and col.name != info.serial
-            if left and col.name not in leaders and not generated:
+            if left and col.name not in leaders:
                 continue
             if col.kind == "unsupported":
                 if col.nullable or col.server_side:
@@ -401,10 +399,10 @@ class Planner:
         return {c for fk in info.fks for c in fk.columns}
 
     def _unique_capable(self, info: TableSpec, name: str) -> bool:
-        # A server default on a unique column (a key made by gen_random_uuid() or
-        # randomblob()) is not relied on: the engine writes distinct values itself.
         col = info.cols[name]
         if name in self._fk_cols(info) or col.computed:
+            return False
+        if col.server_side and not self.fill_defaults and name != info.serial:
             return False
         if choices_for(info, col) is not None:
             return False
