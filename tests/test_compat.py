@@ -246,3 +246,23 @@ def test_pg_parse_foreign_key_reads_constraint_text() -> None:
     )
     plain = compat.pg_parse_foreign_key(dialect, "FOREIGN KEY (a) REFERENCES p(id)")
     assert plain == (["a"], "p", ["id"], {})
+
+
+def test_sqlite_engines_keep_explicit_transactions_after_an_isolation_level_is_set(
+    tmp_path: Path,
+) -> None:
+    from workbench import db
+
+    engine = db.create_engine(f"sqlite:///{tmp_path / 'iso.db'}")
+    try:
+        with engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+            conn.commit()
+            engine.dialect.set_isolation_level(raw, "SERIALIZABLE")
+            assert raw.isolation_level is None
+            raw.execute("INSERT INTO t VALUES (1)")
+            assert not raw.in_transaction  # pysqlite would otherwise have begun on its own
+    finally:
+        engine.dispose()

@@ -188,6 +188,29 @@ def forget_created_types(migration_context: Any) -> None:
     memo.clear()
 
 
+def sqlite_explicit_transactions(dialect: Any) -> None:
+    """Keep pysqlite's own transaction handling off after an isolation level is set.
+
+    workbench's SQLite engines begin every transaction themselves (SQLAlchemy's
+    documented pysqlite recipe: ``isolation_level = None`` and an explicit
+    ``BEGIN``). ``SQLiteDialect_pysqlite.set_isolation_level`` turns pysqlite's
+    implicit transactions back on (``isolation_level = ""``) for every level
+    but AUTOCOMMIT, which Alembic's ``autocommit_block()`` sets and then
+    undoes: from then on pysqlite opened transactions SQLAlchemy did not know
+    of, and the next ``BEGIN`` failed ("cannot start a transaction within a
+    transaction"). Met in prefect's history.
+    """
+    original = getattr(dialect, "set_isolation_level", None)
+    if original is None:
+        raise _missing("sqlalchemy SQLiteDialect_pysqlite", "set_isolation_level")
+
+    def set_isolation_level(dbapi_connection: Any, level: Any) -> None:
+        original(dbapi_connection, level)
+        dbapi_connection.isolation_level = None
+
+    dialect.set_isolation_level = set_isolation_level
+
+
 def pg_reflect_type(
     dialect: Any,
     format_type: str | None,

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workbench import compat
 from workbench.config import is_version_table
 from workbench.errors import DatabaseError
 
@@ -316,7 +317,11 @@ def create_engine(url: str | URL, *, migrating: bool = False, **kwargs: Any) -> 
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
+            if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+                return  # autocommit_block(): each statement commits on its own
             conn.exec_driver_sql(begin)
+
+        compat.sqlite_explicit_transactions(engine.dialect)
 
     return engine
 

@@ -75,8 +75,18 @@ class WorkbenchGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         rest = command_line_rest(ctx)
         as_json = "--json" in rest
+        global _json_stdout
         try:
-            return super().invoke(ctx)
+            if not as_json:
+                return super().invoke(ctx)
+            # The one JSON document owns stdout: what the user's code prints while it
+            # runs (a revision's print(), an app's logging to stdout) goes to stderr.
+            _json_stdout = sys.stdout
+            try:
+                with contextlib.redirect_stdout(sys.stderr):
+                    return super().invoke(ctx)
+            finally:
+                _json_stdout = None
         except WorkbenchError as exc:
             if _state(ctx).traceback:
                 raise
@@ -255,9 +265,13 @@ def shown_target(target: str, root: Path) -> str:
     return target
 
 
+_json_stdout: Any = None
+"""The real stdout of a ``--json`` run (``sys.stdout`` is stderr while it runs)."""
+
+
 def emit_json(document: Any) -> None:
     """Print the one JSON document of a ``--json`` run on stdout."""
-    typer.echo(json.dumps(document, indent=2, default=str))
+    typer.echo(json.dumps(document, indent=2, default=str), file=_json_stdout or sys.stdout)
 
 
 # --- what several commands share -----------------------------------------------------------
