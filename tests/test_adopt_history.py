@@ -757,3 +757,131 @@ def test_models_the_database_cannot_create_are_a_finding_beside_the_walk(
     defect = next(f for f in run.findings if f.code == "WB212")
     assert "ix_artifact_key" in defect.message and "models.py" in str(defect.path)
     assert not [f for f in run.findings if f.code in ("WB210", "WB211")]
+
+
+def test_a_revision_with_an_autocommit_block_and_prints_is_walked_and_json_stays_clean(
+    tmp_path: Path,
+) -> None:
+    """Alembic's autocommit_block() resets the SQLite connection's isolation level, which
+    turned pysqlite's implicit transactions back on: the next BEGIN failed ("cannot start a
+    transaction within a transaction"); and a revision's print() went into --json's stdout.
+    Both met in prefect's history."""
+    import json
+
+    from tests.helpers import run
+
+    root = make_project(
+        tmp_path,
+        "autoapp",
+        models=PLAIN_MODELS_FOR_AUTO,
+        revisions=[
+            (
+                "u1",
+                """
+                op.create_table(
+                    "item",
+                    sa.Column("id", sa.Integer(), primary_key=True),
+                    sa.Column("name", sa.String(40), nullable=False),
+                )
+                """,
+                'op.drop_table("item")',
+            ),
+            (
+                "u2",
+                """
+                with op.get_context().autocommit_block():
+                    op.execute("UPDATE item SET name = name")
+                print("Note: items looked at")
+                """,
+                "pass",
+            ),
+            (
+                "u3",
+                """
+                op.add_column("item", sa.Column("label", sa.String(40)))
+                op.execute("UPDATE item SET label = name")
+                """,
+                'op.drop_column("item", "label")',
+            ),
+        ],
+    )
+    run_ = check(load(root), ["autoapp"], against=["sqlite"]).runs[0]
+    assert run_.checked == 3
+    assert not [f for f in run_.findings if f.severity == "error" and f.code != "WB112"]
+    code, out, err = run(root, "check", "autoapp", "--against", "sqlite", "--json")
+    document = json.loads(out)  # the revision's print() went to stderr
+    assert document["walked"] == 3 and "Note: items looked at" in err
+    assert code == 0, out + err
+
+
+PLAIN_MODELS_FOR_AUTO = """
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Item(Base):
+    __tablename__ = "item"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str | None] = mapped_column(String(40))
+"""
+
+
+@pytest.mark.parametrize(
+    ("statements", "severities"),
+    [
+        # v1 rows moved into a v2 table by code check cannot read (prefect's 9e83011d1f2a)
+        (
+            [
+                "INSERT INTO new_log (id, n) SELECT id + 1000, n FROM old_log",
+                "DELETE FROM old_log",
+            ],
+            ["warning"],
+        ),
+        # rows deleted, none come elsewhere: lost whatever the code meant
+        (["DELETE FROM old_log"], ["error"]),
+    ],
+)
+def test_rows_moved_by_code_check_cannot_read_are_a_warning_rows_lost_an_error(
+    tmp_path: Path, statements: list[str], severities: list[str]
+) -> None:
+    run_sql = "\n".join(f"    bind.execute(sa.text({s!r}))" for s in statements)
+    root = make_project(
+        tmp_path,
+        "moveapp",
+        models=NOTE_MODELS,
+        revisions=[
+            (
+                "m1",
+                """
+                op.create_table("item", sa.Column("id", sa.Integer(), primary_key=True))
+                op.create_table(
+                    "old_log",
+                    sa.Column("id", sa.Integer(), primary_key=True),
+                    sa.Column("n", sa.Integer()),
+                )
+                op.create_table(
+                    "new_log",
+                    sa.Column("id", sa.Integer(), primary_key=True),
+                    sa.Column("n", sa.Integer()),
+                )
+                """,
+                'op.drop_table("new_log")\nop.drop_table("old_log")\nop.drop_table("item")',
+            ),
+            (
+                "m2",
+                'op.add_column("item", sa.Column("other", sa.Integer(), nullable=True))\n'
+                "bind = op.get_bind()\n"
+                'if "old_log" in sa.inspect(bind).get_table_names():\n' + run_sql,
+                'op.drop_column("item", "other")',
+            ),
+        ],
+    )
+    run = check(load(root), ["moveapp"], against=["sqlite"]).runs[0]
+    up = [f for f in run.findings if f.code == "WB220" and "upgrade" in f.message]
+    assert [f.severity for f in up] == severities, [f.message for f in up]
+    assert "old_log" in up[0].message
