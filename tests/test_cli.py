@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -132,6 +133,45 @@ def test_python_dash_m_workbench_and_the_version() -> None:
         check=False,
     )
     assert done.returncode == 0 and done.stdout.startswith("workbench ")
+
+
+def _console_script(*args: str, cwd: Path | None = None, every_command: bool = False) -> str:
+    """What ``python -m workbench ARGS`` prints (``every_command``: with all commands built)."""
+    code = "from workbench.cli import main; main()"
+    if every_command:
+        code = "from workbench.cli import app; app(prog_name='workbench')"
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "100"},
+    )
+    return f"{done.returncode}\n{done.stdout}{done.stderr}"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("upgrade", "--help"),
+        ("--traceback", "downgrade", "-h"),
+        ("current", "--help"),
+        ("upgrade",),
+    ],
+)
+def test_a_command_built_alone_says_what_the_whole_app_says(args: tuple[str, ...]) -> None:
+    """``upgrade``, ``downgrade`` and ``current`` build only their own command."""
+    alone = _console_script(*args)
+    assert alone == _console_script(*args, every_command=True)
+    assert "Usage: workbench" in alone
+
+
+def test_a_command_built_alone_still_carries_url_into_other_commands(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["init", str(tmp_path)]).exit_code == 0
+    out = _console_script("upgrade", "example", "--url", "sqlite:///x.db", cwd=tmp_path)
+    hint = "`workbench generate example -m 'initial' --url sqlite:///x.db`"
+    assert out.startswith("2\n") and hint in out
 
 
 # --- status: what is pending on a target ----------------------------------------------------

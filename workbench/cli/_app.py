@@ -320,8 +320,47 @@ def asking() -> Iterator[None]:
         raise KeyboardInterrupt from None
 
 
+_set_aside: list[Any] = []
+"""Commands :func:`build_only` took off :data:`app`, for :func:`full_command`."""
+_whole: list[Any] = []
+"""The click group of every command, once :func:`full_command` has built it."""
+
+
+def build_only(name: str) -> None:
+    """Leave only the command ``name`` on :data:`app`, so typer builds just that one.
+
+    For the console script of a run that names its command (see ``workbench.cli``).
+    """
+    from typer.main import get_command_name
+
+    def named(info: Any) -> str:
+        return str(info.name or get_command_name(info.callback.__name__))
+
+    keep = [info for info in app.registered_commands if named(info) == name]
+    _set_aside.extend(info for info in app.registered_commands if named(info) != name)
+    app.registered_commands = keep
+
+
+def thinned() -> bool:
+    """Whether this run built only its own command (:func:`build_only`)."""
+    return bool(_set_aside or _whole)
+
+
+def full_command() -> Any:
+    """The click group of every command, also in a run :func:`build_only` thinned."""
+    if not _whole:
+        import workbench.cli
+
+        workbench.cli._register_all()
+        app.registered_commands = [*_set_aside, *app.registered_commands]
+        _set_aside.clear()
+        _whole.append(typer.main.get_command(app))
+    return _whole[0]
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Run :data:`app` with the commands registered on it (``workbench.cli.main``
+    registers them)."""
     # Windows consoles default to a legacy code page; our output is UTF-8.
     if os.name == "nt":  # pragma: no cover
         for stream in (sys.stdout, sys.stderr):

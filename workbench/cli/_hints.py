@@ -20,8 +20,12 @@ _QUOTED = re.compile(r"`workbench ([^`]+)`")
 
 def _url_commands(ctx: Any) -> set[str]:
     """The subcommands of the root group that take ``--url``."""
+    from workbench.cli._app import full_command, thinned
+
     root = ctx.find_root()
-    commands = getattr(root.command, "commands", {}) or {}
+    # A run that built only its own command (see workbench.cli) asks the whole tree.
+    group = full_command() if thinned() else root.command
+    commands = getattr(group, "commands", {}) or {}
     found = set()
     for name, command in commands.items():
         for param in getattr(command, "params", ()):
