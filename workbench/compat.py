@@ -237,10 +237,12 @@ def pg_reflect_type(
             self.enums = enums
             self.domains: dict[tuple[str, ...], Any] = {}
 
-    if "domains" in inspect.signature(method).parameters:
-        # SQLAlchemy 2.0: (format_type, domains, enums, type_description, collation);
-        # its reflection reads a collation's name only, never its schema.
-        return method(format_type, {}, enums, type_description=description, collation=collation)
+    parameters = inspect.signature(method).parameters
+    if "domains" in parameters:
+        # SQLAlchemy 2.0: (format_type, domains, enums, type_description[, collation]);
+        # its reflection reads a collation's name only (2.0.4x on), never its schema.
+        given = {"collation": collation} if "collation" in parameters else {}
+        return method(format_type, {}, enums, type_description=description, **given)
     return method(
         format_type,
         Named(),
