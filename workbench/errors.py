@@ -63,14 +63,18 @@ class ModelDefect(SchemaLoadError):
 
     def __init__(
         self,
-        message: str,
+        problem: str,
+        place: tuple[str, int | None],
         *,
         backends: tuple[str, ...],
-        path: str | None = None,
         hint: str | None = None,
     ) -> None:
+        self.problem = problem
+        """What is wrong, without the place (the message starts with ``file:line: ``)."""
         self.backends = backends
-        super().__init__(message, path=path, hint=hint)
+        path, line = place
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {problem}", path=path, line=line, hint=hint)
 
 
 class DatabaseError(WorkbenchError):

@@ -63,8 +63,13 @@ class Source:
         return tuple(files)
 
     def where(self, *needles: str, table: str | None = None) -> str:
-        """``file:line`` of the first line holding one of ``needles`` (after ``table``'s
-        declaration when it is given), else the schema's file."""
+        """``file:line`` of :meth:`place`, or the file alone."""
+        shown, line = self.place(*needles, table=table)
+        return f"{shown}:{line}" if line else shown
+
+    def place(self, *needles: str, table: str | None = None) -> tuple[str, int | None]:
+        """File and line of the first line holding one of ``needles`` (after ``table``'s
+        declaration when it is given), else the schema's file and no line."""
         for path, shown in self.files:
             try:
                 lines = path.read_text(encoding="utf-8").splitlines()
@@ -73,8 +78,8 @@ class Source:
             start = _declaration(lines, table) if table else 0
             for number in range(start, len(lines)):
                 if any(re.search(n, lines[number]) for n in needles):
-                    return f"{shown}:{number + 1}"
-        return self.shown
+                    return shown, number + 1
+        return self.shown, None
 
 
 def shown_path(path: Path, root: Path | None) -> str:
@@ -325,10 +330,9 @@ def _check_names(metadata: MetaData, source: Source, backends: Sequence[str]) ->
                 what = f"the {first_kind} {first!r} and the {kind} {name!r} are"
                 needle = _quoted(name)
             raise ModelDefect(
-                f"{source.where(needle)}: {what} one name to {BACKEND_NAMES[backend]} ({why}), "
-                "so it cannot create both.",
+                f"{what} one name to {BACKEND_NAMES[backend]} ({why}), so it cannot create both.",
+                source.place(needle),
                 backends=tuple(backends) if first == name else (backend,),
-                path=source.shown,
                 hint="Give one of them another name (name=... on the Index or constraint, "
                 "__tablename__ on the model).",
             )
@@ -354,7 +358,7 @@ def _check_types(metadata: MetaData, source: Source, backends: Sequence[str], sc
             }
             if not failed:
                 continue
-            where = source.where(*_column_line(str(column.name)), table=table.name)
+            place = source.place(*_column_line(str(column.name)), table=table.name)
             names = " nor ".join(BACKEND_NAMES[b] for b in failed)
             reason = "; ".join(dict.fromkeys(failed.values()))
             kind = type(column.type).__name__
@@ -373,12 +377,12 @@ def _check_types(metadata: MetaData, source: Source, backends: Sequence[str], sc
                     f"[tool.workbench.schema.{schema}] backends = [{listed}]."
                 )
             raise ModelDefect(
-                f"{where}: column {table.name}.{column.name} has type {kind}, which "
+                f"column {table.name}.{column.name} has type {kind}, which "
                 f"{'neither ' + names + ' can' if len(failed) > 1 else names + ' cannot'} "
                 f"create ({reason}); the "
                 f"schema supports {' and '.join(BACKEND_NAMES[b] for b in backends)}.",
+                place,
                 backends=tuple(failed),
-                path=source.shown,
                 hint=hint,
             )
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workbench import compat
+from workbench.sqltext import strip_outer_parens
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -238,10 +239,8 @@ def _column(
 
 
 def _check(definition: str) -> str:
-    from sqlalchemy import util
-
     match = _CHECK.match(definition)
-    return str(util.strip_outer_parens(match.group(1))) if match else ""
+    return strip_outer_parens(match.group(1)) if match else ""
 
 
 def _index(

@@ -234,7 +234,7 @@ def _take_one(conn: Connection, tables: Iterable[str] | None, schema: str | None
     if wanted and master is not None:
         # A table reflected before with the same SQL text is that same table.
         detailed = sqlitememo.detailed(
-            master, wanted, lambda missing: _tables(conn, inspector, missing, schema)
+            master, wanted, lambda missing: _tables(conn, inspector, missing, schema, master=master)
         )
     elif wanted:
         detailed = tuple(_tables(conn, inspector, wanted, schema, catalog))
@@ -322,7 +322,8 @@ def folded_schemas(conn: Connection) -> tuple[str, ...]:
 
 
 def _relations(conn: Connection, inspector: Inspector, schema: str | None) -> dict[str, list[str]]:
-    """Tables, views and sequences, by kind, in one query where the backend allows it."""
+    """PostgreSQL's tables, views, sequences and extensions, by kind, in one query (where
+    :mod:`workbench.pgcatalog` cannot serve)."""
     import sqlalchemy as sa
 
     found: dict[str, list[str]] = {}
@@ -349,22 +350,10 @@ def _relations(conn: Connection, inspector: Inspector, schema: str | None) -> di
         }
         for name, kind in rows:
             found.setdefault(kinds[kind], []).append(str(name))
-    elif conn.dialect.name == "sqlite":
-        master = f"{_quote(schema)}.sqlite_master" if schema else "sqlite_master"
-        rows = conn.exec_driver_sql(
-            f"SELECT name, type FROM {master} WHERE type IN ('table', 'view') "
-            "AND name NOT LIKE 'sqlite~_%' ESCAPE '~'"
-        )
-        for name, kind in rows:
-            found.setdefault(str(kind), []).append(str(name))
-    else:  # pragma: no cover - workbench runs on SQLite and PostgreSQL
+    else:  # pragma: no cover - SQLite's come from sqlitememo.master; no other backend
         found["table"] = inspector.get_table_names(schema=schema)
         found["view"] = inspector.get_view_names(schema=schema)
     return found
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _tables(
@@ -373,7 +362,10 @@ def _tables(
     names: list[str],
     schema: str | None,
     catalog: pgcatalog.Catalog | None = None,
+    master: Sequence[tuple[str, str, str, str | None]] = (),
 ) -> Iterator[TableSnapshot]:
+    """The tables ``names`` in detail; on SQLite, ``master`` is :func:`sqlitememo.master`'s
+    rows of the same snapshot (their indexes' SQL is read from there)."""
     import sqlalchemy as sa
 
     with warnings.catch_warnings():
@@ -402,7 +394,7 @@ def _tables(
                 else inspector.get_multi_indexes(schema=schema, filter_names=names)
             )
         indexes = (
-            _sqlite_indexes(conn, names, schema)
+            _sqlite_indexes(names, master)
             if conn.dialect.name == "sqlite"
             else {
                 name: [_index(ix) for ix in found if not ix.get("duplicates_constraint")]
@@ -505,17 +497,13 @@ _SQLITE_INDEX = re.compile(
 
 
 def _sqlite_indexes(
-    conn: Connection, names: list[str], schema: str | None
+    names: list[str], master: Sequence[tuple[str, str, str, str | None]]
 ) -> dict[str, list[IndexInfo]]:
     """Indexes from the SQL SQLite keeps for them (reflection drops expressions and WHERE)."""
-    master = f"{_quote(schema)}.sqlite_master" if schema else "sqlite_master"
-    rows = conn.exec_driver_sql(
-        f"SELECT name, tbl_name, sql FROM {master} WHERE type = 'index' AND sql IS NOT NULL"
-    ).fetchall()
     wanted = set(names)
     found: dict[str, list[IndexInfo]] = {}
-    for name, table, sql in rows:
-        if table not in wanted:
+    for kind, name, table, sql in master:
+        if kind != "index" or sql is None or table not in wanted:
             continue
         match = _SQLITE_INDEX.match(sql)
         if match is None:  # pragma: no cover - SQLite writes back what it was given

@@ -68,6 +68,13 @@ def unwrap(text: str) -> str:
     return text
 
 
+def strip_outer_parens(text: str) -> str:
+    """One layer of parentheses off ``text`` when they wrap all of it (as PostgreSQL writes a
+    CHECK's expression), else ``text`` as it is."""
+    stripped = text.strip()
+    return stripped[1:-1] if _wrapped(stripped) else text
+
+
 def _wrapped(text: str) -> bool:
     """Whether the whole of ``text`` is one parenthesised group."""
     if not (text.startswith("(") and text.endswith(")")):

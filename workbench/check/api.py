@@ -6,7 +6,6 @@ See :mod:`workbench.check` for what it proves.
 from __future__ import annotations
 
 import functools
-import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -216,18 +215,15 @@ def _defect_finding(schema: str, backend: str, defect: ModelDefect) -> Finding:
         if backend in defect.backends
         else ""
     )
-    # The message starts with the model's place (``schemas/s.py:21: ...``): the finding's.
-    place = re.match(r"(?P<path>[^\s:]+\.py):(?P<line>\d+): ", defect.message)
-    message = defect.message[place.end() :] if place else defect.message
     return make_finding(
         "WB212",
         schema,
         f"the models of {schema!r} cannot be created on {' and '.join(defect.backends)}: "
-        f"{message}{skipped}",
+        f"{defect.problem}{skipped}",
         defect.hint,
         backend=backend,
-        path=Path(place["path"]) if place else Path(defect.path) if defect.path else None,
-        line=int(place["line"]) if place else None,
+        path=Path(defect.path) if defect.path else None,
+        line=defect.line,
     )
 
 
