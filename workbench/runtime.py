@@ -111,9 +111,6 @@ def trouble_of(exc: BaseException, target: str) -> DatabaseError | None:
 
 def check_revision(scripts: ScriptDirectory, schema: str, revision: str) -> None:
     """A ``RevisionError`` naming the known revisions when ``revision`` is not one of them."""
-    from alembic.script.revision import RevisionError as UnknownRevision
-    from alembic.util import CommandError
-
     if revision in ("head", "heads", "base") or revision.lstrip("+-").isdigit():
         return
     for part in revision.replace("@", ":").split(":"):
@@ -121,7 +118,7 @@ def check_revision(scripts: ScriptDirectory, schema: str, revision: str) -> None
             continue
         try:
             found = scripts.get_revisions(part)
-        except (UnknownRevision, CommandError, ValueError):  # not one revision: said below
+        except _not_one_revision(ValueError):  # not one revision: said below
             found = ()
         if not found:
             known = [s.revision for s in scripts.walk_revisions()]
@@ -135,13 +132,18 @@ def check_revision(scripts: ScriptDirectory, schema: str, revision: str) -> None
 def find_revision(scripts: ScriptDirectory, spec: str) -> Script | None:
     """The revision ``spec`` names (an id, a unique prefix of one, ``head``); ``None`` when it
     names none, or more than one (an ambiguous prefix, several heads)."""
-    from alembic.script.revision import RevisionError as UnknownRevision
-    from alembic.util import CommandError
-
     try:
         return scripts.get_revision(spec)
-    except (UnknownRevision, CommandError):  # unknown or ambiguous: the caller says which
+    except _not_one_revision():  # unknown or ambiguous: the caller says which
         return None
+
+
+def _not_one_revision(*more: type[Exception]) -> tuple[type[Exception], ...]:
+    """Alembic's errors for a name that is no revision, or more than one (and ``more``)."""
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
+    return (RevisionError, CommandError, *more)
 
 
 def stamped_revision(
