@@ -885,3 +885,57 @@ def test_rows_moved_by_code_check_cannot_read_are_a_warning_rows_lost_an_error(
     up = [f for f in run.findings if f.code == "WB220" and "upgrade" in f.message]
     assert [f.severity for f in up] == severities, [f.message for f in up]
     assert "old_log" in up[0].message
+
+
+def test_rows_a_revision_deletes_itself_are_a_warning_and_made_up_duplicates_too(
+    tmp_path: Path,
+) -> None:
+    """prefect's 7218aad17905 deletes self-references before adding a CHECK: what its DELETE
+    says, not a loss (WB221 warning); a UNIQUE index over made-up duplicates fails on the rows
+    check seeded only (WB202 warning); both errors before."""
+    root = make_project(
+        tmp_path,
+        "cleanapp",
+        models=NOTE_MODELS,
+        revisions=[
+            (
+                "c1",
+                """
+                op.create_table(
+                    "item",
+                    sa.Column("id", sa.Integer(), primary_key=True),
+                    sa.Column("weight", sa.Integer(), nullable=True),
+                )
+                op.create_table(
+                    "log",
+                    sa.Column("id", sa.Integer(), primary_key=True),
+                    sa.Column("n", sa.Integer(), sa.CheckConstraint("n IN (0, 1)"), nullable=False),
+                )
+                """,
+                'op.drop_table("log")\nop.drop_table("item")',
+            ),
+            (
+                "c2",
+                """
+                op.execute("DELETE FROM item WHERE id % 2 = 0")
+                with op.batch_alter_table("item") as batch:
+                    batch.create_check_constraint("ck_item_odd", "id % 2 = 1")
+                """,
+                'with op.batch_alter_table("item") as batch:\n'
+                '    batch.drop_constraint("ck_item_odd", type_="check")',
+            ),
+            (
+                "c3",
+                'op.create_index("ux_log_n", "log", ["n"], unique=True)',
+                'op.drop_index("ux_log_n", "log")',
+            ),
+        ],
+    )
+    run = check(load(root), ["cleanapp"], against=["sqlite"]).runs[0]
+    assert run.checked == 3
+    deleted = [f for f in run.findings if f.code == "WB221"]
+    assert [(f.revision, f.severity) for f in deleted] == [("c2", "warning")]
+    assert "as its DELETE says" in deleted[0].message
+    refused = [f for f in run.findings if f.code == "WB202"]
+    assert [(f.revision, f.severity) for f in refused] == [("c3", "warning")]
+    assert "made-up values" in refused[0].message

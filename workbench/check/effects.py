@@ -56,6 +56,10 @@ class Effect:
     """The first line of the revision that touches each table."""
     drop_lines: dict[tuple[str, str | None], int] = field(default_factory=dict)
     """The line that drops a (table, column), or a (table, None)."""
+    deletes: set[str] = field(default_factory=set)
+    """Tables a statement of the revision deletes rows from (``DELETE FROM``, ``TRUNCATE``)."""
+    shaped: set[str] = field(default_factory=set)
+    """Tables an operation other than SQL text names (a column, a constraint, an index...)."""
 
     def after(self, table: str) -> str | None:
         """The name ``table`` has after the step, or None when the step drops it."""
@@ -103,6 +107,8 @@ class _Noting(Dispatch[_Reading]):
 
     def __call__(self, state: _Reading, step: Step) -> None:
         state.note(step.table, step.line)
+        if step.table and type(step.op).__name__ != "ExecuteSQLOp":
+            state.effect.shaped.add(state.names.table(step.table))
         super().__call__(state, step)
 
 
@@ -184,6 +190,8 @@ def _execute(state: _Reading, step: Step) -> None:
     state.effect.opaque = True
     for match in _DML.finditer(str(step.op.sqltext)):
         state.note(match.group(1), step.line)
+        if re.match(r"(?:delete|truncate)\b", match.group(0), re.IGNORECASE):
+            state.effect.deletes.add(state.names.table(match.group(1)))
 
 
 @_EFFECTS.handles("CreateSchemaOp", "DropSchemaOp")

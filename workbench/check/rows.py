@@ -207,6 +207,21 @@ class Data:
             now = after.get(new_name)
             if now is None:
                 continue
+            if now.rows < was.rows and table in effect.deletes & effect.shaped:
+                # Rows it deletes from a table it also changes (invalid ones, before a
+                # constraint): its purpose. A DELETE of a table it does not otherwise
+                # change stays an error below.
+                step.report(
+                    "WB221",
+                    f"revision {step.rev}'s {direction} deletes {was.rows - now.rows} of "
+                    f"{was.rows} row(s) of {table} on {step.check.backend}, as its DELETE "
+                    "says.",
+                    "if those rows must come back on the way down, save them in the revision; "
+                    "otherwise nothing to fix.",
+                    line,
+                    severity="warning",
+                )
+                continue
             if now.rows < was.rows:
                 step.report(
                     "WB221",

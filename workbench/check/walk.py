@@ -32,7 +32,7 @@ from workbench.envpy import RunContext
 from workbench.errors import MigrationFailed
 from workbench.loader import Schema, create_baseline
 from workbench.results import Finding
-from workbench.revisions import alembic_config
+from workbench.revisions import Capture, alembic_config
 
 if TYPE_CHECKING:
     from alembic.script import Script
@@ -326,7 +326,12 @@ class Walk:
                 script=failure.script,
                 line=failure.line,
             )
-        elif seeded and rebuilt is not None and rebuilt.exact and _judges_values(exc, reason):
+        elif (
+            seeded
+            and rebuilt is not None
+            and rebuilt.exact
+            and _judges_values(exc, reason, self.history.up.get(rev))
+        ):
             # It runs on an empty database and fails on the rows check made up: its own
             # code read a value it did not expect. Whether real rows hold such values is
             # the author's knowledge, not check's.
@@ -445,20 +450,43 @@ class Walk:
     # -- at head: the models --
 
 
-def _judges_values(exc: BaseException, reason: str) -> bool:
-    """Whether a failure was raised by the revision's own code reading row values.
+_UNIQUE_REFUSED = re.compile(r"UNIQUE constraint failed|duplicate key value", re.IGNORECASE)
+_KEY_REFUSED = re.compile(
+    r"FOREIGN KEY constraint failed|violates foreign key constraint", re.IGNORECASE
+)
 
-    Not the database refusing the change (that fails on any real rows too), and
-    not a NULL the code did not expect (a nullable column holds NULLs in real
-    data): a value the code could not parse or use, such as made-up text where
-    the application always writes JSON.
+
+def _judges_values(exc: BaseException, reason: str, capture: Capture | None) -> bool:
+    """Whether a failure depends on the values of the rows check made up.
+
+    The revision's own code reading a value it could not parse or use (made-up
+    text where the application always writes JSON), or the database refusing
+    made-up values under a UNIQUE or FOREIGN KEY the revision itself adds (a
+    checksum of made-up fields that collides, made-up keys that point nowhere).
+    Not the database refusing the change itself (a NOT NULL column added to a
+    table with rows, one constant written into every row's key: any real rows
+    fail too), and not a NULL the code did not expect (a nullable column holds
+    NULLs in real data).
     """
     from sqlalchemy.exc import SQLAlchemyError
 
+    if capture is not None and _adds_what_refused(capture, reason):
+        return True
     cause = exc.__cause__ if exc.__cause__ is not None else exc
     if isinstance(cause, SQLAlchemyError) or isinstance(exc, SQLAlchemyError):
         return False
     return "NoneType" not in reason
+
+
+def _adds_what_refused(capture: Capture, reason: str) -> bool:
+    """Whether the revision adds the kind of constraint the database refused values under."""
+    unique, key = bool(_UNIQUE_REFUSED.search(reason)), bool(_KEY_REFUSED.search(reason))
+    return any(
+        (unique and c.kind == "create_unique_constraint")
+        or (unique and c.kind == "create_index" and bool(getattr(c.op, "unique", False)))
+        or (key and c.kind == "create_foreign_key")
+        for c in capture.ops
+    )
 
 
 _MISSING_TABLE = re.compile(
