@@ -939,3 +939,33 @@ def test_rows_a_revision_deletes_itself_are_a_warning_and_made_up_duplicates_too
     refused = [f for f in run.findings if f.code == "WB202"]
     assert [(f.revision, f.severity) for f in refused] == [("c3", "warning")]
     assert "made-up values" in refused[0].message
+
+
+@pytest.mark.postgres
+def test_a_percent_psycopg_takes_for_a_placeholder_is_a_warning_naming_the_driver(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """prefect's c8d5f2a71b3e runs format('%I.%I', ...) through exec_driver_sql: psycopg (the
+    driver check runs on) refuses it, asyncpg (prefect's) does not."""
+    target = request.getfixturevalue("postgres_server")
+    root = make_project(
+        tmp_path,
+        "pctapp",
+        models=NOTE_MODELS,
+        revisions=[
+            CREATE_ITEM,
+            (
+                "p2",
+                """
+                op.get_bind().exec_driver_sql("SELECT format('%I', 'item')").first()
+                op.add_column("item", sa.Column("other", sa.Integer(), nullable=True))
+                """,
+                'op.drop_column("item", "other")',
+            ),
+        ],
+        schema_keys='backends = ["postgresql"]\n',
+    )
+    run = check(load(root), ["pctapp"], against=[target]).runs[0]
+    failed = [f for f in run.findings if f.code == "WB202"]
+    assert [(f.revision, f.severity) for f in failed] == [("p2", "warning")]
+    assert "with psycopg" in failed[0].message

@@ -345,6 +345,19 @@ class Walk:
                 line=failure.line,
                 severity="warning",
             )
+        elif _PLACEHOLDER.search(reason):
+            # psycopg reads a '%' in SQL text as a placeholder (format('%I') in a query run
+            # through exec_driver_sql); asyncpg and other drivers do not: not the history's.
+            self.add(
+                "WB202",
+                f"revision {rev} fails to upgrade on {self.backend} with psycopg, the driver "
+                f"check runs on, at {where}: {reason}.{then}",
+                "if the application runs its migrations with psycopg, write '%%' for a '%' in "
+                "that SQL; with another driver (asyncpg), nothing to fix.",
+                script=failure.script,
+                line=failure.line,
+                severity="warning",
+            )
         else:
             rows = " (its tables held seeded rows)" if seeded and about_rows(reason) else ""
             missing = self._never_created(index, reason)
@@ -449,6 +462,9 @@ class Walk:
 
     # -- at head: the models --
 
+
+_PLACEHOLDER = re.compile(r"are allowed as placeholders, got '%")
+"""psycopg refusing a '%' it took for a placeholder."""
 
 _UNIQUE_REFUSED = re.compile(r"UNIQUE constraint failed|duplicate key value", re.IGNORECASE)
 _KEY_REFUSED = re.compile(
